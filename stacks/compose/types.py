@@ -1,0 +1,88 @@
+"""Typed results that one composition layer hands to the next.
+
+Fields are Outputs (or plain values known at plan time). A layer adds the fields it produces;
+consumers read only these, never a component's children.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from stacks.config import PlatformConfig
+from stacks.config.models_infra import RegionConfig
+
+
+@dataclass
+class RegionContext:
+    """What every layer of one region needs: config, region, the shared AWS provider, tags."""
+
+    cfg: PlatformConfig
+    region: RegionConfig
+    aws_provider: pulumi.ProviderResource | None
+    parent: pulumi.Resource
+    tags: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.region.name
+
+    def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Options for a component of this region: parented, on the shared AWS provider."""
+        providers = {"aws": self.aws_provider} if self.aws_provider is not None else {}
+        return pulumi.ResourceOptions(parent=self.parent, providers=providers, **kwargs)
+
+
+@dataclass
+class RegionBase:
+    """Network and cluster of one region (issue: regional base)."""
+
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: str
+    private_subnet_ids: list[pulumi.Output[str]]
+    database_subnet_group: pulumi.Output[str] | None = None
+    cache_subnet_group: pulumi.Output[str] | None = None
+    private_route_table_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    cluster_name: pulumi.Output[str] | None = None
+    cluster_security_group_id: pulumi.Output[str] | None = None
+    node_security_group_id: pulumi.Output[str] | None = None
+    k8s_provider: pulumi.ProviderResource | None = None
+    lb_controller: pulumi.Resource | None = None
+    """Whatever creates Services/Ingresses depends on this (webhook readiness, G28)."""
+    external_secrets: pulumi.Resource | None = None
+    pod_identity: Any = None
+    """Callable(name, namespace, service_account, policy_json) -> role ARN Output (Pod Identity helper)."""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RegionData:
+    """Stores and keys of one region (issue: data tier)."""
+
+    kms_keys: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    """purpose (database, cache, storage, logs, secrets) -> key ARN in this region."""
+    db_endpoint: pulumi.Output[str] | None = None
+    db_reader_endpoint: pulumi.Output[str] | None = None
+    db_proxy_endpoint: pulumi.Output[str] | None = None
+    db_cluster_identifier: pulumi.Output[str] | None = None
+    db_is_writer: bool = True
+    cache_endpoint: pulumi.Output[str] | None = None
+    queue_endpoint: pulumi.Output[str] | None = None
+    uploads_bucket: pulumi.Output[str] | None = None
+    uploads_bucket_arn: pulumi.Output[str] | None = None
+    log_bucket: pulumi.Output[str] | None = None
+    secret_arns: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    """logical name (database-url, redis-url, ...) -> Secrets Manager ARN in this region."""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RegionWorkload:
+    """The app on one region's cluster (issue: workload)."""
+
+    ingress_hostname: pulumi.Output[str] | None = None
+    """The ALB hostname the Cloudflare pool of this region points at."""
+    namespaces: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,90 @@
+"""Read the stack's config once, parse it into the frozen model, refuse it with clear errors.
+
+This is the only module that calls `pulumi.Config`; everything below `stacks/` receives typed
+values. Structured values arrive from the engine as JSON strings (`pulumi config set --path`
+or YAML objects in `Pulumi.<stack>.yaml`), scalars as plain strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.runtime.config import CONFIG
+from pydantic import ValidationError
+
+from stacks.config.errors import NAMESPACE, ConfigError, ConfigIssue, key_path
+from stacks.config.models import PlatformConfig, SecretsConfig
+from stacks.config.validate import validate
+
+SECRET_KEYS = tuple(SecretsConfig.model_fields)
+# Keys whose values are plain strings, never JSON (a tag such as `1234` must stay a string).
+STRING_KEYS = frozenset({"environment", "cost_center", "owner"})
+TOP_LEVEL_KEYS = frozenset(PlatformConfig.model_fields) - {"project", "stack", "aws_region", "secrets"}
+
+
+def _decode(key: str, raw: str) -> Any:
+    if key in STRING_KEYS or key in SECRET_KEYS:
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key; remove it or fix its spelling (see the config reference in README.md)"
+    if kind == "missing":
+        return "required but not set"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    loc = err["loc"]
+    if loc and loc[0] == "secrets":
+        return msg
+    return f"{msg} (got {err['input']!r})"
+
+
+def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = None,
+          project: str = NAMESPACE) -> PlatformConfig:
+    """Parse already-decoded namespace values (keys without the `agentic-platform:` prefix)."""
+    issues: list[ConfigIssue] = []
+    data: dict[str, Any] = {"project": project, "stack": stack, "aws_region": aws_region}
+    secrets: dict[str, Any] = {}
+    for key, value in namespace.items():
+        if key in SECRET_KEYS:
+            secrets[key] = value
+        elif key in TOP_LEVEL_KEYS:
+            data[key] = value
+        else:
+            issues.append(ConfigIssue(key_path((key,)), "unknown key; remove it or fix its spelling "
+                                      f"(known keys: {', '.join(sorted(TOP_LEVEL_KEYS | set(SECRET_KEYS)))})"))
+    data["secrets"] = secrets
+    try:
+        cfg = PlatformConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc and loc[0] == "aws_region":
+                loc = ("aws:region", *loc[1:])
+            elif loc and loc[0] == "secrets":
+                loc = loc[1:]
+            issues.append(ConfigIssue(key_path(loc), _describe(err)))
+        raise ConfigError(issues) from None
+    issues += validate(cfg)
+    if issues:
+        raise ConfigError(issues)
+    return cfg
+
+
+def load_config() -> PlatformConfig:
+    """The running stack's config, as the engine (or the offline harness) hands it over."""
+    prefix = f"{NAMESPACE}:"
+    everything: dict[str, Any] = dict(CONFIG.get())
+    namespace = {k[len(prefix):]: _decode(k[len(prefix):], str(v))
+                 for k, v in everything.items() if k.startswith(prefix)}
+    aws_region = everything.get("aws:region")
+    return parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region,
+                 project=pulumi.get_project())

@@ -1,0 +1,140 @@
+"""Typed config for the workload, the global edge and operations (alarms, budgets, mesh)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from stacks.config.models_infra import Frozen
+
+# Cloudflare's published IPv4 ranges (https://www.cloudflare.com/ips-v4, checked 2026-11).
+CLOUDFLARE_IPV4 = (
+    "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
+    "141.101.64.0/18", "108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20",
+    "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13",
+    "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+)
+
+
+class Resources(Frozen):
+    cpu_request: str = "500m"
+    memory_request: str = "1Gi"
+    cpu_limit: str = "2"
+    memory_limit: str = "2Gi"
+
+
+class HpaConfig(Frozen):
+    min_replicas: int = Field(default=3, ge=1)
+    max_replicas: int = Field(default=20, ge=1)
+    cpu_percent: int = Field(default=70, ge=10, le=100)
+    memory_percent: int = Field(default=80, ge=10, le=100)
+
+
+class ApiConfig(Frozen):
+    replicas: int = Field(default=3, ge=1)
+    hpa: HpaConfig = HpaConfig()
+    resources: Resources = Resources()
+
+
+class WorkerConfig(Frozen):
+    replicas: int = Field(default=2, ge=1)
+    max_replicas: int = Field(default=10, ge=1)
+    queue_length_target: int = Field(default=20, ge=1)
+    """KEDA scales one worker per this many jobs waiting in the Redis queue."""
+    termination_grace_seconds: int = Field(default=600, ge=30, le=3600)
+    """Lets a worker finish its current agent run before SIGKILL."""
+    resources: Resources = Resources(cpu_request="1", memory_request="2Gi", cpu_limit="2", memory_limit="4Gi")
+
+
+class AppConfig(Frozen):
+    image: str = "ghcr.io/example/agentic-platform"
+    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    """Immutable tag (git SHA); `latest` is refused by the policy pack in staging and prod."""
+    api_version: str = "v1"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    mcp_server_path: str = "/app/mcp-servers"
+    vector_store: Literal["pgvector", "pinecone"] = "pgvector"
+    hostname: str
+    """Public API hostname (served through Cloudflare in prod)."""
+    api: ApiConfig = ApiConfig()
+    worker: WorkerConfig = WorkerConfig()
+    mcp_servers: tuple[str, ...] = ("filesystem", "github", "postgres")
+
+
+class IngressConfig(Frozen):
+    allowed_cidrs: tuple[str, ...] = CLOUDFLARE_IPV4
+    """Only the edge may reach the ALB; defaults to Cloudflare's published ranges."""
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    certificate_arn: str | None = None
+    """Existing ACM certificate; when unset one is requested and validated through Cloudflare DNS."""
+
+
+class MonitorConfig(Frozen):
+    interval_seconds: int = Field(default=10, ge=5, le=3600)
+    consecutive_failures: int = Field(default=3, ge=1, le=10)
+    timeout_seconds: int = Field(default=5, ge=1, le=10)
+    path: str = "/health/ready"
+
+
+class RateLimitConfig(Frozen):
+    requests_per_period: int = Field(default=600, ge=1)
+    period_seconds: Literal[10, 60, 120, 300, 600, 3600] = 60
+    mitigation_timeout_seconds: int = Field(default=600, ge=10, le=86400)
+
+
+class GeoPoolConfig(Frozen):
+    """Cloudflare geo-steering region code (WNAM, ENAM, WEU, EEU, SEAS, ...) -> ordered regions."""
+
+    code: str = Field(pattern=r"^[A-Z]{2,4}$")
+    regions: tuple[str, ...] = Field(min_length=1)
+
+
+class GlobalTrafficConfig(Frozen):
+    enabled: bool = False
+    account_id: str = ""
+    zone_id: str = ""
+    zone_name: str = ""
+    eu_hostname: str | None = None
+    """Hostname served only from EU regions (EU-resident tenants)."""
+    monitor: MonitorConfig = MonitorConfig()
+    rate_limit: RateLimitConfig = RateLimitConfig()
+    geo: tuple[GeoPoolConfig, ...] = ()
+    fallback_region: str | None = None
+
+
+class AlarmThresholds(Frozen):
+    aurora_cpu_percent: float = 80
+    aurora_freeable_memory_mb: float = 1024
+    aurora_connections: float = 800
+    aurora_replication_lag_ms: float = 60_000
+    """Global replication lag alarm; must stay below the RPO budget (15 min)."""
+    redis_memory_percent: float = 80
+    redis_cache_evictions: float = 1000
+    redis_replication_lag_seconds: float = 30
+    alb_5xx_count: float = 50
+    alb_target_response_seconds: float = 1.0
+    nat_error_port_allocation: float = 1
+
+
+class ObservabilityConfig(Frozen):
+    alarms: AlarmThresholds = AlarmThresholds()
+    alert_email: str | None = None
+    log_hot_days: int = Field(default=30, ge=1)
+    log_cold_days: int = Field(default=90, ge=2)
+    guardduty: bool = True
+    cloudtrail: bool = True
+    metrics_aggregation: Literal["remote-write", "per-region-datasource"] = "per-region-datasource"
+
+
+class BudgetConfig(Frozen):
+    environment_monthly_usd: float = Field(ge=1)
+    alert_emails: tuple[str, ...] = ()
+    alert_threshold_percent: float = Field(default=80, ge=1, le=200)
+
+
+class MeshConfig(Frozen):
+    enabled: bool = False
+    """Linkerd with a managed trust anchor; on in prod for mTLS and cross-region call policies."""
+    request_timeout_seconds: int = Field(default=30, ge=1)
+    retries: int = Field(default=2, ge=0, le=5)

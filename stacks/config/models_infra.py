@@ -1,0 +1,222 @@
+"""Typed config for the AWS base and data tier: regions, domains, network, cluster, stores.
+
+Every field documents its default as behaviour. Models are frozen and forbid unknown keys so a
+misspelt key fails with its path instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stacks.config.regions import AWS_REGIONS
+
+
+class Frozen(BaseModel):
+    """Base for every config model: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegionConfig(Frozen):
+    """One workload region: a VPC, an EKS cluster, caches and the app."""
+
+    name: str
+    cidr: str
+    """The region's VPC /16; regions must not overlap (they are peered within a data domain)."""
+    standby: bool = False
+    """Warm standby: small node groups and readers only, promoted in a regional failover."""
+
+    @field_validator("name")
+    @classmethod
+    def _known_region(cls, v: str) -> str:
+        if v not in AWS_REGIONS:
+            raise ValueError(
+                f"'{v}' is not an AWS region; use one of: {', '.join(sorted(AWS_REGIONS))}"
+            )
+        return v
+
+    @field_validator("cidr")
+    @classmethod
+    def _slash16(cls, v: str) -> str:
+        try:
+            net = ipaddress.ip_network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"'{v}' is not a valid network ({exc}); use e.g. 10.10.0.0/16") from None
+        if net.prefixlen != 16 or not net.is_private or net.version != 4:
+            raise ValueError(f"'{v}' must be a private IPv4 /16 such as 10.10.0.0/16")
+        return v
+
+
+class DataDomainConfig(Frozen):
+    """A set of regions allowed to hold one class of data (DESIGN.md, residency)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    residency: str = "none"
+    """`none` for data without residency rules, else a residency such as `eu`."""
+    primary: str
+    """Region holding the writer of the domain's Aurora Global cluster and the source buckets."""
+    replicas: tuple[str, ...] = ()
+    """Regions holding read replicas, replicated buckets and backup copies."""
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return (self.primary, *self.replicas)
+
+
+class NetworkConfig(Frozen):
+    nat_gateways: Literal["single", "per_az"] = "per_az"
+    """`single` saves ~$65/month per extra AZ but loses egress when that AZ fails (dev only)."""
+    flow_log_retention_days: int = Field(default=90, ge=1, le=3653)
+    az_count: int = Field(default=3, ge=2, le=3)
+
+
+class NodeGroupConfig(Frozen):
+    instance_types: tuple[str, ...] = Field(min_length=1)
+    min_size: int = Field(ge=0)
+    desired_size: int = Field(ge=0)
+    max_size: int = Field(ge=1)
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    disk_size_gib: int = Field(default=50, ge=20, le=16384)
+
+
+class NodeGroupsConfig(Frozen):
+    system: NodeGroupConfig
+    """Small on-demand group for cluster add-ons (tainted CriticalAddonsOnly)."""
+    api: NodeGroupConfig
+    """On-demand capacity for the latency-sensitive API."""
+    workers: NodeGroupConfig
+    """Worker capacity; SPOT allowed because jobs are retried."""
+
+
+class StandbyScaleConfig(Frozen):
+    """How a warm standby region is sized relative to an active one."""
+
+    node_min: int = Field(default=1, ge=0)
+    node_desired: int = Field(default=1, ge=0)
+    db_readers: int = Field(default=1, ge=0, le=15)
+
+
+class AddonVersions(Frozen):
+    """EKS managed add-on versions, pinned so an upgrade is a reviewed config change."""
+
+    vpc_cni: str = "v1.20.1-eksbuild.1"
+    eks_pod_identity_agent: str = "v1.3.8-eksbuild.2"
+    coredns: str = "v1.12.2-eksbuild.4"
+    kube_proxy: str = "v1.33.3-eksbuild.4"
+    aws_ebs_csi_driver: str = "v1.46.0-eksbuild.1"
+
+
+class ChartVersions(Frozen):
+    """Helm chart versions, pinned (never `latest`)."""
+
+    aws_load_balancer_controller: str = "1.13.4"
+    karpenter: str = "1.6.1"
+    cluster_autoscaler: str = "9.50.1"
+    metrics_server: str = "3.13.0"
+    external_secrets: str = "0.19.2"
+    keda: str = "2.17.2"
+    vpa: str = "4.8.0"
+    kube_prometheus_stack: str = "76.4.0"
+    loki: str = "6.36.1"
+    opentelemetry_collector: str = "0.131.0"
+    linkerd_crds: str = "1.8.0"
+    linkerd_control_plane: str = "1.16.11"
+
+
+class ClusterConfig(Frozen):
+    version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
+    public_access_cidrs: tuple[str, ...] = ()
+    """Empty: the API endpoint is private only (CI runs inside the VPC or through a bastion)."""
+    admin_role_arn: str | None = None
+    """Break-glass admin IAM role given cluster-admin through an access entry."""
+    ci_role_arn: str | None = None
+    """CI deploy role (OIDC-assumed) given cluster-admin through an access entry."""
+    log_retention_days: int = Field(default=90, ge=1, le=3653)
+    arch: Literal["arm64", "x86_64"] = "arm64"
+    autoscaler: Literal["karpenter", "cluster-autoscaler"] = "karpenter"
+    node_groups: NodeGroupsConfig
+    standby: StandbyScaleConfig = StandbyScaleConfig()
+    addons: AddonVersions = AddonVersions()
+    charts: ChartVersions = ChartVersions()
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _no_open_endpoint(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in v:
+            net = ipaddress.ip_network(cidr, strict=False)
+            if net.prefixlen == 0:
+                raise ValueError(
+                    "0.0.0.0/0 would expose the Kubernetes API to the internet; "
+                    "list your office/VPN/CI egress CIDRs or leave it empty for private only"
+                )
+        return v
+
+
+class DatabaseConfig(Frozen):
+    engine_version: str = "16.6"
+    """aurora-postgresql; 16.x or newer ships pgvector with HNSW indexes."""
+    instance_class: str = "db.r7g.large"
+    """An r-class or `db.serverless`; a burstable (db.t*) class is refused in a global database."""
+    serverless_min_acu: float = Field(default=0.5, ge=0, le=256)
+    serverless_max_acu: float = Field(default=4, ge=1, le=256)
+    readers: int = Field(default=1, ge=0, le=15)
+    """Readers in the domain's primary region (the writer is extra)."""
+    replica_readers: int = Field(default=1, ge=1, le=15)
+    """Readers in each replica region of a global cluster (at least one, promotable)."""
+    backup_retention_days: int = Field(default=30, ge=1, le=35)
+    performance_insights_retention_days: int = Field(default=7)
+    write_forwarding: bool = True
+    """Aurora global write forwarding on secondaries (supported on every aurora-postgresql 16 minor)."""
+    reader_autoscaling_max: int = Field(default=0, ge=0, le=15)
+    """0 disables reader auto scaling; otherwise the most readers target tracking may add."""
+
+    @field_validator("engine_version")
+    @classmethod
+    def _pgvector_hnsw(cls, v: str) -> str:
+        try:
+            major = int(v.split(".")[0])
+        except ValueError:
+            raise ValueError(f"'{v}' is not an aurora-postgresql version such as 16.6") from None
+        if major < 16:
+            raise ValueError(f"'{v}' is too old: use 16.x or newer (pgvector HNSW, write forwarding)")
+        return v
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, v: int) -> int:
+        if v != 7 and v != 731 and not (v % 31 == 0 and 31 <= v <= 713):
+            raise ValueError(f"{v} is not allowed: use 7, 731, or a multiple of 31 up to 713")
+        return v
+
+
+class RedisGroupConfig(Frozen):
+    node_type: str = "cache.r7g.large"
+    shards: int = Field(default=1, ge=1, le=500)
+    replicas_per_shard: int = Field(default=1, ge=0, le=5)
+    snapshot_retention_days: int = Field(default=7, ge=0, le=35)
+
+
+class RedisConfig(Frozen):
+    engine_version: str = "7.1"
+    cache: RedisGroupConfig = RedisGroupConfig()
+    """allkeys-lru; may shard (cluster mode enabled when shards > 1)."""
+    queue: RedisGroupConfig = RedisGroupConfig(shards=1)
+    """noeviction, cluster mode disabled (Celery/BullMQ need single-slot keys)."""
+
+
+class StorageConfig(Frozen):
+    noncurrent_version_expiration_days: int = Field(default=90, ge=1)
+    log_transition_days: int = Field(default=30, ge=1)
+    log_expiration_days: int = Field(default=90, ge=2)
+    replicate_delete_markers: bool = False
+    """Off: a delete in the primary does not erase the replica, so a regional copy survives mistakes."""
+
+
+class BackupConfig(Frozen):
+    schedule: str = "cron(0 3 * * ? *)"
+    retention_days: int = Field(default=30, ge=1, le=36500)
+    cross_region_copy: bool = True
+    """Copy each recovery point to another region of the same data domain (only there)."""

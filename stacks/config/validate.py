@@ -1,0 +1,241 @@
+"""Cross-field rules that a single field cannot check.
+
+Pure functions over the parsed model: each returns every issue it finds (with the full key
+path, the bad value and what is allowed) so one run reports the whole config's problems.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from stacks.config.errors import ConfigIssue, key_path
+from stacks.config.models import PlatformConfig
+from stacks.config.models_infra import NodeGroupConfig
+from stacks.config.regions import RESIDENCY_REGIONS
+
+MAX_DETECTION_SECONDS_PROD = 30
+
+
+def _issue(parts: tuple[str | int, ...], message: str) -> ConfigIssue:
+    return ConfigIssue(key_path(parts), message)
+
+
+def is_burstable(instance_class: str) -> bool:
+    """db.t3/db.t4g (and cache.t*) classes: refused by Aurora Global (G3)."""
+    family = instance_class.split(".")[1] if "." in instance_class else instance_class
+    return family.startswith("t")
+
+
+def check_shape(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    """Which sections each environment needs."""
+    if cfg.is_local:
+        if cfg.regions:
+            yield _issue(("regions",), "the local stack runs on your kube context; remove `regions`")
+        return
+    if not cfg.regions:
+        yield _issue(("regions",), f"{cfg.environment} needs at least one region, e.g. "
+                     "[{name: us-east-1, cidr: 10.10.0.0/16}]")
+    if cfg.cluster is None:
+        yield _issue(("cluster",), f"{cfg.environment} needs a `cluster` section (version, node_groups)")
+    if not cfg.data_domains:
+        yield _issue(("data_domains",), "at least one data domain is required, e.g. "
+                     "[{name: global, primary: <first region>}]")
+
+
+def check_regions(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    seen: dict[str, int] = {}
+    nets: list[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for i, region in enumerate(cfg.regions):
+        if region.name in seen:
+            yield _issue(("regions", i, "name"),
+                         f"'{region.name}' is listed twice (also regions[{seen[region.name]}]); "
+                         "each region appears once")
+        seen.setdefault(region.name, i)
+        net = ipaddress.ip_network(region.cidr)
+        for j, other in nets:
+            if net.overlaps(other):
+                yield _issue(("regions", i, "cidr"),
+                             f"'{region.cidr}' overlaps regions[{j}].cidr '{other}'; "
+                             "give every region its own /16 (they are peered)")
+        nets.append((i, net))
+    if cfg.aws_region and cfg.regions and cfg.aws_region not in seen:
+        yield _issue(("aws:region",), f"'{cfg.aws_region}' is not one of the stack's regions "
+                     f"({', '.join(cfg.region_names)}); set it to the primary region")
+
+
+def check_domains(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    regions = set(cfg.region_names)
+    names: set[str] = set()
+    residencies: dict[str, int] = {}
+    for i, dom in enumerate(cfg.data_domains):
+        if dom.name in names:
+            yield _issue(("data_domains", i, "name"), f"domain '{dom.name}' is defined twice")
+        names.add(dom.name)
+        if dom.residency in residencies:
+            yield _issue(("data_domains", i, "residency"),
+                         f"residency '{dom.residency}' already belongs to "
+                         f"data_domains[{residencies[dom.residency]}]; each residency maps to exactly one domain")
+        residencies.setdefault(dom.residency, i)
+        if dom.primary not in regions:
+            yield _issue(("data_domains", i, "primary"),
+                         f"'{dom.primary}' is not one of the stack's regions ({', '.join(cfg.region_names)})")
+        for j, rep in enumerate(dom.replicas):
+            if rep not in regions:
+                yield _issue(("data_domains", i, "replicas", j),
+                             f"'{rep}' is not one of the stack's regions ({', '.join(cfg.region_names)})")
+            if rep == dom.primary or dom.replicas.index(rep) != j:
+                yield _issue(("data_domains", i, "replicas", j),
+                             f"'{rep}' appears twice in domain '{dom.name}'; Aurora Global allows one member per region")
+        if dom.residency != "none":
+            allowed = RESIDENCY_REGIONS.get(dom.residency)
+            if allowed is None:
+                yield _issue(("data_domains", i, "residency"),
+                             f"unknown residency '{dom.residency}'; use 'none' or one of "
+                             f"{', '.join(sorted(RESIDENCY_REGIONS))}")
+            else:
+                for j, reg in enumerate(dom.regions):
+                    if reg not in allowed:
+                        where = ("primary",) if j == 0 else ("replicas", j - 1)
+                        yield _issue(("data_domains", i, *where),
+                                     f"'{reg}' is outside residency '{dom.residency}'; "
+                                     f"use a region in {', '.join(sorted(allowed))}")
+        if dom.replicas and is_burstable(cfg.database.instance_class):
+            yield _issue(("database", "instance_class"),
+                         f"'{cfg.database.instance_class}' is burstable and domain '{dom.name}' is an Aurora "
+                         "Global database, which refuses burstable classes; use an r-class "
+                         "(db.r7g.large) or db.serverless")
+    in_domain = {r for d in cfg.data_domains for r in d.regions}
+    for i, region in enumerate(cfg.regions):
+        if cfg.data_domains and region.name not in in_domain:
+            yield _issue(("regions", i, "name"),
+                         f"'{region.name}' belongs to no data domain; add it to a domain's replicas")
+
+
+def _check_group(parts: tuple[str | int, ...], g: NodeGroupConfig) -> Iterator[ConfigIssue]:
+    if not g.min_size <= g.desired_size <= g.max_size:
+        yield _issue((*parts, "desired_size"),
+                     f"min_size {g.min_size} <= desired_size {g.desired_size} <= max_size {g.max_size} "
+                     "must hold")
+
+
+def check_sizes(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    if cfg.cluster is not None:
+        groups = cfg.cluster.node_groups
+        for gname in ("system", "api", "workers"):
+            yield from _check_group(("cluster", "node_groups", gname), getattr(groups, gname))
+        sb = cfg.cluster.standby
+        if sb.node_min > sb.node_desired:
+            yield _issue(("cluster", "standby", "node_desired"),
+                         f"node_min {sb.node_min} exceeds node_desired {sb.node_desired}")
+    hpa = cfg.app.api.hpa
+    if hpa.min_replicas > hpa.max_replicas:
+        yield _issue(("app", "api", "hpa", "min_replicas"),
+                     f"{hpa.min_replicas} exceeds max_replicas {hpa.max_replicas}")
+    if cfg.environment == "prod":
+        if hpa.min_replicas < 3:
+            yield _issue(("app", "api", "hpa", "min_replicas"),
+                         f"{hpa.min_replicas} is too low for prod: at least 3 (one per AZ)")
+        if cfg.app.api.replicas < 3:
+            yield _issue(("app", "api", "replicas"),
+                         f"{cfg.app.api.replicas} is too low for prod: at least 3")
+    w = cfg.app.worker
+    if w.replicas > w.max_replicas:
+        yield _issue(("app", "worker", "replicas"), f"{w.replicas} exceeds max_replicas {w.max_replicas}")
+    db = cfg.database
+    if db.serverless_min_acu > db.serverless_max_acu:
+        yield _issue(("database", "serverless_min_acu"),
+                     f"{db.serverless_min_acu} exceeds serverless_max_acu {db.serverless_max_acu}")
+    if cfg.storage.log_expiration_days <= cfg.storage.log_transition_days:
+        yield _issue(("storage", "log_expiration_days"),
+                     f"{cfg.storage.log_expiration_days} must be later than log_transition_days "
+                     f"{cfg.storage.log_transition_days}")
+
+
+def detection_seconds(cfg: PlatformConfig) -> int:
+    """Time for Cloudflare to mark an origin down: interval x consecutive failures."""
+    m = cfg.global_traffic.monitor
+    return m.interval_seconds * m.consecutive_failures
+
+
+def check_global_traffic(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    gt = cfg.global_traffic
+    if not gt.enabled:
+        return
+    for key in ("account_id", "zone_id", "zone_name"):
+        if not getattr(gt, key):
+            yield _issue(("global_traffic", key), "required when global_traffic.enabled is true")
+    regions = set(cfg.region_names)
+    for i, pool in enumerate(gt.geo):
+        for j, reg in enumerate(pool.regions):
+            if reg not in regions:
+                yield _issue(("global_traffic", "geo", i, "regions", j),
+                             f"'{reg}' is not one of the stack's regions ({', '.join(cfg.region_names)})")
+    if gt.fallback_region is not None and gt.fallback_region not in regions:
+        yield _issue(("global_traffic", "fallback_region"),
+                     f"'{gt.fallback_region}' is not one of the stack's regions")
+    if gt.eu_hostname is not None and not any(d.residency == "eu" for d in cfg.data_domains):
+        yield _issue(("global_traffic", "eu_hostname"), "needs a data domain with residency 'eu'")
+    detect = detection_seconds(cfg)
+    if cfg.environment == "prod" and detect > MAX_DETECTION_SECONDS_PROD:
+        m = gt.monitor
+        yield _issue(("global_traffic", "monitor", "interval_seconds"),
+                     f"detection {m.interval_seconds}s x {m.consecutive_failures} consecutive failures = "
+                     f"{detect}s exceeds the {MAX_DETECTION_SECONDS_PROD}s target; lower interval_seconds "
+                     "or consecutive_failures")
+
+
+def check_tenants(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    ids: dict[str, int] = {}
+    for i, t in enumerate(cfg.tenants):
+        if t.id in ids:
+            yield _issue(("tenants", i, "id"),
+                         f"tenant id '{t.id}' is already used by tenants[{ids[t.id]}]; ids are unique")
+        ids.setdefault(t.id, i)
+        if cfg.is_local:
+            continue
+        domains = [d for d in cfg.data_domains if d.residency == t.data_residency]
+        if not domains:
+            known = ", ".join(sorted({d.residency for d in cfg.data_domains})) or "none"
+            yield _issue(("tenants", i, "data_residency"),
+                         f"tenant '{t.id}': no data domain has residency '{t.data_residency}' in this "
+                         f"stack (residencies: {known}); add a domain or change the residency")
+            continue
+        dom = domains[0]
+        if t.primary_region not in dom.regions:
+            yield _issue(("tenants", i, "primary_region"),
+                         f"tenant '{t.id}': '{t.primary_region}' is outside its data domain '{dom.name}' "
+                         f"({', '.join(dom.regions)}); use one of those regions")
+        for j, reg in enumerate(t.allowed_regions):
+            if reg not in dom.regions:
+                yield _issue(("tenants", i, "allowed_regions", j),
+                             f"tenant '{t.id}': '{reg}' is outside its data domain '{dom.name}' "
+                             f"({', '.join(dom.regions)})")
+        if t.allowed_regions and t.primary_region not in t.allowed_regions:
+            yield _issue(("tenants", i, "allowed_regions"),
+                         f"tenant '{t.id}': must include primary_region '{t.primary_region}'")
+        if t.data_residency == "eu" and "gdpr" not in t.compliance_requirements:
+            yield _issue(("tenants", i, "compliance_requirements"),
+                         f"tenant '{t.id}' is EU-resident: list 'gdpr'")
+        if t.tier == "enterprise" and cfg.protected and is_burstable(t.enterprise.instance_class):
+            yield _issue(("tenants", i, "enterprise", "instance_class"),
+                         f"tenant '{t.id}': burstable class '{t.enterprise.instance_class}' is not allowed "
+                         f"in {cfg.environment} (CPU credits run out under load); use an r-class")
+
+
+def check_secrets(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    required = ["anthropic_api_key", "openai_api_key"]
+    if cfg.app.vector_store == "pinecone":
+        required += ["pinecone_api_key", "pinecone_environment"]
+    for key in required:
+        if getattr(cfg.secrets, key) is None:
+            yield _issue((key,), f"missing; set it with `pulumi config set --secret {key_path((key,))} <value>`")
+
+
+CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
+          check_tenants, check_secrets)
+
+
+def validate(cfg: PlatformConfig) -> list[ConfigIssue]:
+    """Every cross-field issue of `cfg`, in a stable order."""
+    return [issue for check in CHECKS for issue in check(cfg)]

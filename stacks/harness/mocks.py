@@ -1,0 +1,155 @@
+"""The mock engine: a recording monitor and the provider mocks behind it.
+
+The SDK's `MockMonitor` keys registrations by URN and silently overwrites duplicates, and
+drops resource options. This monitor records every registration with its options (protect,
+retainOnDelete, dependsOn, ignoreChanges, aliases), the engine-side (camelCase) inputs and
+which input paths are secret, and refuses a duplicate URN as the real engine would.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, Mocks, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
+
+from stacks.harness.mock_state import ACCOUNT_ID, resource_id, state_for
+
+SECRET_SIG = rpc._special_secret_sig  # pyright: ignore[reportPrivateUsage]
+SIG_KEY = rpc._special_sig_key  # pyright: ignore[reportPrivateUsage]
+
+
+class UnknownInvokeError(Exception):
+    """An invoke the harness cannot answer: add a realistic answer instead of returning {}."""
+
+
+class DuplicateUrnError(Exception):
+    """Two resources with one URN: the real engine refuses the deployment."""
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+    state: dict[str, Any]
+    id: str
+    options: dict[str, Any]
+    secret_paths: list[str] = field(default_factory=list)
+
+
+def _secret_paths(value: Any, path: str = "") -> list[str]:
+    """Paths (a.b[0]) of values the SDK marked secret, read from the wire form."""
+    if isinstance(value, struct_pb2.Struct):
+        fields = value.fields
+        if SIG_KEY in fields and fields[SIG_KEY].string_value == SECRET_SIG:
+            return [path or "."]
+        return [p for k, v in fields.items() for p in _secret_paths(v, f"{path}.{k}" if path else k)]
+    if isinstance(value, struct_pb2.ListValue):
+        return [p for i, v in enumerate(value.values) for p in _secret_paths(v, f"{path}[{i}]")]
+    if isinstance(value, struct_pb2.Value):
+        kind = value.WhichOneof("kind")
+        if kind == "struct_value":
+            return _secret_paths(value.struct_value, path)
+        if kind == "list_value":
+            return _secret_paths(value.list_value, path)
+    return []
+
+
+class PlatformMocks(Mocks):
+    """Provider mocks: realistic state per type, and invokes answered only when known."""
+
+    def __init__(self, default_region: str):
+        self.default_region = default_region
+        self.provider_regions: dict[str, str] = {}
+
+    def region_of(self, inputs: dict[str, Any], provider_ref: str) -> str:
+        region = inputs.get("region")
+        if isinstance(region, str) and region:
+            return region
+        return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], self.default_region)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        region = self.region_of(args.inputs, args.provider or "")
+        if not args.custom:
+            return None, {}
+        return resource_id(args.typ, args.name, args.inputs), state_for(args.typ, args.name, args.inputs, region)
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        region = self.region_of(args.args, args.provider or "")
+        token = args.token
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            suffixes = "abc" if region != "us-east-1" else "abcdef"
+            return {"names": [f"{region}{s}" for s in suffixes],
+                    "zoneIds": [f"{region[:3]}{region.split('-')[1][:2]}{region[-1]}-az{i + 1}"
+                                for i in range(len(suffixes))],
+                    "id": region, "region": region}, None
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
+                    "userId": "AROAMOCK:deployer", "id": ACCOUNT_ID}, None
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}, None
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region,
+                    "endpoint": f"ec2.{region}.amazonaws.com", "description": region}, None
+        raise UnknownInvokeError(
+            f"the offline harness has no answer for invoke '{token}'; add a realistic one to "
+            "stacks/harness/mocks.py (never an empty result)"
+        )
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that keeps every registration with its options and refuses duplicates."""
+
+    mocks: PlatformMocks
+
+    def __init__(self, mocks: PlatformMocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = rpc.deserialize_properties(request.object)
+        mock_args = MockResourceArgs(typ=request.type, name=request.name, inputs=inputs,
+                                     provider=request.provider, resource_id=request.importId,
+                                     custom=request.custom or False)
+        id_, state = self.mocks.new_resource(mock_args)
+        if request.type.startswith("pulumi:providers:"):
+            self.mocks.provider_regions[urn] = str(inputs.get("region") or self.mocks.default_region)
+        options = {
+            "protect": bool(request.protect),
+            "retainOnDelete": bool(request.retainOnDelete),
+            "dependsOn": sorted(set(request.dependencies)),
+            "ignoreChanges": list(request.ignoreChanges),
+            "aliases": [str(a) for a in request.aliasURNs] + [str(a) for a in request.aliases],
+            "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            "replaceOnChanges": list(request.replaceOnChanges),
+        }
+        reg = Registration(urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
+                           parent=request.parent, provider=request.provider, inputs=inputs,
+                           state=state, id=id_ or "", options=options,
+                           secret_paths=_secret_paths(request.object))
+        with self._lock:
+            if urn in self.resources:
+                raise DuplicateUrnError(
+                    f"duplicate URN {urn}: two resources share type and name under one parent; "
+                    "names must carry the region, tenant or role"
+                )
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_ or "", state)
+            self.registrations.append(reg)
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)

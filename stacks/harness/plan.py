@@ -1,0 +1,106 @@
+"""The plan: what one run of the program registered, queryable and serialisable.
+
+Shared by the offline preview, the whole-stack tests, the policy pack's integration tests and
+the cost estimator, so all of them look at the same facts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    region: str | None
+    """Effective AWS region: the resource's `region`, else its provider's, else `aws:region`;
+    for Kubernetes objects the region of the cluster behind their provider."""
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    id: str
+    options: dict[str, Any]
+    secret_paths: list[str] = field(default_factory=list)
+    component: str = ""
+    """Type of the outermost component holding this resource below the region/global grouping."""
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = self.inputs.get("tags")
+        return dict(tags) if isinstance(tags, dict) else {}
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """Dotted lookup into inputs: `vpcConfig.endpointPublicAccess`."""
+        cur: Any = self.inputs
+        for part in path.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+                cur = cur[int(part)]
+            else:
+                return default
+        return cur
+
+
+@dataclass
+class Plan:
+    stack: str
+    project: str
+    config: dict[str, Any]
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]
+    secret_outputs: list[str] = field(default_factory=list)
+
+    def of_type(self, *types: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type in types]
+
+    def one(self, typ: str, name: str) -> PlannedResource:
+        found = [r for r in self.resources if r.type == typ and r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"expected one {typ} named {name}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self) -> dict[str, PlannedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def children_of(self, urn: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+    def count_by_type(self) -> Counter[str]:
+        return Counter(r.type for r in self.resources if r.custom)
+
+    def count_by_region(self) -> Counter[str]:
+        return Counter(r.region or "global" for r in self.resources if r.custom)
+
+    def count_by_component(self) -> Counter[str]:
+        return Counter(r.component for r in self.resources if r.custom)
+
+    @property
+    def custom_resources(self) -> list[PlannedResource]:
+        return [r for r in self.resources if r.custom]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "config": self.config,
+            "outputs": self.outputs,
+            "secret_outputs": self.secret_outputs,
+            "resources": [asdict(r) for r in self.resources],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(stack=data["stack"], project=data["project"], config=data["config"],
+                   outputs=data["outputs"], secret_outputs=data.get("secret_outputs", []),
+                   resources=[PlannedResource(**r) for r in data["resources"]])

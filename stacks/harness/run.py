@@ -1,0 +1,190 @@
+"""Run the real program for a named stack under mocks, as the engine would.
+
+Mirrors `pulumi-language-python-exec`: the stack file's config is handed over as strings
+(structured values as JSON), `secure:` values and declared secret keys get test values marked
+secret, project defaults from `Pulumi.yaml` apply, then `__main__.py` runs inside
+`run_pulumi_func` and every registration is awaited. Several stacks can run in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
+
+from stacks.harness.mocks import PlatformMocks, RecordingMonitor, Registration
+from stacks.harness.plan import Plan, PlannedResource
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "agentic-platform"
+TEST_SECRET_PREFIX = "offline-test-secret-"
+
+
+def project_file(root: Path = ROOT) -> dict[str, Any]:
+    return yaml.safe_load((root / "Pulumi.yaml").read_text())
+
+
+def stack_names(root: Path = ROOT) -> list[str]:
+    order = {"local": 0, "dev": 1, "staging": 2, "prod": 3}
+    names = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml")]
+    return sorted(names, key=lambda n: (order.get(n, 9), n))
+
+
+def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """The `config:` map of `Pulumi.<stack>.yaml` as YAML values."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack file {path.name}; known stacks: {', '.join(stack_names(root))}")
+    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+
+
+def engine_config(config: Mapping[str, Any], root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """Config as the engine hands it to a program: strings, JSON for structures, secrets flagged."""
+    declared = (project_file(root).get("config") or {})
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, decl in declared.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            values[full] = _encode(decl["default"])
+        if isinstance(decl, dict) and decl.get("secret"):
+            # What `pulumi config set --secret` would provide; offline we cannot decrypt.
+            values[full] = TEST_SECRET_PREFIX + full.split(":")[-1]
+            secret_keys.append(full)
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[key] = TEST_SECRET_PREFIX + key.split(":")[-1]
+            secret_keys.append(key)
+        else:
+            values[key] = _encode(value)
+    return values, sorted(set(secret_keys))
+
+
+def _encode(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _regions_in(config: Mapping[str, str]) -> list[str]:
+    raw = config.get(f"{PROJECT}:regions")
+    if not raw:
+        return []
+    try:
+        return [r["name"] for r in json.loads(raw) if isinstance(r, dict) and "name" in r]
+    except (json.JSONDecodeError, TypeError):
+        return []
+
+
+def _resolve_regions(regs: list[Registration], default_region: str, known: list[str]) -> dict[str, str | None]:
+    """Effective region per URN: own `region`, else provider's, else the nearest ancestor's."""
+    by_urn = {r.urn: r for r in regs}
+    provider_region: dict[str, str] = {}
+    for r in regs:
+        if r.type.startswith("pulumi:providers:"):
+            own = r.inputs.get("region")
+            if isinstance(own, str) and own:
+                provider_region[r.urn] = own
+            else:
+                named = [k for k in known if k in r.name]
+                if named:
+                    provider_region[r.urn] = named[0]
+                elif r.type == "pulumi:providers:aws":
+                    provider_region[r.urn] = default_region
+    out: dict[str, str | None] = {}
+
+    def region(r: Registration) -> str | None:
+        if r.urn in out:
+            return out[r.urn]
+        own = r.inputs.get("region")
+        result: str | None = None
+        if isinstance(own, str) and own:
+            result = own
+        elif r.provider and r.provider.rsplit("::", 1)[0] in provider_region:
+            result = provider_region[r.provider.rsplit("::", 1)[0]]
+        elif r.type.startswith("pulumi:providers:"):
+            result = provider_region.get(r.urn)
+        elif r.type.startswith("aws:") and r.custom:
+            result = default_region
+        elif r.parent in by_urn:
+            result = region(by_urn[r.parent])
+        out[r.urn] = result
+        return result
+
+    for r in regs:
+        region(r)
+    return out
+
+
+GROUPING = frozenset({"agentic:stacks:RegionalPlatform", "agentic:stacks:GlobalPlatform"})
+
+
+def _components(regs: list[Registration]) -> dict[str, str]:
+    """URN -> type of its outermost component below the stack and the grouping components."""
+    by_urn = {r.urn: r for r in regs}
+    out: dict[str, str] = {}
+    for r in regs:
+        cur = r
+        while cur.parent in by_urn and by_urn[cur.parent].type not in GROUPING:
+            cur = by_urn[cur.parent]
+        out[r.urn] = cur.type
+    return out
+
+
+def _resolve(value: Any) -> tuple[Any, bool]:
+    output = pulumi.Output.from_input(value)
+    return _sync_await(output.future()), bool(_sync_await(output.is_secret()))
+
+
+def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
+                program: Path | None = None) -> Plan:
+    """Run `program` (default: the project's `__main__.py`) with `config` (a stack file's map)."""
+    values, secret_keys = engine_config(config, root)
+    default_region = values.get("aws:region") or (_regions_in(values) or ["us-east-1"])[0]
+    mocks = PlatformMocks(default_region)
+    monitor = RecordingMonitor(mocks)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    pulumi_settings.reset_options(project=PROJECT, stack=stack)
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    set_all_config(values, secret_keys)
+    entry = program or root / "__main__.py"
+    outputs: dict[str, Any] = {}
+    secret_outputs: list[str] = []
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(entry), run_name="__main__")))
+        root_resource = pulumi_settings.get_root_resource()
+        exported: dict[str, Any] = getattr(root_resource, "outputs", {}) or {}
+        for key, value in exported.items():
+            resolved, is_secret = _resolve(value)
+            outputs[key] = "[secret]" if is_secret else resolved
+            if is_secret:
+                secret_outputs.append(key)
+    finally:
+        asyncio.get_event_loop().close()
+    regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
+    components = _components(monitor.registrations)
+    resources = [
+        PlannedResource(component=components[r.urn], urn=r.urn, type=r.type, name=r.name, custom=r.custom, parent=r.parent,
+                        provider=r.provider, region=regions.get(r.urn), inputs=r.inputs,
+                        outputs=r.state, id=r.id, options=r.options, secret_paths=r.secret_paths)
+        for r in monitor.registrations
+    ]
+    shown = {k: ("[secret]" if k in secret_keys else v) for k, v in values.items()}
+    return Plan(stack=stack, project=PROJECT, config=shown, resources=resources, outputs=outputs,
+                secret_outputs=sorted(secret_outputs))
+
+
+def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT) -> Plan:
+    """Run the program for `Pulumi.<stack>.yaml`, optionally with config keys replaced."""
+    config = stack_config(stack, root)
+    config.update(overrides or {})
+    return run_program(stack, config, root)

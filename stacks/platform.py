@@ -1,0 +1,111 @@
+"""The whole platform for one stack, composed purely from its config.
+
+Single-region (dev, staging) and multi-region (prod) are the same code: one `RegionalPlatform`
+per configured region, then the global pieces that join regions (data domains, tenants,
+Cloudflare). One AWS provider carries the default tags; resources outside its region set
+`region=` (pulumi-aws 7), which avoids a 300-430 MB provider process per region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from stacks.compose import base, data, global_traffic, observability, tenants, workload
+from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
+from stacks.config import PlatformConfig
+from stacks.config.validate import detection_seconds
+from stacks.tags import base_tags
+
+
+class RegionalPlatform(pulumi.ComponentResource):
+    """Groups one region's resources so the tree, URNs and cost reports read per region."""
+
+    def __init__(self, name: str, region: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("agentic:stacks:RegionalPlatform", name, {"region": region}, opts)
+        self.region = region
+        self.register_outputs({"region": region})
+
+
+class GlobalPlatform(pulumi.ComponentResource):
+    """Parent of what spans regions: data domains, tenants, global traffic, budgets."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("agentic:stacks:GlobalPlatform", name, {}, opts)
+        self.register_outputs({})
+
+
+@dataclass
+class Platform:
+    """What `__main__` exports: a small, documented set of stack outputs."""
+
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def export(self) -> None:
+        for key, value in self.outputs.items():
+            pulumi.export(key, value)
+
+
+def aws_provider(cfg: PlatformConfig) -> aws.Provider:
+    """The one AWS provider: default region and the tags every resource carries."""
+    return aws.Provider(
+        f"aws-{cfg.environment}",
+        region=cfg.default_region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=base_tags(cfg)),
+    )
+
+
+def build_platform(cfg: PlatformConfig) -> Platform:
+    if cfg.is_local:
+        return Platform(outputs={"environment": cfg.environment, **workload.build_local(cfg)})
+    provider = aws_provider(cfg)
+    contexts: dict[str, RegionContext] = {}
+    bases: dict[str, RegionBase] = {}
+    for region in cfg.regions:
+        parent = RegionalPlatform(f"{cfg.environment}-{region.name}", region.name)
+        ctx = RegionContext(cfg=cfg, region=region, aws_provider=provider, parent=parent, tags=base_tags(cfg))
+        contexts[region.name] = ctx
+        bases[region.name] = base.build_base(ctx)
+    keys = {name: data.build_region_keys(ctx) for name, ctx in contexts.items()}
+    domains = data.build_domains(contexts, bases, keys)
+    region_data: dict[str, RegionData] = {}
+    workloads: dict[str, RegionWorkload] = {}
+    regional_exports: dict[str, Any] = {}
+    for name, ctx in contexts.items():
+        region_data[name] = data.build_region_data(ctx, bases[name], keys[name], domains)
+        workloads[name] = workload.build_workload(ctx, bases[name], region_data[name])
+        obs = observability.build_observability(ctx, bases[name], region_data[name], workloads[name])
+        regional_exports[name] = _regional_export(ctx, bases[name], region_data[name], workloads[name], obs)
+    tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains)
+    hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
+    return Platform(outputs={
+        "environment": cfg.environment,
+        "default_region": cfg.default_region,
+        "regions": list(cfg.region_names),
+        "regional": regional_exports,
+        "data_domains": domains.exports,
+        "tenants": tenant_exports,
+        "hostnames": hostnames,
+        "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None},
+    })
+
+
+def _regional_export(ctx: RegionContext, b: RegionBase, d: RegionData, w: RegionWorkload,
+                     obs: dict[str, Any]) -> dict[str, Any]:
+    """Identifiers ops needs per region (never a secret value)."""
+    return {
+        "standby": ctx.region.standby,
+        "vpc_id": b.vpc_id,
+        "cluster_name": b.cluster_name,
+        "db_cluster_identifier": d.db_cluster_identifier,
+        "db_proxy_endpoint": d.db_proxy_endpoint,
+        "cache_endpoint": d.cache_endpoint,
+        "queue_endpoint": d.queue_endpoint,
+        "uploads_bucket": d.uploads_bucket,
+        "kms_keys": d.kms_keys,
+        "ingress_hostname": w.ingress_hostname,
+        **obs,
+    }

@@ -1,0 +1,11 @@
+"""Preview section: policy (filled in by its issue)."""
+
+from __future__ import annotations
+
+from stacks.harness.plan import Plan
+from stacks.reports import Report
+
+
+def report(plan: Plan) -> Report:
+    """Placeholder: nothing to report yet."""
+    return Report(name="policy", lines=["(not implemented yet)"])
