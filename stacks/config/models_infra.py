@@ -177,7 +177,7 @@ class DatabaseConfig(Frozen):
     @classmethod
     def _pgvector_hnsw(cls, v: str) -> str:
         try:
-            major = int(v.split(".")[0])
+            major = int(v.split(".", maxsplit=1)[0])
         except ValueError:
             raise ValueError(f"'{v}' is not an aurora-postgresql version such as 16.6") from None
         if major < 16:
@@ -187,7 +187,7 @@ class DatabaseConfig(Frozen):
     @field_validator("performance_insights_retention_days")
     @classmethod
     def _pi_retention(cls, v: int) -> int:
-        if v != 7 and v != 731 and not (v % 31 == 0 and 31 <= v <= 713):
+        if v not in {7, 731} and not (v % 31 == 0 and 31 <= v <= 713):
             raise ValueError(f"{v} is not allowed: use 7, 731, or a multiple of 31 up to 713")
         return v
 

@@ -86,7 +86,8 @@ def check_domains(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
                              f"'{rep}' is not one of the stack's regions ({', '.join(cfg.region_names)})")
             if rep == dom.primary or dom.replicas.index(rep) != j:
                 yield _issue(("data_domains", i, "replicas", j),
-                             f"'{rep}' appears twice in domain '{dom.name}'; Aurora Global allows one member per region")
+                             f"'{rep}' appears twice in domain '{dom.name}'; "
+                             "Aurora Global allows one member per region")
         if dom.residency != "none":
             allowed = RESIDENCY_REGIONS.get(dom.residency)
             if allowed is None:

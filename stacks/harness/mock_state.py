@@ -83,7 +83,7 @@ def _global_cluster(name: str, inputs: dict[str, Any], region: str) -> dict[str,
 
 def _replication_group(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     ident = physical_name(name, inputs)
-    base = f"{ident}.{short_hash(name, n=6)}.{region[:2]}{region.split('-')[-1]}.cache.amazonaws.com"
+    base = f"{ident}.{short_hash(name, n=6)}.{region[:2]}{region.rsplit('-', maxsplit=1)[-1]}.cache.amazonaws.com"
     return {
         "arn": arn("elasticache", region, f"replicationgroup:{ident}"),
         "primaryEndpointAddress": f"master.{base}",
@@ -223,6 +223,6 @@ def state_for(typ: str, name: str, inputs: dict[str, Any], region: str) -> dict[
     if extra is not None:
         state.update(extra(name, inputs, region))
     elif typ.startswith("aws:") and "arn" not in state:
-        service = typ.split(":")[1].split("/")[0]
-        state["arn"] = arn(service, region, f"{typ.split(':')[-1].lower()}/{physical_name(name, inputs)}")
+        service = typ.split(":")[1].split("/", maxsplit=1)[0]
+        state["arn"] = arn(service, region, f"{typ.rsplit(':', maxsplit=1)[-1].lower()}/{physical_name(name, inputs)}")
     return state

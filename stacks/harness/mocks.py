@@ -14,7 +14,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, Mocks, MockResourceArgs
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
@@ -111,10 +111,9 @@ class PlatformMocks(Mocks):
 class RecordingMonitor(MockMonitor):
     """A MockMonitor that keeps every registration with its options and refuses duplicates."""
 
-    mocks: PlatformMocks
-
     def __init__(self, mocks: PlatformMocks):
         super().__init__(mocks)
+        self.platform_mocks = mocks
         self.registrations: list[Registration] = []
         self._lock = threading.Lock()
 
@@ -126,9 +125,10 @@ class RecordingMonitor(MockMonitor):
         mock_args = MockResourceArgs(typ=request.type, name=request.name, inputs=inputs,
                                      provider=request.provider, resource_id=request.importId,
                                      custom=request.custom or False)
-        id_, state = self.mocks.new_resource(mock_args)
+        id_, state = self.platform_mocks.new_resource(mock_args)
         if request.type.startswith("pulumi:providers:"):
-            self.mocks.provider_regions[urn] = str(inputs.get("region") or self.mocks.default_region)
+            self.platform_mocks.provider_regions[urn] = str(inputs.get("region")
+                                                            or self.platform_mocks.default_region)
         options = {
             "protect": bool(request.protect),
             "retainOnDelete": bool(request.retainOnDelete),

@@ -160,7 +160,10 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
     outputs: dict[str, Any] = {}
     secret_outputs: list[str] = []
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(entry), run_name="__main__")))
+        def program_main() -> None:
+            runpy.run_path(str(entry), run_name="__main__")
+
+        _sync_await(run_pulumi_func(program_main))
         root_resource = pulumi_settings.get_root_resource()
         exported: dict[str, Any] = getattr(root_resource, "outputs", {}) or {}
         for key, value in exported.items():
@@ -173,8 +176,8 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
     regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
     components = _components(monitor.registrations)
     resources = [
-        PlannedResource(component=components[r.urn], urn=r.urn, type=r.type, name=r.name, custom=r.custom, parent=r.parent,
-                        provider=r.provider, region=regions.get(r.urn), inputs=r.inputs,
+        PlannedResource(component=components[r.urn], urn=r.urn, type=r.type, name=r.name, custom=r.custom,
+                        parent=r.parent, provider=r.provider, region=regions.get(r.urn), inputs=r.inputs,
                         outputs=r.state, id=r.id, options=r.options, secret_paths=r.secret_paths)
         for r in monitor.registrations
     ]
