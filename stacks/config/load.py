@@ -47,6 +47,16 @@ def _describe(err: Mapping[str, Any]) -> str:
     return f"{msg} (got {err['input']!r})"
 
 
+def _tenant_prefix(data: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
+    """"tenant 'acme': " for an error inside a tenant entry, so the message names the tenant."""
+    tenants = data.get("tenants")
+    if len(loc) > 1 and loc[0] == "tenants" and isinstance(loc[1], int) and isinstance(tenants, list):
+        entry = tenants[loc[1]] if loc[1] < len(tenants) else None
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            return f"tenant '{entry['id']}': "
+    return ""
+
+
 def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = None,
           project: str = NAMESPACE) -> PlatformConfig:
     """Parse already-decoded namespace values (keys without the `agentic-platform:` prefix)."""
@@ -71,7 +81,7 @@ def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = 
                 loc = ("aws:region", *loc[1:])
             elif loc and loc[0] == "secrets":
                 loc = loc[1:]
-            issues.append(ConfigIssue(key_path(loc), _describe(err)))
+            issues.append(ConfigIssue(key_path(loc), _tenant_prefix(data, loc) + _describe(err)))
         raise ConfigError(issues) from None
     issues += validate(cfg)
     if issues:
