@@ -65,6 +65,17 @@ def _secret_paths(value: Any, path: str = "") -> list[str]:
     return []
 
 
+def unwrap_secrets(value: Any) -> Any:
+    """Replace the SDK's secret envelopes by their values (their paths are kept separately)."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return unwrap_secrets(value.get("value"))
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
 class PlatformMocks(Mocks):
     """Provider mocks: realistic state per type, and invokes answered only when known."""
 
@@ -84,7 +95,7 @@ class PlatformMocks(Mocks):
             return None, {}
         return resource_id(args.typ, args.name, args.inputs), state_for(args.typ, args.name, args.inputs, region)
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # pyright: ignore[reportIncompatibleMethodOverride]
         region = self.region_of(args.args, args.provider or "")
         token = args.token
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
@@ -92,16 +103,16 @@ class PlatformMocks(Mocks):
             return {"names": [f"{region}{s}" for s in suffixes],
                     "zoneIds": [f"{region[:3]}{region.split('-')[1][:2]}{region[-1]}-az{i + 1}"
                                 for i in range(len(suffixes))],
-                    "id": region, "region": region}, None
+                    "id": region, "region": region}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
-                    "userId": "AROAMOCK:deployer", "id": ACCOUNT_ID}, None
+                    "userId": "AROAMOCK:deployer", "id": ACCOUNT_ID}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
-                    "reverseDnsPrefix": "com.amazonaws"}, None
+                    "reverseDnsPrefix": "com.amazonaws"}
         if token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region,
-                    "endpoint": f"ec2.{region}.amazonaws.com", "description": region}, None
+                    "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
         raise UnknownInvokeError(
             f"the offline harness has no answer for invoke '{token}'; add a realistic one to "
             "stacks/harness/mocks.py (never an empty result)"
@@ -121,7 +132,7 @@ class RecordingMonitor(MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = unwrap_secrets(rpc.deserialize_properties(request.object))
         mock_args = MockResourceArgs(typ=request.type, name=request.name, inputs=inputs,
                                      provider=request.provider, resource_id=request.importId,
                                      custom=request.custom or False)

@@ -9,6 +9,8 @@ secret, project defaults from `Pulumi.yaml` apply, then `__main__.py` runs insid
 from __future__ import annotations
 
 import asyncio
+import copy
+import gc
 import json
 import runpy
 from collections.abc import Mapping
@@ -145,6 +147,24 @@ def _resolve(value: Any) -> tuple[Any, bool]:
     return _sync_await(output.future()), bool(_sync_await(output.is_secret()))
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Finish a run's loop so nothing of it runs later inside unrelated code.
+
+    After a failed program, futures holding the error are left unretrieved; if the garbage
+    collector finalises them later (e.g. inside `ast.parse`), CPython 3.11 fails with
+    "AST constructor recursion depth mismatch". Collect them here, silently: the error itself
+    was already raised to the caller.
+    """
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.set_exception_handler(lambda _loop, _context: None)
+    gc.collect()
+    loop.close()
+
+
 def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
                 program: Path | None = None) -> Plan:
     """Run `program` (default: the project's `__main__.py`) with `config` (a stack file's map)."""
@@ -172,7 +192,7 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
             if is_secret:
                 secret_outputs.append(key)
     finally:
-        asyncio.get_event_loop().close()
+        _close_loop(asyncio.get_event_loop())
     regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
     components = _components(monitor.registrations)
     resources = [
@@ -186,8 +206,22 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
                 secret_outputs=sorted(secret_outputs))
 
 
-def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT) -> Plan:
-    """Run the program for `Pulumi.<stack>.yaml`, optionally with config keys replaced."""
+_CACHE: dict[tuple[str, Path], Plan] = {}
+
+
+def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT,
+              cached: bool = True) -> Plan:
+    """Run the program for `Pulumi.<stack>.yaml`, optionally with config keys replaced.
+
+    Without overrides the plan is memoised per process and a deep copy is returned, so the many
+    whole-stack tests share one run per stack and may still mutate what they get.
+    """
+    key = (stack, root)
+    if not overrides and cached and key in _CACHE:
+        return copy.deepcopy(_CACHE[key])
     config = stack_config(stack, root)
     config.update(overrides or {})
-    return run_program(stack, config, root)
+    plan = run_program(stack, config, root)
+    if not overrides and cached:
+        _CACHE[key] = copy.deepcopy(plan)
+    return plan

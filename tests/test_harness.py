@@ -1,0 +1,74 @@
+"""The offline harness behaves like the engine where tests depend on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stacks.harness.mocks import DuplicateUrnError, UnknownInvokeError
+from stacks.harness.run import TEST_SECRET_PREFIX, engine_config, run_program
+
+PROGRAMS = Path(__file__).parent / "programs"
+WIRING_CONFIG = {"agentic-platform:token": {"secure": "v1:abcdef"}, "aws:region": "us-east-1"}
+
+
+def test_duplicate_urn_is_an_error() -> None:
+    with pytest.raises(DuplicateUrnError, match="duplicate URN .*aws:s3/bucket:Bucket::uploads"):
+        run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py")
+
+
+def test_unknown_invoke_is_an_error() -> None:
+    with pytest.raises(UnknownInvokeError, match="no answer for invoke 'aws:ec2/getAmi:getAmi'"):
+        run_program("dev", {}, program=PROGRAMS / "unknown_invoke.py")
+
+
+@pytest.fixture(scope="module")
+def wiring():
+    return run_program("wiring", WIRING_CONFIG, program=PROGRAMS / "wiring.py")
+
+
+def test_options_are_recorded(wiring) -> None:
+    key = wiring.one("aws:kms/key:Key", "key")
+    bucket = wiring.one("aws:s3/bucket:Bucket", "data")
+    assert key.options["protect"] is True
+    assert bucket.options["retainOnDelete"] is True
+    assert bucket.options["dependsOn"] == [key.urn]
+    assert bucket.options["ignoreChanges"] == ["tags"]
+    assert any("old-data" in a for a in bucket.options["aliases"])
+
+
+def test_effective_region_resource_then_provider(wiring) -> None:
+    assert wiring.one("aws:kms/key:Key", "key").region == "eu-central-1"
+    assert wiring.one("aws:s3/bucket:Bucket", "data").region == "eu-west-1"  # from its provider
+
+
+def test_state_is_realistic(wiring) -> None:
+    assert wiring.outputs["key_arn"].startswith("arn:aws:kms:eu-central-1:111122223333:key/")
+    assert wiring.outputs["bucket_arn"].startswith("arn:aws:s3:::")
+    assert wiring.outputs["azs"] == ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"]
+
+
+def test_secure_values_are_test_values_marked_secret(wiring) -> None:
+    version = wiring.one("aws:secretsmanager/secretVersion:SecretVersion", "token-v1")
+    assert version.secret_paths == ["secretString"]
+    assert version.inputs["secretString"] == TEST_SECRET_PREFIX + "token"
+    assert wiring.outputs["token"] == "[secret]" and wiring.secret_outputs == ["token"]
+    assert wiring.config["agentic-platform:token"] == "[secret]"
+
+
+def test_several_stacks_in_one_process() -> None:
+    first = run_program("alpha", WIRING_CONFIG, program=PROGRAMS / "wiring.py")
+    second = run_program("beta", WIRING_CONFIG, program=PROGRAMS / "wiring.py")
+    assert first.outputs["stack"] == "alpha" and second.outputs["stack"] == "beta"
+    assert all("urn:pulumi:beta::" in r.urn for r in second.resources)
+    assert len(first.resources) == len(second.resources)
+
+
+def test_engine_config_encodes_structures_as_json() -> None:
+    values, secrets = engine_config({"agentic-platform:regions": [{"name": "us-east-1"}],
+                                     "agentic-platform:environment": "dev"})
+    assert values["agentic-platform:regions"] == '[{"name": "us-east-1"}]'
+    assert values["agentic-platform:environment"] == "dev"
+    assert values["agentic-platform:cost_center"] == "platform"  # Pulumi.yaml default
+    assert "agentic-platform:anthropic_api_key" in secrets  # declared secret gets a test value
