@@ -14,7 +14,7 @@ WIRING_CONFIG = {"agentic-platform:token": {"secure": "v1:abcdef"}, "aws:region"
 
 
 def test_duplicate_urn_is_an_error() -> None:
-    with pytest.raises(DuplicateUrnError, match="duplicate URN .*aws:s3/bucket:Bucket::uploads"):
+    with pytest.raises(DuplicateUrnError, match=r"duplicate URN .*aws:s3/bucket:Bucket::uploads"):
         run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py")
 
 
