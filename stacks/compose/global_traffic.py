@@ -1,14 +1,180 @@
-"""Global pieces: Cloudflare load balancing, cross-region peering, budgets."""
+"""Global pieces: Cloudflare load balancing per public hostname, cross-region peering.
+
+Pure helpers decide pool order and the EU hostname's pools (EU regions only, so an EU-resident
+tenant's requests never terminate outside the EU); the components only create what they say.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.cloudflare_lb import (
+    ApiRateLimit,
+    ApiRateLimitArgs,
+    GlobalLoadBalancer,
+    GlobalLoadBalancerArgs,
+    MonitorSpec,
+    OriginPoolSpec,
+    slug,
+)
+from components.peering import PeerSide, VpcPeering, VpcPeeringArgs, peer_pairs
 from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
 from stacks.config import PlatformConfig
+from stacks.config.regions import short_region
+
+EU = "eu"
+
+
+def failover_order(cfg: PlatformConfig, regions: list[str], fallback: str) -> list[str]:
+    """`default_pools` order: the fallback (primary-DB region) first, active regions in config
+    order next, warm standbys last (they run small until promoted)."""
+    rest = [r for r in cfg.region_names if r in regions and r != fallback]
+    active = [r for r in rest if not cfg.region(r).standby]
+    standby = [r for r in rest if cfg.region(r).standby]
+    return [fallback, *active, *standby]
+
+
+def hostname_plan(cfg: PlatformConfig, with_origin: set[str]) -> dict[str, dict[str, Any]]:
+    """Per hostname: residency, pool regions in failover order, geo map, fallback (pure).
+
+    Only regions with an origin (`with_origin`) can get a pool. The EU hostname keeps only the
+    EU data domain's regions, in the domain's order (primary first).
+    """
+    gt = cfg.global_traffic
+    out: dict[str, dict[str, Any]] = {}
+    regions = [r for r in cfg.region_names if r in with_origin]
+    if regions:
+        fallback = gt.fallback_region if gt.fallback_region in regions else regions[0]
+        out[cfg.app.hostname] = {
+            "residency": "none",
+            "regions": failover_order(cfg, regions, fallback),
+            "geo": {g.code: [r for r in g.regions if r in regions] for g in gt.geo
+                    if any(r in regions for r in g.regions)},
+            "fallback": fallback,
+        }
+    if gt.eu_hostname is not None:
+        eu_domain = next((d for d in cfg.data_domains if d.residency == EU), None)
+        eu_regions = [r for r in (eu_domain.regions if eu_domain else ()) if r in with_origin]
+        if eu_regions:
+            out[gt.eu_hostname] = {
+                "residency": EU,
+                "regions": eu_regions,
+                "geo": {g.code: [r for r in g.regions if r in eu_regions] for g in gt.geo
+                        if any(r in eu_regions for r in g.regions)},
+                "fallback": eu_regions[0],
+            }
+    return out
+
+
+def cloudflare_provider(cfg: PlatformConfig) -> cloudflare.Provider:
+    """Explicit provider so the token is a Pulumi secret of this stack and nothing implicit.
+
+    Set with `pulumi config set --secret cloudflare:apiToken <token>` (a least-privilege token:
+    Load Balancing Monitors and Pools Write on the account, Load Balancers + DNS + Zone WAF
+    Write on the zone). Unset, the provider falls back to CLOUDFLARE_API_TOKEN.
+    """
+    token = pulumi.Config("cloudflare").get_secret("apiToken")
+    return cloudflare.Provider(f"cloudflare-{cfg.environment}", api_token=token)
+
+
+def _acm_records(workloads: dict[str, RegionWorkload]) -> list[tuple[str, dict[str, Any]]]:
+    """(region, record) for every ACM validation record the workload layer asks for.
+
+    Expected shape: `extras["acm_validation"]` = list of {domain, name, type, value} (name/value
+    may be Outputs). ACM gives the same CNAME for a domain in every region of an account, so one
+    record per domain name is enough (and Cloudflare refuses a duplicate CNAME).
+    """
+    seen: set[str] = set()
+    out: list[tuple[str, dict[str, Any]]] = []
+    for region, wl in workloads.items():
+        records = wl.extras.get("acm_validation") or []
+        for rec in records:
+            domain = str(rec.get("domain", ""))
+            if domain in seen:
+                continue
+            seen.add(domain)
+            out.append((region, rec))
+    return out
+
+
+def build_peering(cfg: PlatformConfig, contexts: dict[str, RegionContext],
+                  bases: dict[str, RegionBase]) -> dict[str, Any]:
+    """Peering between the workload regions of each data domain (multi-region stacks only)."""
+    domains = {d.name: d.regions for d in cfg.data_domains}
+    out: dict[str, Any] = {}
+    for a, b in peer_pairs(domains, [r for r in cfg.region_names if r in bases]):
+        name = f"{cfg.environment}-peer-{short_region(a)}-{short_region(b)}"
+        ba, bb = bases[a], bases[b]
+        peering = VpcPeering(name, VpcPeeringArgs(
+            requester=PeerSide(region=a, vpc_id=ba.vpc_id, cidr=ba.vpc_cidr,
+                               route_table_ids=list(ba.private_route_table_ids)),
+            accepter=PeerSide(region=b, vpc_id=bb.vpc_id, cidr=bb.vpc_cidr,
+                              route_table_ids=list(bb.private_route_table_ids)),
+            tags={**contexts[a].tags, "Name": name},
+        ), opts=contexts[a].opts())
+        out[f"{a}/{b}"] = {"connection_id": peering.connection_id, "routes": peering.route_count}
+    return out
 
 
 def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext],
                          bases: dict[str, RegionBase], workloads: dict[str, RegionWorkload]) -> dict[str, Any]:
-    """Placeholder. Returns the `hostnames` export."""
-    return {}
+    """Peering, then (when enabled) Cloudflare LB per hostname. Returns the `hostnames` export."""
+    build_peering(cfg, contexts, bases)
+    gt = cfg.global_traffic
+    if not gt.enabled:
+        return {}
+    origins = {r: w.ingress_hostname for r, w in workloads.items() if w.ingress_hostname is not None}
+    plan = hostname_plan(cfg, set(origins))
+    if not plan:
+        pulumi.log.warn("global_traffic.enabled but no region exposes an ingress hostname yet: "
+                        "no Cloudflare load balancer is created")
+        return {}
+    provider = cloudflare_provider(cfg)
+    opts = pulumi.ResourceOptions(providers={"cloudflare": provider})
+    monitor = MonitorSpec(path=gt.monitor.path, interval_seconds=gt.monitor.interval_seconds,
+                          consecutive_down=gt.monitor.consecutive_failures,
+                          timeout_seconds=gt.monitor.timeout_seconds)
+    hostnames: dict[str, Any] = {}
+    for hostname, spec in plan.items():
+        lb = GlobalLoadBalancer(f"{cfg.environment}-edge-{slug(hostname)}", GlobalLoadBalancerArgs(
+            account_id=gt.account_id,
+            zone_id=gt.zone_id,
+            hostname=hostname,
+            pools=[OriginPoolSpec(region=r, address=origins[r]) for r in spec["regions"]],
+            region_pools=spec["geo"],
+            fallback_region=spec["fallback"],
+            monitor=monitor,
+            notification_email=cfg.observability.alert_email,
+            name_prefix=cfg.environment,
+        ), opts=opts)
+        hostnames[hostname] = {
+            "residency": spec["residency"],
+            "pools": [{"region": r, "origin": origins[r], "pool_id": lb.pool_ids[r]} for r in spec["regions"]],
+            "load_balancer_id": lb.load_balancer_id,
+            "zone_id": gt.zone_id,
+            "account_id": gt.account_id,
+            "detection_seconds": lb.detection_seconds,
+        }
+    ApiRateLimit(f"{cfg.environment}-edge-ratelimit", ApiRateLimitArgs(
+        zone_id=gt.zone_id, hostnames=list(plan),
+        requests_per_period=gt.rate_limit.requests_per_period,
+        period_seconds=gt.rate_limit.period_seconds,
+        mitigation_timeout_seconds=gt.rate_limit.mitigation_timeout_seconds,
+    ), opts=opts)
+    for region, rec in _acm_records(workloads):
+        domain = str(rec.get("domain", ""))
+        cloudflare.DnsRecord(
+            f"{cfg.environment}-{region}-acm-{slug(domain)}",
+            zone_id=gt.zone_id,
+            name=rec["name"],
+            type=str(rec.get("type", "CNAME")),
+            content=rec["value"],
+            ttl=1,  # automatic
+            proxied=False,  # ACM must see the CNAME itself
+            comment=f"ACM DNS validation for {domain}",
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+    return hostnames
