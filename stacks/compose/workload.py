@@ -1,18 +1,339 @@
-"""Layer 3: the platform workload (app/) on a region's cluster, and the local stack."""
+"""Layer 3: the platform workload (app/) on a region's cluster, and the local stack.
+
+Both call the same `PlatformWorkload`; only the sources differ. On AWS: secrets through
+External Secrets from the region's Secrets Manager, an ALB Ingress with an ACM certificate,
+KEDA on the queue Redis, Pod Identity roles for the uploads bucket and the environment's
+secrets. Locally: in-cluster Postgres and Redis, a plain Secret built from Pulumi secrets, no
+AWS resource at all, access by `kubectl port-forward`.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from app.local_stores import LocalStoresArgs, database_url, redis_url
+from app.names import PLATFORM_CORE, SHARED_SERVICES
+from app.vpa import VpaRecommender
+from app.workload import (
+    AddonSupport,
+    ExternalSecretsSource,
+    InClusterSecrets,
+    IngressSpec,
+    NetworkSpec,
+    PlatformWorkload,
+    QueueSpec,
+    ResourceSpec,
+    ScalingSpec,
+    WorkloadArgs,
+)
+from components.pod_identity import pod_identity_trust_policy, role_name
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
+from stacks.config.models_app import Resources
+from stacks.config.regions import short_region
+
+# Env var -> logical name of its Secrets Manager secret in `RegionData.secret_arns`.
+SECRET_ENV = {
+    "DATABASE_URL": "database-url",
+    "REDIS_URL": "redis-url",
+    "REDIS_QUEUE_URL": "redis-queue-url",
+    "SECRET_KEY": "secret-key",
+    "JWT_SECRET": "jwt-secret",
+    "ANTHROPIC_API_KEY": "anthropic-api-key",
+    "OPENAI_API_KEY": "openai-api-key",
+}
+PINECONE_ENV = {"PINECONE_API_KEY": "pinecone-api-key", "PINECONE_ENVIRONMENT": "pinecone-environment"}
+REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+QUEUE_PASSWORD_KEY = "REDIS_QUEUE_PASSWORD"
+REDIS_PORT = 6379
+
+
+def secret_env(vector_store: str) -> dict[str, str]:
+    """Env vars the pods read from `platform-secrets` and the logical secret each comes from."""
+    return {**SECRET_ENV, **(PINECONE_ENV if vector_store == "pinecone" else {})}
+
+
+def secret_refs(vector_store: str, secret_arns: Mapping[str, Any]) -> dict[str, Any]:
+    """Env var -> Secrets Manager ARN for each secret the data layer created."""
+    return {env: secret_arns[logical] for env, logical in secret_env(vector_store).items() if logical in secret_arns}
+
+
+def missing_secrets(vector_store: str, secret_arns: Mapping[str, Any]) -> list[str]:
+    required = [*REQUIRED_ENV, *(PINECONE_ENV if vector_store == "pinecone" else ())]
+    return [env for env in required if secret_env(vector_store)[env] not in secret_arns]
+
+
+def app_settings(cfg: PlatformConfig, location: str, uploads_bucket: str | None = None) -> dict[str, str]:
+    """The guide's `Application` and `MCP` settings plus where the pod runs; never a secret."""
+    app = cfg.app
+    out = {
+        "API_VERSION": app.api_version,
+        "LOG_LEVEL": app.log_level,
+        "MCP_SERVER_PATH": app.mcp_server_path,
+        "VECTOR_STORE": app.vector_store,
+        "ENVIRONMENT": cfg.environment,
+        "REGION": location,
+        "PUBLIC_HOSTNAME": app.hostname,
+        "WORKER_QUEUE": app.worker.queue_list_name,
+        "WORKER_METRICS_PORT": str(app.worker.metrics_port),
+    }
+    if location != "local":
+        out["AWS_REGION"] = location
+    if uploads_bucket:
+        out["UPLOADS_BUCKET"] = uploads_bucket
+    return out
+
+
+def resource_spec(r: Resources) -> ResourceSpec:
+    return ResourceSpec(cpu_request=r.cpu_request, memory_request=r.memory_request,
+                        cpu_limit=r.cpu_limit, memory_limit=r.memory_limit)
+
+
+def scaling_spec(cfg: PlatformConfig) -> ScalingSpec:
+    api, worker = cfg.app.api, cfg.app.worker
+    return ScalingSpec(
+        api_replicas=max(api.replicas, api.hpa.min_replicas), api_min_replicas=api.hpa.min_replicas,
+        api_max_replicas=api.hpa.max_replicas, api_cpu_percent=api.hpa.cpu_percent,
+        api_memory_percent=api.hpa.memory_percent, worker_replicas=worker.replicas,
+        worker_max_replicas=worker.max_replicas, queue_length_target=worker.queue_length_target,
+        queue_list_name=worker.queue_list_name)
+
+
+def region_hosts(cfg: PlatformConfig, region: str) -> list[str]:
+    """Hostnames this region's ALB serves: the API, plus the EU hostname in EU-resident regions."""
+    hosts = [cfg.app.hostname]
+    eu = cfg.global_traffic.eu_hostname
+    if eu and any(d.residency == "eu" and region in d.regions for d in cfg.data_domains):
+        hosts.append(eu)
+    return hosts
+
+
+def workload_policy(bucket_arn: pulumi.Input[str] | None, secret_arns: Sequence[pulumi.Input[str]],
+                    kms_keys: Sequence[pulumi.Input[str]]) -> pulumi.Output[str] | None:
+    """Least privilege for api/worker pods: the uploads bucket, the env's secrets, their keys."""
+    statements: list[dict[str, Any]] = []
+    if bucket_arn is not None:
+        arn = pulumi.Output.from_input(bucket_arn)
+        statements.append({"Sid": "UploadsList", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn})
+        statements.append({"Sid": "UploadsObjects", "Effect": "Allow",
+                           "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                           "Resource": pulumi.Output.concat(arn, "/*")})
+    if secret_arns:
+        statements.append({"Sid": "EnvSecrets", "Effect": "Allow",
+                           "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                           "Resource": list(secret_arns)})
+    if kms_keys and statements:
+        statements.append({"Sid": "Keys", "Effect": "Allow",
+                           "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                           "Resource": list(kms_keys)})
+    if not statements:
+        return None
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pulumi.Output[str]] | None:
+    """Fallback when the base offers no helper: role + association, only with a real cluster."""
+    if base.cluster_name is None:
+        return None
+    cluster_arn = base.extras.get("cluster_arn")
+    account = str(base.extras.get("account_id") or aws.get_caller_identity(
+        opts=pulumi.InvokeOptions(provider=ctx.aws_provider)).account_id)
+    physical = f"{ctx.cfg.project}-{ctx.cfg.environment}-{short_region(ctx.name)}"
+
+    def make(name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str]) -> pulumi.Output[str]:
+        opts = ctx.opts()
+        fallback_arn = f"arn:aws:eks:{ctx.name}:{account}:cluster/*"
+        trust = pulumi.Output.from_input(cluster_arn or "").apply(
+            lambda arn: json.dumps(pod_identity_trust_policy(account, arn or fallback_arn)))
+        role = aws.iam.Role(f"{ctx.cfg.environment}-{ctx.name}-{name}", name=role_name(physical, name),
+                            assume_role_policy=trust, opts=opts)
+        grant = aws.iam.RolePolicy(f"{ctx.cfg.environment}-{ctx.name}-{name}-policy", role=role.id,
+                                   policy=policy_json, opts=opts)
+        assoc = aws.eks.PodIdentityAssociation(
+            f"{ctx.cfg.environment}-{ctx.name}-{name}-association", region=ctx.name,
+            cluster_name=base.cluster_name or "", namespace=namespace, service_account=service_account,
+            role_arn=role.arn, opts=ctx.opts(depends_on=[grant]))
+        return assoc.role_arn
+    return make
+
+
+def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str], list[dict[str, Any]]]:
+    """The ALB's certificate: configured, or requested here with DNS validation.
+
+    The validation records go to Cloudflare (global traffic layer) from
+    `RegionWorkload.extras["acm_validation"]`; the ALB controller attaches the certificate once
+    ACM has issued it.
+    """
+    if ctx.cfg.ingress.certificate_arn:
+        return ctx.cfg.ingress.certificate_arn, []
+    cert = aws.acm.Certificate(
+        f"{ctx.cfg.environment}-{ctx.name}-api-cert",
+        region=ctx.name,
+        domain_name=hosts[0],
+        subject_alternative_names=hosts[1:] or None,
+        validation_method="DNS",
+        key_algorithm="EC_prime256v1",
+        options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
+        tags={**ctx.tags, "Name": f"{ctx.cfg.project}-{ctx.cfg.environment}-{short_region(ctx.name)}-api"},
+        opts=ctx.opts(),
+    )
+    records: list[dict[str, Any]] = []
+    for host in hosts:
+        option = cert.domain_validation_options.apply(
+            lambda opts, h=host: next((o for o in opts if o.domain_name == h), None))
+        records.append({
+            "domain": host,
+            "name": option.apply(lambda o: o.resource_record_name if o else ""),
+            "type": option.apply(lambda o: o.resource_record_type if o else "CNAME"),
+            "value": option.apply(lambda o: o.resource_record_value if o else ""),
+        })
+    return cert.arn, records
 
 
 def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> RegionWorkload:
-    """Placeholder until app/ lands."""
-    return RegionWorkload()
+    cfg = ctx.cfg
+    if base.k8s_provider is None:
+        # Without the region's cluster there is nowhere to run; never fall back to the ambient context.
+        pulumi.log.warn(f"{ctx.name}: no Kubernetes provider from the base layer; workload skipped")
+        return RegionWorkload()
+    name = f"{cfg.environment}-{ctx.name}"
+    vector_store = cfg.app.vector_store
+    refs = secret_refs(vector_store, data.secret_arns)
+    missing = missing_secrets(vector_store, data.secret_arns)
+    if missing:
+        pulumi.log.warn(f"{ctx.name}: no Secrets Manager secret for {', '.join(missing)}; "
+                        "pods will start without them")
+
+    identity: Callable[..., Any] | None = (
+        base.pod_identity if callable(base.pod_identity) else _own_pod_identity(ctx, base))
+    policy = workload_policy(data.uploads_bucket_arn, list(data.secret_arns.values()),
+                             [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")])
+    roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None}
+    if identity is not None and policy is not None:
+        for component in roles:
+            roles[component] = identity(f"workload-{component}", PLATFORM_CORE, component, policy)
+
+    hosts = region_hosts(cfg, ctx.name)
+    cert_arn, validation = certificate(ctx, hosts)
+    queue = None
+    if data.queue_endpoint is not None:
+        queue = QueueSpec(address=pulumi.Output.concat(data.queue_endpoint, f":{REDIS_PORT}"), tls=True,
+                          password_secret_key=QUEUE_PASSWORD_KEY if "REDIS_QUEUE_URL" in refs else None)
+    templates = {QUEUE_PASSWORD_KEY: '{{ (urlParse .REDIS_QUEUE_URL).userinfo | splitList ":" | last }}'} \
+        if "REDIS_QUEUE_URL" in refs else {}
+    vpa = VpaRecommender(f"{name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
+                         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
+                                                     depends_on=[r for r in (base.extras.get("metrics_server"),)
+                                                                 if r is not None]))
+    addon_deps = [r for r in (base.extras.get("keda"), vpa.release) if r is not None]
+    workload = PlatformWorkload(name, WorkloadArgs(
+        environment=cfg.environment,
+        location=ctx.name,
+        image=cfg.app.image,
+        tag=cfg.app.tag,
+        settings=app_settings(cfg, ctx.name),
+        mcp_servers=cfg.app.mcp_servers,
+        log_level=cfg.app.log_level,
+        api_resources=resource_spec(cfg.app.api.resources),
+        worker_resources=resource_spec(cfg.app.worker.resources),
+        scaling=scaling_spec(cfg),
+        worker_grace_seconds=cfg.app.worker.termination_grace_seconds,
+        worker_command=cfg.app.worker.command,
+        worker_metrics_port=cfg.app.worker.metrics_port,
+        secrets=ExternalSecretsSource(
+            region=ctx.name, refs=refs, templates=templates,
+            depends_on=[base.external_secrets] if base.external_secrets is not None else []),
+        network=NetworkSpec(vpc_cidr=base.vpc_cidr, pod_identity_agent=True),
+        k8s_provider=base.k8s_provider,
+        addons=AddonSupport(keda=True, prometheus_operator=True, vpa=True, depends_on=addon_deps),
+        ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
+                            allowed_cidrs=cfg.ingress.allowed_cidrs,
+                            depends_on=[base.lb_controller] if base.lb_controller is not None else [],
+                            tags={"environment": cfg.environment, "project": cfg.project}),
+        queue=queue,
+        strict_zone_spread=cfg.network.az_count > 1 and not ctx.region.standby,
+        api_role_arn=roles["api"],
+        worker_role_arn=roles["worker"],
+    ), opts=pulumi.ResourceOptions(parent=ctx.parent))
+    return RegionWorkload(
+        ingress_hostname=workload.ingress_hostname,
+        namespaces=workload.namespaces,
+        extras={
+            "acm_validation": validation,
+            "certificate_arn": cert_arn,
+            "api_role_arn": roles["api"],
+            "worker_role_arn": roles["worker"],
+            "attach_service_monitors": workload.attach_service_monitors,
+            "workload": workload,
+        },
+    )
+
+
+def local_provider(cfg: PlatformConfig) -> k8s.Provider:
+    """The current kube context (or `local.kube_context`): kind, minikube, Docker Desktop."""
+    return k8s.Provider("local-k8s", context=cfg.local.kube_context, enable_server_side_apply=True)
+
+
+def _password(name: str) -> random.RandomPassword:
+    # URL-safe: the values are embedded in DATABASE_URL/REDIS_URL.
+    return random.RandomPassword(name, length=32, special=False)
 
 
 def build_local(cfg: PlatformConfig) -> dict[str, Any]:
-    """Placeholder: the local stack (app/ on the current kube context). Returns stack outputs."""
-    return {}
+    """The local stack: same app/, stores in-cluster, plain Secrets; returns stack outputs."""
+    provider = local_provider(cfg)
+    name = "local"
+    pg_password, redis_password = _password("local-postgres-password"), _password("local-redis-password")
+    values: dict[str, pulumi.Input[str]] = {
+        "DATABASE_URL": database_url(pg_password.result),
+        "REDIS_URL": redis_url(redis_password.result),
+        "REDIS_QUEUE_URL": redis_url(redis_password.result),
+        "SECRET_KEY": _password("local-secret-key").result,
+        "JWT_SECRET": _password("local-jwt-secret").result,
+    }
+    s = cfg.secrets
+    for env, secret in (("ANTHROPIC_API_KEY", s.anthropic_api_key), ("OPENAI_API_KEY", s.openai_api_key)):
+        if secret is not None:
+            values[env] = pulumi.Output.secret(secret.get_secret_value())
+    if cfg.app.vector_store == "pinecone":
+        for env, secret in (("PINECONE_API_KEY", s.pinecone_api_key), ("PINECONE_ENVIRONMENT", s.pinecone_environment)):
+            if secret is not None:
+                values[env] = pulumi.Output.secret(secret.get_secret_value())
+
+    workload = PlatformWorkload(name, WorkloadArgs(
+        environment=cfg.environment,
+        location="local",
+        image=cfg.app.image,
+        tag=cfg.app.tag,
+        settings=app_settings(cfg, "local"),
+        mcp_servers=cfg.app.mcp_servers,
+        log_level=cfg.app.log_level,
+        api_resources=resource_spec(cfg.app.api.resources),
+        worker_resources=resource_spec(cfg.app.worker.resources),
+        scaling=scaling_spec(cfg),
+        worker_grace_seconds=cfg.app.worker.termination_grace_seconds,
+        worker_command=cfg.app.worker.command,
+        worker_metrics_port=cfg.app.worker.metrics_port,
+        secrets=InClusterSecrets(values=values),
+        network=NetworkSpec(vpc_cidr=None, store_namespace=SHARED_SERVICES),
+        k8s_provider=provider,
+        addons=AddonSupport(),
+        local_stores=LocalStoresArgs(
+            environment=cfg.environment, postgres_image=cfg.local.postgres_image,
+            redis_image=cfg.local.redis_image, postgres_password=pg_password.result,
+            redis_password=redis_password.result, storage_class=cfg.local.storage_class),
+    ), opts=pulumi.ResourceOptions(provider=provider))
+    return {
+        "kube_context": cfg.local.kube_context or "(current context)",
+        "namespaces": workload.namespaces,
+        "api_port_forward": f"kubectl -n {PLATFORM_CORE} port-forward svc/api 8000:80",
+        "postgres_port_forward": f"kubectl -n {SHARED_SERVICES} port-forward svc/postgres 5432:5432",
+        "redis_port_forward": f"kubectl -n {SHARED_SERVICES} port-forward svc/redis 6379:6379",
+    }

@@ -45,6 +45,12 @@ class WorkerConfig(Frozen):
     termination_grace_seconds: int = Field(default=600, ge=30, le=3600)
     """Lets a worker finish its current agent run before SIGKILL."""
     resources: Resources = Resources(cpu_request="1", memory_request="2Gi", cpu_limit="2", memory_limit="4Gi")
+    command: tuple[str, ...] = ("python", "-m", "app.worker")
+    """Worker entrypoint in the app image (the api uses the image's default command)."""
+    metrics_port: int = Field(default=9090, ge=1024, le=65535)
+    """Prometheus metrics port of the worker (the api serves /metrics on 8000)."""
+    queue_list_name: str = "agent-jobs"
+    """Redis list the api pushes jobs to; KEDA scales the worker on its length."""
 
 
 class AppConfig(Frozen):

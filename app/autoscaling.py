@@ -1,0 +1,136 @@
+"""HPA for the api (CPU + memory), KEDA for the worker (Redis queue length), disruption
+budgets for both, and VPA in recommendation mode for right-sizing (deployment guide:
+Auto-Scaling Configuration). VPA never evicts here: it would fight the HPA on CPU/memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from app.args import QueueSpec, ScalingSpec
+from app.names import APP_SECRET, PLATFORM_CORE, labels, pdb_budget, selector
+
+KEDA_API = "keda.sh/v1alpha1"
+VPA_API = "autoscaling.k8s.io/v1"
+
+
+def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.ResourceOptions,
+            ) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+    def util(resource: str, percent: int) -> k8s.autoscaling.v2.MetricSpecArgs:
+        return k8s.autoscaling.v2.MetricSpecArgs(
+            type="Resource",
+            resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                name=resource,
+                target=k8s.autoscaling.v2.MetricTargetArgs(type="Utilization", average_utilization=percent)),
+        )
+    return k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        f"{prefix}-hpa-api",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment)),
+        spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+            scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                api_version="apps/v1", kind="Deployment", name="api"),
+            min_replicas=s.api_min_replicas,
+            max_replicas=s.api_max_replicas,
+            metrics=[util("cpu", s.api_cpu_percent), util("memory", s.api_memory_percent)],
+            behavior=k8s.autoscaling.v2.HorizontalPodAutoscalerBehaviorArgs(
+                scale_down=k8s.autoscaling.v2.HPAScalingRulesArgs(
+                    stabilization_window_seconds=300,
+                    policies=[k8s.autoscaling.v2.HPAScalingPolicyArgs(type="Percent", value=25, period_seconds=60)]),
+                scale_up=k8s.autoscaling.v2.HPAScalingRulesArgs(
+                    stabilization_window_seconds=0,
+                    policies=[k8s.autoscaling.v2.HPAScalingPolicyArgs(type="Percent", value=100, period_seconds=30)]),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def scaled_object_spec(s: ScalingSpec, queue: QueueSpec, address: str) -> dict[str, Any]:
+    """KEDA scales the worker on the length of the Redis list the api pushes jobs to."""
+    trigger: dict[str, Any] = {
+        "type": "redis",
+        "metadata": {
+            "address": address,
+            "listName": s.queue_list_name,
+            "listLength": str(s.queue_length_target),
+            "activationListLength": "0",
+            "enableTLS": "true" if queue.tls else "false",
+            "databaseIndex": "0",
+        },
+    }
+    if queue.password_secret_key:
+        trigger["authenticationRef"] = {"name": "worker-queue"}
+    return {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"},
+        "minReplicaCount": s.worker_replicas,
+        "maxReplicaCount": s.worker_max_replicas,
+        "pollingInterval": 15,
+        "cooldownPeriod": 300,
+        "triggers": [trigger],
+    }
+
+
+def worker_scaler(prefix: str, environment: str, s: ScalingSpec, queue: QueueSpec,
+                  opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+    meta_labels = labels("worker", environment)
+    out: list[pulumi.Resource] = []
+    if queue.password_secret_key:
+        out.append(k8s.apiextensions.CustomResource(
+            f"{prefix}-keda-auth-worker",
+            api_version=KEDA_API,
+            kind="TriggerAuthentication",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="worker-queue", namespace=PLATFORM_CORE, labels=meta_labels),
+            spec={"secretTargetRef": [{"parameter": "password", "name": APP_SECRET,
+                                       "key": queue.password_secret_key}]},
+            opts=opts,
+        ))
+    out.append(k8s.apiextensions.CustomResource(
+        f"{prefix}-keda-worker",
+        api_version=KEDA_API,
+        kind="ScaledObject",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="worker", namespace=PLATFORM_CORE, labels=meta_labels),
+        spec=pulumi.Output.from_input(queue.address).apply(lambda a: scaled_object_spec(s, queue, a)),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(out))),
+    ))
+    return out
+
+
+def disruption_budget(prefix: str, component: str, environment: str, replicas: int,
+                      opts: pulumi.ResourceOptions) -> k8s.policy.v1.PodDisruptionBudget:
+    budget = pdb_budget(replicas)
+    return k8s.policy.v1.PodDisruptionBudget(
+        f"{prefix}-pdb-{component}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=PLATFORM_CORE,
+                                            labels=labels(component, environment)),
+        spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector(component)),
+            min_available=budget.get("min_available"),
+            max_unavailable=budget.get("max_unavailable"),
+            unhealthy_pod_eviction_policy="AlwaysAllow",
+        ),
+        opts=opts,
+    )
+
+
+def vpa_spec(component: str) -> dict[str, Any]:
+    return {
+        "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": component},
+        "updatePolicy": {"updateMode": "Off"},
+        "resourcePolicy": {"containerPolicies": [
+            {"containerName": component, "controlledResources": ["cpu", "memory"]}]},
+    }
+
+
+def recommender(prefix: str, component: str, environment: str,
+                opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+    return k8s.apiextensions.CustomResource(
+        f"{prefix}-vpa-{component}",
+        api_version=VPA_API,
+        kind="VerticalPodAutoscaler",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=PLATFORM_CORE,
+                                            labels=labels(component, environment)),
+        spec=vpa_spec(component),
+        opts=opts,
+    )

@@ -1,0 +1,90 @@
+"""Application settings, MCP server configs and logging config as ConfigMaps (never a secret).
+
+Secrets reach pods only through the `platform-secrets` Secret; `assert_no_secret` refuses a
+ConfigMap that would carry one, so a careless setting fails at preview instead of leaking.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from app.names import PLATFORM_CORE, labels
+
+SECRET_ENV_NAMES = frozenset({
+    "DATABASE_URL", "REDIS_URL", "REDIS_QUEUE_URL", "SECRET_KEY", "JWT_SECRET",
+    "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "PINECONE_API_KEY", "PINECONE_ENVIRONMENT",
+})
+_SECRETISH_KEY = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL)", re.I)
+_CREDENTIAL_URL = re.compile(r"://[^/@\s]*:[^/@\s]+@")
+
+MCP_CONFIG_DIR = "/etc/agentic/mcp"
+LOGGING_CONFIG_DIR = "/etc/agentic/logging"
+
+
+def assert_no_secret(name: str, data: Mapping[str, str]) -> None:
+    """Raise when a ConfigMap key names a secret or a value embeds credentials."""
+    for key, value in data.items():
+        if key in SECRET_ENV_NAMES or _SECRETISH_KEY.search(key):
+            raise ValueError(f"ConfigMap '{name}' key '{key}' looks like a secret; "
+                             "secrets reach pods through External Secrets only")
+        if _CREDENTIAL_URL.search(value):
+            raise ValueError(f"ConfigMap '{name}' key '{key}' holds a URL with credentials")
+
+
+def app_settings(settings: Mapping[str, str]) -> dict[str, str]:
+    data = {k: str(v) for k, v in settings.items()}
+    data.setdefault("PORT", "8000")
+    data["MCP_CONFIG_PATH"] = f"{MCP_CONFIG_DIR}/servers.json"
+    data["LOG_CONFIG_PATH"] = f"{LOGGING_CONFIG_DIR}/logging.json"
+    return data
+
+
+def mcp_config(servers: Sequence[str], server_path: str) -> dict[str, str]:
+    """MCP servers run as stdio subprocesses from the image; their tokens come from env."""
+    doc = {"mcpServers": {
+        s: {"command": f"{server_path.rstrip('/')}/{s}/run", "args": [], "transport": "stdio"}
+        for s in servers
+    }}
+    return {"servers.json": json.dumps(doc, indent=2, sort_keys=True)}
+
+
+def logging_config(level: str) -> dict[str, str]:
+    """Structured JSON logs on stdout: Fluent Bit ships them, nothing writes to the read-only root."""
+    doc = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "pythonjsonlogger.jsonlogger.JsonFormatter",
+                                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stdout"}},
+        "root": {"level": level.upper(), "handlers": ["stdout"]},
+        "loggers": {"uvicorn.access": {"level": "WARNING" if level != "debug" else "INFO"}},
+    }
+    return {"logging.json": json.dumps(doc, indent=2, sort_keys=True)}
+
+
+def config_maps(prefix: str, environment: str, *, settings: Mapping[str, str], servers: Sequence[str],
+                server_path: str, log_level: str,
+                opts: pulumi.ResourceOptions) -> dict[str, k8s.core.v1.ConfigMap]:
+    """app-settings (env), mcp-servers and logging (mounted files) in platform-core."""
+    wanted = {
+        "app-settings": app_settings(settings),
+        "mcp-servers": mcp_config(servers, server_path),
+        "logging": logging_config(log_level),
+    }
+    out: dict[str, k8s.core.v1.ConfigMap] = {}
+    for cm_name, data in wanted.items():
+        assert_no_secret(cm_name, data)
+        out[cm_name] = k8s.core.v1.ConfigMap(
+            f"{prefix}-cm-{cm_name}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=cm_name, namespace=PLATFORM_CORE,
+                                                labels=labels("config", environment)),
+            data=data,
+            opts=opts,
+        )
+    return out

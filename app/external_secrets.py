@@ -1,0 +1,77 @@
+"""How `platform-secrets` gets its values.
+
+On AWS: a namespaced SecretStore on AWS Secrets Manager (authenticated by the External Secrets
+controller's own Pod Identity role, scoped to this environment's secrets) and one
+ExternalSecret mapping each env var to its Secrets Manager secret. A namespaced store rather
+than a ClusterSecretStore keeps tenant namespaces from reading the platform's secrets.
+Locally: a plain Kubernetes Secret built from Pulumi secrets (no AWS at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from app.args import ExternalSecretsSource, InClusterSecrets
+from app.names import APP_SECRET, PLATFORM_CORE, labels
+
+ESO_API = "external-secrets.io/v1"
+STORE_NAME = "aws-secrets-manager"
+
+
+def external_secret_spec(source: ExternalSecretsSource) -> dict[str, Any]:
+    """Spec of the ExternalSecret: every env var from its own Secrets Manager secret."""
+    target: dict[str, Any] = {"name": APP_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain"}
+    if source.templates:
+        target["template"] = {"engineVersion": "v2", "mergePolicy": "Merge", "type": "Opaque",
+                              "data": dict(sorted(source.templates.items()))}
+    return {
+        "refreshInterval": source.refresh_interval,
+        "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
+        "target": target,
+        "data": [
+            {"secretKey": env, "remoteRef": {"key": ref, "conversionStrategy": "Default",
+                                             "decodingStrategy": "None"}}
+            for env, ref in sorted(source.refs.items())
+        ],
+    }
+
+
+def app_secret(prefix: str, environment: str, source: ExternalSecretsSource | InClusterSecrets,
+               opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+    """Create what fills `platform-secrets`; returns the resources pods must wait for."""
+    meta_labels = labels("secrets", environment)
+    if isinstance(source, InClusterSecrets):
+        secret = k8s.core.v1.Secret(
+            f"{prefix}-secret-app",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_SECRET, namespace=PLATFORM_CORE, labels=meta_labels),
+            type="Opaque",
+            string_data={k: pulumi.Output.secret(v) for k, v in source.values.items()},
+            opts=opts,
+        )
+        return [secret]
+    eso_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(source.depends_on)))
+    store = k8s.apiextensions.CustomResource(
+        f"{prefix}-secret-store",
+        api_version=ESO_API,
+        kind="SecretStore",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=STORE_NAME, namespace=PLATFORM_CORE, labels=meta_labels),
+        spec={"provider": {"aws": {"service": "SecretsManager", "region": source.region}}},
+        opts=eso_opts,
+    )
+    external = k8s.apiextensions.CustomResource(
+        f"{prefix}-external-secret-app",
+        api_version=ESO_API,
+        kind="ExternalSecret",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_SECRET, namespace=PLATFORM_CORE, labels=meta_labels),
+        spec=external_secret_spec(source),
+        opts=pulumi.ResourceOptions.merge(eso_opts, pulumi.ResourceOptions(depends_on=[store])),
+    )
+    return [store, external]
+
+
+def secret_keys(source: ExternalSecretsSource | InClusterSecrets) -> Mapping[str, object]:
+    return source.refs if isinstance(source, ExternalSecretsSource) else source.values

@@ -1,0 +1,97 @@
+"""Services and the ALB Ingress of the api.
+
+The ALB (AWS Load Balancer Controller) terminates TLS with an ACM certificate under a TLS 1.3
+policy, redirects HTTP to HTTPS, health-checks the readiness path, targets pod IPs directly and
+only accepts the edge's CIDRs (Cloudflare), so the origin cannot be reached around the WAF.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from app.args import IngressSpec
+from app.names import PLATFORM_CORE, READY_PATH, labels, selector
+
+ALB = "alb.ingress.kubernetes.io"
+
+
+def alb_annotations(spec: IngressSpec, certificate_arn: str) -> dict[str, str]:
+    """Annotations of the Ingress; pure so the policy tests can read them without a cluster."""
+    attrs = ["routing.http.drop_invalid_header_fields.enabled=true", "idle_timeout.timeout_seconds=120"]
+    out = {
+        f"{ALB}/scheme": "internet-facing",
+        f"{ALB}/target-type": "ip",
+        f"{ALB}/certificate-arn": certificate_arn,
+        f"{ALB}/ssl-policy": spec.ssl_policy,
+        f"{ALB}/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+        f"{ALB}/ssl-redirect": "443",
+        f"{ALB}/healthcheck-path": READY_PATH,
+        f"{ALB}/healthcheck-port": "traffic-port",
+        f"{ALB}/success-codes": "200",
+        f"{ALB}/inbound-cidrs": ",".join(spec.allowed_cidrs),
+        f"{ALB}/load-balancer-attributes": ",".join(attrs),
+        f"{ALB}/target-group-attributes": "deregistration_delay.timeout_seconds=30",
+    }
+    if spec.tags:
+        out[f"{ALB}/tags"] = ",".join(f"{k}={v}" for k, v in sorted(spec.tags.items()))
+    return out
+
+
+def services(prefix: str, environment: str, worker_metrics_port: int,
+             opts: pulumi.ResourceOptions) -> dict[str, k8s.core.v1.Service]:
+    """api: ClusterIP (the ALB targets pod IPs); worker: metrics only, for its ServiceMonitor."""
+    api = k8s.core.v1.Service(
+        f"{prefix}-svc-api",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment)),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP", selector=selector("api"),
+            ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http", protocol="TCP")],
+        ),
+        opts=opts,
+    )
+    worker = k8s.core.v1.Service(
+        f"{prefix}-svc-worker",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="worker", namespace=PLATFORM_CORE,
+                                            labels=labels("worker", environment)),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP", selector=selector("worker"),
+            ports=[k8s.core.v1.ServicePortArgs(name="metrics", port=worker_metrics_port,
+                                               target_port="metrics", protocol="TCP")],
+        ),
+        opts=opts,
+    )
+    return {"api": api, "worker": worker}
+
+
+def api_ingress(prefix: str, environment: str, spec: IngressSpec,
+                opts: pulumi.ResourceOptions) -> k8s.networking.v1.Ingress:
+    backend = k8s.networking.v1.IngressBackendArgs(service=k8s.networking.v1.IngressServiceBackendArgs(
+        name="api", port=k8s.networking.v1.ServiceBackendPortArgs(name="http")))
+    rules = [
+        k8s.networking.v1.IngressRuleArgs(
+            host=host,
+            http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[
+                k8s.networking.v1.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=backend)]),
+        )
+        for host in spec.hosts
+    ]
+    annotations = pulumi.Output.from_input(spec.certificate_arn).apply(lambda arn: alb_annotations(spec, arn))
+    return k8s.networking.v1.Ingress(
+        f"{prefix}-ingress-api",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment),
+                                            annotations=annotations),
+        spec=k8s.networking.v1.IngressSpecArgs(ingress_class_name="alb", rules=rules),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(spec.depends_on))),
+    )
+
+
+def ingress_hostname(ingress: k8s.networking.v1.Ingress) -> pulumi.Output[str]:
+    """The ALB DNS name the controller writes into the Ingress status (Cloudflare's origin)."""
+    def first(status: object) -> str:
+        lb = getattr(status, "load_balancer", None)
+        entries = getattr(lb, "ingress", None) or []
+        return str(getattr(entries[0], "hostname", "") or "") if entries else ""
+    return ingress.status.apply(first)

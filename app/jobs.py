@@ -1,0 +1,71 @@
+"""Schema migration and admin bootstrap Jobs (the guide's `alembic upgrade head` and
+`python scripts/create_admin.py`, run in-cluster instead of `docker-compose exec`).
+
+The migration Job's name carries the image tag, so each new tag creates a new Job; Pulumi
+waits for a Job to complete, and the Deployments depend on it, so the schema is migrated
+before a single new pod rolls out. A failed migration fails the update and leaves the old
+pods serving.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from app.args import ResourceSpec
+from app.names import PLATFORM_CORE, dns_label, labels, migration_job_name
+from app.pods import container, pod_annotations, pod_spec
+
+MIGRATE_COMMAND = ("alembic", "upgrade", "head")
+ADMIN_COMMAND = ("python", "scripts/create_admin.py")
+JOB_SERVICE_ACCOUNT = "platform-jobs"
+
+
+def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, environment: str,
+         image: str, tag: str, spec: ResourceSpec, config_checksum: str, deadline: int,
+         opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+    meta_labels = labels(component, environment, tag)
+    return k8s.batch.v1.Job(
+        logical,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=PLATFORM_CORE, labels=meta_labels),
+        spec=k8s.batch.v1.JobSpecArgs(
+            backoff_limit=3,
+            active_deadline_seconds=deadline,
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels,
+                                                    annotations=pod_annotations(config_checksum, None)),
+                spec=pod_spec([container(component, f"{image}:{tag}", spec, command=command, with_probes=False)],
+                              JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never"),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
+    """Jobs need the database only: an identity with no IAM role and no API token."""
+    return k8s.core.v1.ServiceAccount(
+        f"{prefix}-sa-jobs",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=JOB_SERVICE_ACCOUNT, namespace=PLATFORM_CORE,
+                                            labels=labels("jobs", environment)),
+        automount_service_account_token=False,
+        opts=opts,
+    )
+
+
+def migration_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
+                  config_checksum: str, opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+    return _job(f"{prefix}-job-migrate", migration_job_name(tag), "migrate", MIGRATE_COMMAND,
+                environment=environment, image=image, tag=tag, spec=spec, config_checksum=config_checksum,
+                deadline=1800, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                    # Specs of Jobs are immutable: replace, creating the new tag's Job first.
+                    replace_on_changes=["spec", "metadata.name"])))
+
+
+def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
+                        config_checksum: str, opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+    """Runs once per cluster: later tags do not re-run it (`ignore_changes` on the spec)."""
+    return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
+                environment=environment, image=image, tag=tag, spec=spec, config_checksum=config_checksum,
+                deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                    ignore_changes=["spec", "metadata.labels"])))
