@@ -1,13 +1,244 @@
-"""Layer 4: alarms, audit and the monitoring stack of a region (issue: observability)."""
+"""Layer 4 of a region: alert topic, CloudWatch alarms, audit, and the monitoring stack.
+
+Every data store, load balancer and NAT gateway of the region gets its alarms wired to the
+region's own SNS topic (never another region's: an outage there must not silence this one).
+The account's multi-region CloudTrail trail is created once, in the stack's default region.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
+import pulumi
+import pulumi_aws as aws
+
+from app.monitoring_stack import MonitoringStack
+from app.observability import (
+    ALERTMANAGER_SA,
+    GRAFANA_SA,
+    LOKI_SA,
+    NAMESPACE,
+    TRACES_SA,
+    MonitoringArgs,
+    MonitoringCharts,
+    alertmanager_policy,
+    grafana_policy,
+    loki_policy,
+    traces_policy,
+)
+from components.alarms import (
+    AlarmSet,
+    AlarmSetArgs,
+    AlarmSpec,
+    AlertTopic,
+    AlertTopicArgs,
+    alb_alarms,
+    aurora_alarms,
+    nat_alarms,
+    redis_alarms,
+    redis_member_suffixes,
+)
+from components.audit import AuditTrail, AuditTrailArgs, LogBucket, LogBucketArgs, ThreatDetection, ThreatDetectionArgs
+from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData, RegionWorkload
+from stacks.config.models_app import AlarmThresholds
+from stacks.config.models_infra import RedisGroupConfig
+
+QUEUE_EVICTIONS = 0
+"""Any eviction on the queue loses a job: not configurable."""
+
+
+def lb_name_from_hostname(hostname: str) -> str:
+    """ALB DNS names are `[internal-]<name>-<digits>.<region>.elb.amazonaws.com`; the LB name is
+    what `aws.lb.get_load_balancer` takes (the LoadBalancer dimension needs the ARN suffix)."""
+    label = hostname.split(".", 1)[0].removeprefix("internal-")
+    match = re.fullmatch(r"(.+)-(\d+)", label)
+    return match.group(1) if match else label
+
+
+def db_targets(data: RegionData) -> dict[str, DbClusterRef]:
+    """Every Aurora cluster of the region; falls back to the single `db_cluster_identifier`."""
+    if data.db_clusters:
+        return dict(data.db_clusters)
+    if data.db_cluster_identifier is not None:
+        return {"main": DbClusterRef(data.db_cluster_identifier, global_secondary=not data.db_is_writer)}
+    return {}
+
+
+def aurora_specs(ref: DbClusterRef, th: AlarmThresholds) -> list[AlarmSpec]:
+    return aurora_alarms(ref.identifier, cpu_percent=th.aurora_cpu_percent,
+                         freeable_memory_mb=th.aurora_freeable_memory_mb, connections=th.aurora_connections,
+                         replication_lag_ms=th.aurora_replication_lag_ms if ref.global_secondary else None)
+
+
+def redis_specs(group_id: pulumi.Input[str], shape: RedisGroupConfig, role: str,
+                th: AlarmThresholds) -> list[AlarmSpec]:
+    """Alarms for every node of a replication group. The queue never shards (cluster mode off)."""
+    shards = 1 if role == "queue" else shape.shards
+    evictions = QUEUE_EVICTIONS if role == "queue" else th.redis_cache_evictions
+    lag = th.redis_replication_lag_seconds if shape.replicas_per_shard > 0 else None
+    specs: list[AlarmSpec] = []
+    for suffix in redis_member_suffixes(shards, shape.replicas_per_shard):
+        member = pulumi.Output.from_input(group_id).apply(lambda g, s=suffix: f"{g}-{s}")
+        specs += redis_alarms(member, suffix, memory_percent=th.redis_memory_percent, evictions=evictions,
+                              replication_lag_seconds=lag)
+    return specs
+
+
+def store_alarms(ctx: RegionContext, topic_arn: pulumi.Input[str], name: str, *,
+                 db: DbClusterRef | None = None, redis_group_id: pulumi.Input[str] | None = None,
+                 redis_shape: RedisGroupConfig | None = None, redis_role: str = "cache") -> list[pulumi.Output[str]]:
+    """Alarms for one store, wired to `topic_arn`; also for stores built by later layers
+    (an enterprise tenant's database: `store_alarms(ctx, data.alert_topic_arn, "tenant-x", db=...)`)."""
+    th = ctx.cfg.observability.alarms
+    prefix = f"{ctx.cfg.environment}-{ctx.name}"
+    names: list[pulumi.Output[str]] = []
+    if db is not None:
+        names += _alarm_set(ctx, f"{prefix}-aurora-{name}", topic_arn, aurora_specs(db, th))
+    if redis_group_id is not None:
+        shape = redis_shape or RedisGroupConfig()
+        names += _alarm_set(ctx, f"{prefix}-redis-{name}", topic_arn,
+                            redis_specs(redis_group_id, shape, redis_role, th))
+    return names
+
+
+def _alarm_set(ctx: RegionContext, name: str, topic_arn: pulumi.Input[str],
+               specs: list[AlarmSpec]) -> list[pulumi.Output[str]]:
+    alarm_set = AlarmSet(name, AlarmSetArgs(region=ctx.name, topic_arn=topic_arn, specs=specs, tags=ctx.tags),
+                         opts=ctx.opts())
+    return alarm_set.alarm_names
+
+
+def load_balancer_dimension(ctx: RegionContext, hostname: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The LoadBalancer dimension (`app/<name>/<id>`) of the ALB the LB controller made for the
+    Ingress. Unknown at the first preview (no hostname yet); resolved on every later run."""
+    name = pulumi.Output.from_input(hostname).apply(lb_name_from_hostname)
+    lb = aws.lb.get_load_balancer_output(
+        name=name, region=ctx.name,
+        opts=pulumi.InvokeOutputOptions(parent=ctx.parent, provider=ctx.aws_provider))
+    return lb.arn_suffix
+
+
+def _nat_ids(base: RegionBase) -> list[pulumi.Output[str]]:
+    return list(base.nat_gateway_ids or base.extras.get("nat_gateway_ids", []))
+
+
+def build_alarms(ctx: RegionContext, base: RegionBase, data: RegionData, workload: RegionWorkload,
+                 topic_arn: pulumi.Input[str]) -> list[pulumi.Output[str]]:
+    cfg, th = ctx.cfg, ctx.cfg.observability.alarms
+    prefix = f"{cfg.environment}-{ctx.name}"
+    names: list[pulumi.Output[str]] = []
+    for logical, ref in sorted(db_targets(data).items()):
+        names += store_alarms(ctx, topic_arn, logical, db=ref)
+    if data.cache_group_id is not None:
+        names += store_alarms(ctx, topic_arn, "cache", redis_group_id=data.cache_group_id,
+                              redis_shape=cfg.redis.cache, redis_role="cache")
+    if data.queue_group_id is not None:
+        names += store_alarms(ctx, topic_arn, "queue", redis_group_id=data.queue_group_id,
+                              redis_shape=cfg.redis.queue, redis_role="queue")
+    if workload.ingress_hostname is not None:
+        dim = load_balancer_dimension(ctx, workload.ingress_hostname)
+        names += _alarm_set(ctx, f"{prefix}-alb", topic_arn, alb_alarms(
+            dim, elb_5xx=th.alb_5xx_count, target_5xx=th.alb_target_5xx_count,
+            target_response_seconds=th.alb_target_response_seconds))
+    nat_specs: list[AlarmSpec] = []
+    for i, nat_id in enumerate(_nat_ids(base)):
+        nat_specs += nat_alarms(nat_id, f"nat{i + 1}", error_port_allocation=th.nat_error_port_allocation,
+                                packets_drop=th.nat_packets_drop_count)
+    if nat_specs:
+        names += _alarm_set(ctx, f"{prefix}-nat", topic_arn, nat_specs)
+    return names
+
+
+def token_quotas(ctx: RegionContext) -> dict[str, int]:
+    """Tenants served from this region (primary or allowed) and their monthly token quotas."""
+    return {t.id: t.quotas.tokens_per_month for t in ctx.cfg.tenants
+            if ctx.name == t.primary_region or ctx.name in t.allowed_regions}
+
+
+def _pod_role(base: RegionBase, purpose: str, service_account: str,
+              policy: pulumi.Input[str]) -> tuple[pulumi.Output[str], pulumi.Resource | None] | None:
+    """Role ARN (and the role component, so charts can wait for the association) or None."""
+    factory = base.pod_identity
+    if factory is None:
+        return None
+    name = f"obs-{purpose}"
+    make_role = getattr(factory, "role", None)
+    if callable(make_role):
+        role: Any = make_role(name, NAMESPACE, service_account, policy)
+        if isinstance(role, pulumi.Resource):
+            return role.role_arn, role  # pyright: ignore[reportAttributeAccessIssue]
+    return factory(name, NAMESPACE, service_account, policy), None
+
+
+def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, topic: AlertTopic) -> MonitoringStack:
+    cfg, obs = ctx.cfg, ctx.cfg.observability
+    assert base.k8s_provider is not None and cfg.cluster is not None
+    prefix = f"{cfg.environment}-{ctx.name}"
+    logs_key = data.kms_keys.get("logs") or topic.key_arn
+    loki_bucket = LogBucket(f"{prefix}-loki", LogBucketArgs(
+        region=ctx.name, kms_key_arn=logs_key, transition_days=obs.log_hot_days, expiration_days=obs.log_cold_days,
+        transition_storage_class="STANDARD_IA", access_log_bucket=data.log_bucket, protect=cfg.protected,
+        tags=ctx.tags), opts=ctx.opts())
+    policies: dict[str, tuple[str, pulumi.Input[str]]] = {
+        "loki": (LOKI_SA, pulumi.Output.all(loki_bucket.arn, logs_key).apply(lambda a: loki_policy(a[0], a[1]))),
+        "alertmanager": (ALERTMANAGER_SA, pulumi.Output.all(topic.topic_arn, topic.key_arn).apply(
+            lambda a: alertmanager_policy(a[0], a[1]))),
+        "grafana": (GRAFANA_SA, grafana_policy()),
+        "otel-traces": (TRACES_SA, traces_policy()),
+    }
+    role_arns: dict[str, pulumi.Output[str]] = {}
+    deps: list[pulumi.Resource] = [r for r in (base.lb_controller,) if r is not None]
+    for purpose, (sa, policy) in policies.items():
+        made = _pod_role(base, purpose, sa, policy)
+        if made is not None:
+            role_arns[sa] = made[0]
+            deps += [made[1]] if made[1] is not None else []
+    charts = cfg.cluster.charts
+    return MonitoringStack(f"{prefix}-monitoring", MonitoringArgs(
+        environment=cfg.environment, region=ctx.name, cluster_name=base.cluster_name or "",
+        charts=MonitoringCharts.pinned(charts.kube_prometheus_stack, charts.loki, charts.opentelemetry_collector),
+        alert_topic_arn=topic.topic_arn, loki_bucket=loki_bucket.bucket,
+        log_retention_days=obs.log_cold_days, cloudwatch_regions=list(cfg.region_names),
+        k8s_provider=base.k8s_provider, highly_available=cfg.environment == "prod" and not ctx.region.standby,
+        token_quotas=token_quotas(ctx), role_arns=role_arns, depends_on=deps,
+    ), opts=pulumi.ResourceOptions(parent=ctx.parent))
+
+
+def build_audit(ctx: RegionContext, data: RegionData, topic: AlertTopic) -> dict[str, Any]:
+    cfg, obs = ctx.cfg, ctx.cfg.observability
+    out: dict[str, Any] = {}
+    prefix = f"{cfg.environment}-{ctx.name}"
+    if obs.guardduty:
+        gd = ThreatDetection(f"{prefix}-guardduty", ThreatDetectionArgs(
+            region=ctx.name, alert_topic_arn=topic.topic_arn, tags=ctx.tags), opts=ctx.opts())
+        out["guardduty_detector_id"] = gd.detector_id
+    if obs.cloudtrail and ctx.name == cfg.default_region:
+        trail = AuditTrail(f"{prefix}-audit", AuditTrailArgs(
+            region=ctx.name, trail_name=f"{cfg.project}-{cfg.environment}-audit",
+            retention_days=obs.audit_log_retention_days, access_log_bucket=data.log_bucket,
+            protect=cfg.protected, tags=ctx.tags), opts=ctx.opts())
+        out["audit_trail_arn"] = trail.trail_arn
+        out["audit_bucket"] = trail.bucket
+    return out
 
 
 def build_observability(ctx: RegionContext, base: RegionBase, data: RegionData,
                         workload: RegionWorkload) -> dict[str, Any]:
-    """Placeholder. Returns exports for this region."""
-    return {}
+    """Exports of this region: `alert_topic_arn`, `alarms` (names) and the audit/monitoring ids."""
+    cfg = ctx.cfg
+    prefix = f"{cfg.environment}-{ctx.name}"
+    topic = AlertTopic(f"{prefix}-alerts", AlertTopicArgs(
+        region=ctx.name, email=cfg.observability.alert_email, protect=cfg.protected, tags=ctx.tags),
+        opts=ctx.opts())
+    data.alert_topic_arn = topic.topic_arn
+    exports: dict[str, Any] = {
+        "alert_topic_arn": topic.topic_arn,
+        "alarms": build_alarms(ctx, base, data, workload, topic.topic_arn),
+        **build_audit(ctx, data, topic),
+    }
+    if base.k8s_provider is not None and cfg.cluster is not None:
+        monitoring = build_monitoring(ctx, base, data, topic)
+        exports["monitoring_namespace"] = monitoring.namespace
+    return exports
+

@@ -54,7 +54,18 @@ class RegionBase:
     external_secrets: pulumi.Resource | None = None
     pod_identity: Any = None
     """Callable(name, namespace, service_account, policy_json) -> role ARN Output (Pod Identity helper)."""
+    nat_gateway_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    """NAT gateways of this region (observability alarms on port allocation errors and drops)."""
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DbClusterRef:
+    """One Aurora cluster in a region, as alarms see it."""
+
+    identifier: pulumi.Output[str]
+    global_secondary: bool = False
+    """A secondary of an Aurora Global database: alarms on AuroraGlobalDBReplicationLag (RPO)."""
 
 
 @dataclass
@@ -68,13 +79,22 @@ class RegionData:
     db_proxy_endpoint: pulumi.Output[str] | None = None
     db_cluster_identifier: pulumi.Output[str] | None = None
     db_is_writer: bool = True
+    db_clusters: dict[str, DbClusterRef] = field(default_factory=dict)
+    """Every Aurora cluster in this region by logical name (domain); a region can hold the writer
+    of one domain and a global secondary of another. Empty: `db_cluster_identifier` is used."""
     cache_endpoint: pulumi.Output[str] | None = None
     queue_endpoint: pulumi.Output[str] | None = None
+    cache_group_id: pulumi.Output[str] | None = None
+    """ElastiCache replication group ids (alarms address their member clusters)."""
+    queue_group_id: pulumi.Output[str] | None = None
     uploads_bucket: pulumi.Output[str] | None = None
     uploads_bucket_arn: pulumi.Output[str] | None = None
     log_bucket: pulumi.Output[str] | None = None
     secret_arns: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     """logical name (database-url, redis-url, ...) -> Secrets Manager ARN in this region."""
+    alert_topic_arn: pulumi.Output[str] | None = None
+    """Set by the observability layer: the region's SNS alert topic, for stores built later
+    (enterprise tenants' databases) to wire their alarms to (`compose.observability.store_alarms`)."""
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -119,8 +119,13 @@ class AlarmThresholds(Frozen):
     redis_cache_evictions: float = 1000
     redis_replication_lag_seconds: float = 30
     alb_5xx_count: float = 50
+    """ALB-generated 5xx per minute (HTTPCode_ELB_5XX_Count)."""
+    alb_target_5xx_count: float = 50
+    """5xx per minute returned by the pods (HTTPCode_Target_5XX_Count)."""
     alb_target_response_seconds: float = 1.0
     nat_error_port_allocation: float = 1
+    nat_packets_drop_count: float = 100
+    """Packets dropped per minute by a NAT gateway (PacketsDropCount)."""
 
 
 class ObservabilityConfig(Frozen):
@@ -130,6 +135,8 @@ class ObservabilityConfig(Frozen):
     log_cold_days: int = Field(default=90, ge=2)
     guardduty: bool = True
     cloudtrail: bool = True
+    audit_log_retention_days: int = Field(default=365, ge=90, le=3653)
+    """CloudTrail log files are kept this long (SOC 2 evidence: a year); Glacier after 90 days."""
     metrics_aggregation: Literal["remote-write", "per-region-datasource"] = "per-region-datasource"
 
 

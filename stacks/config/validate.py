@@ -233,8 +233,29 @@ def check_secrets(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
             yield _issue((key,), f"missing; set it with `pulumi config set --secret {key_path((key,))} <value>`")
 
 
+RPO_MS = 15 * 60 * 1000
+"""Recovery point objective (guide: 15 minutes) in the unit of AuroraGlobalDBReplicationLag."""
+
+
+def check_observability(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    obs = cfg.observability
+    lag = obs.alarms.aurora_replication_lag_ms
+    if lag >= RPO_MS:
+        yield _issue(("observability", "alarms", "aurora_replication_lag_ms"),
+                     f"{lag:g} ms must be below the 15 min RPO budget ({RPO_MS} ms): the alarm has to fire "
+                     "before the data a failover would lose exceeds the RPO; e.g. 60000")
+    if obs.log_cold_days <= obs.log_hot_days:
+        yield _issue(("observability", "log_cold_days"),
+                     f"{obs.log_cold_days} must be later than log_hot_days {obs.log_hot_days} "
+                     "(logs expire after log_cold_days, moving to cold storage at log_hot_days)")
+    if obs.metrics_aggregation == "remote-write":
+        yield _issue(("observability", "metrics_aggregation"),
+                     "'remote-write' is not implemented; use 'per-region-datasource' (one Grafana with a "
+                     "datasource per region, docs/observability.md)")
+
+
 CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
-          check_tenants, check_secrets)
+          check_tenants, check_secrets, check_observability)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:

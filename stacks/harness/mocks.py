@@ -18,7 +18,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
-from stacks.harness.mock_state import ACCOUNT_ID, resource_id, state_for
+from stacks.harness.mock_state import ACCOUNT_ID, resource_id, short_hash, state_for
 
 SECRET_SIG = rpc._special_secret_sig  # pyright: ignore[reportPrivateUsage]
 SIG_KEY = rpc._special_sig_key  # pyright: ignore[reportPrivateUsage]
@@ -113,10 +113,23 @@ class PlatformMocks(Mocks):
         if token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region,
                     "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+        if token == "aws:lb/getLoadBalancer:getLoadBalancer":
+            return _load_balancer(args.args, region)
         raise UnknownInvokeError(
             f"the offline harness has no answer for invoke '{token}'; add a realistic one to "
             "stacks/harness/mocks.py (never an empty result)"
         )
+
+
+def _load_balancer(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """An existing ALB looked up by name (what the LB controller made for an Ingress)."""
+    name = str(args.get("name") or "k8s-default-ingress-0123456789")
+    lb_id = short_hash(name, region, n=16)
+    suffix = f"app/{name}/{lb_id}"
+    return {"arn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/{suffix}",
+            "arnSuffix": suffix, "name": name, "id": suffix, "loadBalancerType": "application",
+            "internal": False, "dnsName": f"{name}-{int(lb_id[:8], 16) % 10**10}.{region}.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K", "ipAddressType": "ipv4", "region": region, "tags": {}}
 
 
 class RecordingMonitor(MockMonitor):

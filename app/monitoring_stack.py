@@ -1,0 +1,91 @@
+"""The monitoring stack of one cluster: metrics, alerts, dashboards, logs and traces.
+
+kube-prometheus-stack (Prometheus, Alertmanager -> the region's SNS topic, Grafana with the
+repository's dashboards), Loki on S3, an OpenTelemetry collector for traces (-> X-Ray) and a
+second one per node shipping every pod's JSON logs to Loki. All charts pinned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from app.observability import (
+    KPS_RELEASE,
+    NAMESPACE,
+    Chart,
+    MonitoringArgs,
+    kube_prometheus_values,
+    load_dashboards,
+    log_shipper_values,
+    loki_values,
+    traces_collector_values,
+)
+from app.prometheus_rules import RuleThresholds, platform_rule_groups, prometheus_rule
+
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+
+
+class MonitoringStack(pulumi.ComponentResource):
+    """Everything in the `monitoring` namespace of one cluster."""
+
+    releases: dict[str, k8s.helm.v3.Release]
+    namespace: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("agentic:app:MonitoringStack", name, {"region": args.region}, opts)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
+        # node-exporter needs hostNetwork/hostPID and the log shipper reads /var/log/pods from the
+        # host: the namespace is privileged, and holds nothing but these agents.
+        ns = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=NAMESPACE, labels={
+                "pod-security.kubernetes.io/enforce": "privileged",
+                "pod-security.kubernetes.io/warn": "baseline",
+                "app.kubernetes.io/part-of": "agentic-platform"}),
+            opts=k8s_opts)
+        ns_name = ns.metadata.name
+        password = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False,
+                                         opts=pulumi.ResourceOptions(parent=self))
+        admin = k8s.core.v1.Secret(
+            f"{name}-grafana-admin",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=ns_name),
+            string_data={"admin-user": "admin", "admin-password": password.result},
+            opts=k8s_opts)
+        for file_name, body in load_dashboards().items():
+            stem = file_name.removesuffix(".json")
+            k8s.core.v1.ConfigMap(
+                f"{name}-dashboard-{stem}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"dashboard-{stem}", namespace=ns_name,
+                                                    labels={"grafana_dashboard": "1"}),
+                data={file_name: body}, opts=k8s_opts)
+
+        deps: list[pulumi.Resource] = [ns, *args.depends_on]
+
+        def release(part: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource],
+                    release_name: str) -> k8s.helm.v3.Release:
+            return k8s.helm.v3.Release(
+                f"{name}-{part}", name=release_name, chart=chart.chart, version=chart.version,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo), namespace=ns_name,
+                values=values, allow_null_values=True, atomic=True, cleanup_on_fail=True, timeout=900,
+                max_history=5,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=after))
+
+        c = args.charts
+        kps = release("kube-prometheus-stack", c.kube_prometheus_stack,
+                      kube_prometheus_values(args, GRAFANA_ADMIN_SECRET), [*deps, admin], KPS_RELEASE)
+        loki = release("loki", c.loki, loki_values(args), deps, "loki")
+        traces = release("otel-traces", c.opentelemetry_collector, traces_collector_values(args), deps,
+                         "otel-traces")
+        logs = release("otel-logs", c.opentelemetry_collector, log_shipper_values(args), [*deps, loki],
+                       "otel-logs")
+        prometheus_rule(
+            f"{name}-rules", ns_name, platform_rule_groups(RuleThresholds(), args.token_quotas),
+            {"release": KPS_RELEASE, "app.kubernetes.io/part-of": "agentic-platform"},
+            pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[kps]))
+        self.releases = {"kube-prometheus-stack": kps, "loki": loki, "otel-traces": traces, "otel-logs": logs}
+        self.namespace = ns_name
+        self.register_outputs({"namespace": self.namespace})
