@@ -1,13 +1,187 @@
-"""Layer 1 of a region: network, EKS cluster, cluster add-ons (issue: regional base)."""
+"""Layer 1 of a region: network, EKS cluster, core add-ons, cluster charts (issue: regional base).
+
+Order inside a region (each arrow is a dependency the engine sees):
+Network -> EksCluster -> BootstrapAddons (vpc-cni, pod-identity-agent) -> NodeGroups ->
+NodeAddons (coredns, kube-proxy, EBS CSI) -> Kubernetes provider -> ClusterCharts
+(StorageClass, LB controller, autoscaler, metrics-server, External Secrets, KEDA).
+"""
 
 from __future__ import annotations
 
-import pulumi
+from dataclasses import dataclass
 
+import pulumi
+import pulumi_aws as aws
+
+from components.cluster_charts import ClusterCharts, ClusterChartsArgs
+from components.eks_addons import BootstrapAddons, BootstrapAddonsArgs, NodeAddons, NodeAddonsArgs
+from components.eks_cluster import BASE_LOG_TYPES, PROD_LOG_TYPES, EksCluster, EksClusterArgs
+from components.k8s_provider import cluster_provider
+from components.network import Network, NetworkArgs
+from components.node_groups import NodeGroups, NodeGroupsArgs, NodeGroupSpec
+from components.pod_identity import PodIdentityFactory
 from stacks.compose.types import RegionBase, RegionContext
+from stacks.config import PlatformConfig
+from stacks.config.models_infra import ClusterConfig, NodeGroupConfig
+from stacks.config.regions import short_region
+
+
+@dataclass(frozen=True)
+class BaseNames:
+    """Names of one region's base; pure so tests can pin them."""
+
+    resource_prefix: str
+    """Pulumi names (URNs): `<env>-<region>`, e.g. `prod-eu-west-1`."""
+    physical_prefix: str
+    """AWS names: `<project>-<env>-<short region>`, e.g. `agentic-platform-prod-euw1` (IAM is global)."""
+
+    @property
+    def cluster_name(self) -> str:
+        return self.physical_prefix
+
+    @property
+    def k8s_provider(self) -> str:
+        return f"{self.resource_prefix}-k8s"
+
+
+def base_names(cfg: PlatformConfig, region: str) -> BaseNames:
+    return BaseNames(resource_prefix=f"{cfg.environment}-{region}",
+                     physical_prefix=f"{cfg.project}-{cfg.environment}-{short_region(region)}")
+
+
+def secret_prefix(cfg: PlatformConfig) -> str:
+    """The only Secrets Manager names External Secrets may read in this environment."""
+    return f"{cfg.project}/{cfg.environment}/"
+
+
+SYSTEM_TAINT = ("CriticalAddonsOnly", "true", "NO_SCHEDULE")
+
+
+def node_group_specs(cluster: ClusterConfig, standby: bool) -> list[NodeGroupSpec]:
+    """The three managed groups; a warm standby keeps each at the standby size (max unchanged).
+
+    Sizes are clamped so min <= desired <= max always holds (G34)."""
+    def spec(name: str, g: NodeGroupConfig, taints: tuple[tuple[str, str, str], ...] = ()) -> NodeGroupSpec:
+        lo, want = (cluster.standby.node_min, cluster.standby.node_desired) if standby else (g.min_size,
+                                                                                              g.desired_size)
+        lo = min(lo, g.max_size)
+        want = min(max(want, lo), g.max_size)
+        return NodeGroupSpec(name=name, instance_types=tuple(g.instance_types), min_size=lo, desired_size=want,
+                             max_size=g.max_size, capacity_type=g.capacity_type, disk_size_gib=g.disk_size_gib,
+                             taints=taints)
+
+    groups = cluster.node_groups
+    return [spec("system", groups.system, (SYSTEM_TAINT,)), spec("api", groups.api), spec("workers", groups.workers)]
+
+
+def admin_principals(cluster: ClusterConfig) -> list[str]:
+    return [arn for arn in (cluster.ci_role_arn, cluster.admin_role_arn) if arn]
 
 
 def build_base(ctx: RegionContext) -> RegionBase:
-    """Placeholder until the regional base lands: no resources, unresolved ids."""
-    pending = pulumi.Output.from_input(f"pending-{ctx.name}")
-    return RegionBase(vpc_id=pending, vpc_cidr=ctx.region.cidr, private_subnet_ids=[])
+    cfg = ctx.cfg
+    cluster_cfg = cfg.cluster
+    if cluster_cfg is None:
+        raise ValueError(f"agentic-platform:cluster is required for {cfg.environment} (validated in config)")
+    region = ctx.name
+    names = base_names(cfg, region)
+    invoke = pulumi.InvokeOptions(provider=ctx.aws_provider) if ctx.aws_provider is not None else None
+    zones = aws.get_availability_zones(
+        region=region, state="available",
+        filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+        opts=invoke)
+    if len(zones.names) < cfg.network.az_count:
+        raise ValueError(f"{region} has {len(zones.names)} available AZs; agentic-platform:network.az_count "
+                         f"asks for {cfg.network.az_count}")
+    account_id = aws.get_caller_identity(opts=invoke).account_id
+    opts = ctx.opts()
+
+    network = Network(names.resource_prefix, NetworkArgs(
+        region=region, cidr=ctx.region.cidr, availability_zones=list(zones.names[: cfg.network.az_count]),
+        name_prefix=names.physical_prefix, account_id=account_id, cluster_name=names.cluster_name,
+        nat_gateways=cfg.network.nat_gateways, flow_log_retention_days=cfg.network.flow_log_retention_days,
+        interface_endpoints=list(cfg.network.interface_endpoints), protect=cfg.protected,
+    ), opts=opts)
+
+    prod = cfg.environment == "prod"
+    eks = EksCluster(names.resource_prefix, EksClusterArgs(
+        region=region, cluster_name=names.cluster_name, version=cluster_cfg.version, vpc_id=network.vpc_id,
+        vpc_cidr=ctx.region.cidr, subnet_ids=network.private_subnet_ids, account_id=account_id,
+        logs_key_arn=network.logs_key_arn, public_access_cidrs=list(cluster_cfg.public_access_cidrs),
+        log_types=PROD_LOG_TYPES if prod else BASE_LOG_TYPES, log_retention_days=cluster_cfg.log_retention_days,
+        deletion_protection=prod, admin_role_arns=admin_principals(cluster_cfg),
+    ), opts=opts)
+
+    addons = cluster_cfg.addons
+    bootstrap = BootstrapAddons(f"{names.resource_prefix}-addons-pre", BootstrapAddonsArgs(
+        region=region, cluster_name=eks.name, vpc_cni_version=addons.vpc_cni,
+        pod_identity_agent_version=addons.eks_pod_identity_agent), opts=opts)
+
+    nodes = NodeGroups(names.resource_prefix, NodeGroupsArgs(
+        region=region, cluster_name=eks.name, cluster_physical_name=names.cluster_name,
+        version=cluster_cfg.version, subnet_ids=network.private_subnet_ids,
+        node_security_group_id=eks.node_security_group_id, volume_kms_key_arn=eks.ebs_key_arn,
+        groups=node_group_specs(cluster_cfg, ctx.region.standby), arch=cluster_cfg.arch,
+    ), opts=ctx.opts(depends_on=[bootstrap, *eks.access_entries]))
+
+    pod_identity = PodIdentityFactory(
+        cluster_name=eks.name, cluster_arn=eks.arn, account_id=account_id, region=region,
+        resource_prefix=names.resource_prefix, name_prefix=names.physical_prefix, parent=ctx.parent,
+        depends_on=[bootstrap.pod_identity_agent])
+
+    core = NodeAddons(f"{names.resource_prefix}-addons-post", NodeAddonsArgs(
+        region=region, cluster_name=eks.name, coredns_version=addons.coredns, kube_proxy_version=addons.kube_proxy,
+        ebs_csi_version=addons.aws_ebs_csi_driver, ebs_kms_key_arn=eks.ebs_key_arn, pod_identity=pod_identity,
+        nodes=list(nodes.node_groups.values()),
+    ), opts=opts)
+
+    k8s_provider = cluster_provider(
+        names.k8s_provider, cluster_name=eks.name, endpoint=eks.endpoint, ca_data=eks.certificate_authority,
+        region=region,
+        depends_on=[*nodes.node_groups.values(), *core.addons, *eks.access_entries], parent=ctx.parent)
+
+    providers: dict[str, pulumi.ProviderResource] = {"kubernetes": k8s_provider}
+    if ctx.aws_provider is not None:
+        providers["aws"] = ctx.aws_provider
+    charts_cfg = cluster_cfg.charts
+    charts = ClusterCharts(names.resource_prefix, ClusterChartsArgs(
+        region=region, account_id=account_id, environment=cfg.environment, cluster_name=eks.name,
+        cluster_physical_name=names.cluster_name, cluster_arn=eks.arn, cluster_endpoint=eks.endpoint,
+        vpc_id=network.vpc_id, ebs_kms_key_arn=eks.ebs_key_arn, pod_identity=pod_identity,
+        chart_versions={k: getattr(charts_cfg, k) for k in type(charts_cfg).model_fields},
+        secret_prefix=secret_prefix(cfg), autoscaler=cluster_cfg.autoscaler, arch=cluster_cfg.arch,
+    ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers=providers))
+
+    return RegionBase(
+        vpc_id=network.vpc_id,
+        vpc_cidr=network.vpc_cidr,
+        private_subnet_ids=network.private_subnet_ids,
+        database_subnet_group=network.database_subnet_group,
+        cache_subnet_group=network.cache_subnet_group,
+        private_route_table_ids=network.private_route_table_ids,
+        cluster_name=eks.name,
+        cluster_security_group_id=eks.cluster_security_group_id,
+        node_security_group_id=eks.node_security_group_id,
+        k8s_provider=k8s_provider,
+        lb_controller=charts.lb_controller,
+        external_secrets=charts.external_secrets,
+        pod_identity=pod_identity,
+        extras={
+            "cluster_arn": eks.arn,
+            "cluster_endpoint": eks.endpoint,
+            "oidc_provider_arn": eks.oidc_provider_arn,
+            "oidc_issuer": eks.oidc_issuer,
+            "public_subnet_ids": network.public_subnet_ids,
+            "database_subnet_ids": network.database_subnet_ids,
+            "cache_subnet_ids": network.cache_subnet_ids,
+            "nat_public_ips": network.nat_public_ips,
+            "logs_key_arn": network.logs_key_arn,
+            "ebs_key_arn": eks.ebs_key_arn,
+            "node_role_arn": nodes.node_role_arn,
+            "storage_class": "gp3-encrypted",
+            "keda": charts.keda,
+            "metrics_server": charts.metrics_server,
+            "account_id": account_id,
+            "availability_zones": list(zones.names[: cfg.network.az_count]),
+        },
+    )

@@ -121,6 +121,7 @@ def _vpc(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     return {"arn": arn("ec2", region, f"vpc/vpc-{short_hash(name)}"),
             "defaultSecurityGroupId": f"sg-{short_hash(name, 'default')}",
             "mainRouteTableId": f"rtb-{short_hash(name, 'main')}",
+            "defaultRouteTableId": f"rtb-{short_hash(name, 'main')}",
             "defaultNetworkAclId": f"acl-{short_hash(name, 'acl')}"}
 
 

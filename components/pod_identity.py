@@ -1,0 +1,141 @@
+"""Give one Kubernetes service account an IAM role through EKS Pod Identity.
+
+Pod Identity instead of IRSA: no OIDC trust per cluster to maintain, session tags
+(`kubernetes-namespace`, `kubernetes-service-account`) for ABAC, and it keeps working with
+IMDS hop limit 1 on nodes (G27). Trust needs both sts:AssumeRole and sts:TagSession (G35);
+the confused-deputy conditions pin the role to this account and this cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+IAM_ROLE_NAME_MAX = 64
+
+
+def pod_identity_trust_policy(account_id: str, cluster_arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "EksPodIdentity",
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnEquals": {"aws:SourceArn": cluster_arn},
+            },
+        }],
+    }
+
+
+def role_name(prefix: str, purpose: str) -> str:
+    """`<prefix>-<purpose>` within IAM's 64 characters; long names keep a stable hash suffix."""
+    full = f"{prefix}-{purpose}"
+    if len(full) <= IAM_ROLE_NAME_MAX:
+        return full
+    digest = hashlib.sha1(full.encode()).hexdigest()[:8]
+    return f"{full[: IAM_ROLE_NAME_MAX - 9]}-{digest}"
+
+
+@dataclass
+class PodIdentityRoleArgs:
+    cluster_name: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    account_id: str
+    region: str
+    role_name: str
+    """Physical IAM name; IAM is global, so it must carry the region (see `role_name`)."""
+    namespace: str
+    service_account: str
+    policy_json: pulumi.Input[str] | None = None
+    """Inline policy document (JSON); least privilege for this one workload."""
+    managed_policy_arns: Sequence[str] = field(default_factory=tuple)
+    associate: bool = True
+    """False when an EKS add-on creates the association itself (`pod_identity_associations`)."""
+
+
+class PodIdentityRole(pulumi.ComponentResource):
+    role_arn: pulumi.Output[str]
+    role_name: pulumi.Output[str]
+    association_id: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: PodIdentityRoleArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("agentic:eks:PodIdentityRole", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        trust = pulumi.Output.from_input(args.cluster_arn).apply(
+            lambda arn: json.dumps(pod_identity_trust_policy(args.account_id, arn)))
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.role_name,
+            description=f"Pod Identity: {args.namespace}/{args.service_account}",
+            assume_role_policy=trust,
+            opts=child,
+        )
+        grants: list[pulumi.Resource] = []
+        if args.policy_json is not None:
+            grants.append(aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=args.policy_json, opts=child))
+        for i, arn in enumerate(args.managed_policy_arns):
+            grants.append(aws.iam.RolePolicyAttachment(f"{name}-managed-{i}", role=role.name, policy_arn=arn,
+                                                       opts=child))
+        self.association_id = None
+        if args.associate:
+            assoc = aws.eks.PodIdentityAssociation(
+                f"{name}-association",
+                region=args.region,
+                cluster_name=args.cluster_name,
+                namespace=args.namespace,
+                service_account=args.service_account,
+                role_arn=role.arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
+            )
+            self.association_id = assoc.association_id
+        self.role_arn = role.arn
+        self.role_name = role.name
+        self.register_outputs({"role_arn": role.arn})
+
+
+@dataclass
+class PodIdentityFactory:
+    """The helper other layers call: `factory(name, namespace, service_account, policy_json)`.
+
+    Returns the role ARN. Roles land under `parent` (the region's grouping) unless the caller
+    passes its own `opts`; names carry the cluster (and so the region).
+    """
+
+    cluster_name: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    account_id: str
+    region: str
+    resource_prefix: str
+    """Prefix of Pulumi resource names (carries environment and region)."""
+    name_prefix: str
+    """Prefix of IAM role names, e.g. the cluster's physical name (carries the region)."""
+    parent: pulumi.Resource | None = None
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    """Usually the eks-pod-identity-agent add-on."""
+
+    def role(self, name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str] | None, *,
+             managed_policy_arns: Sequence[str] = (), associate: bool = True,
+             opts: pulumi.ResourceOptions | None = None) -> PodIdentityRole:
+        base = pulumi.ResourceOptions(parent=self.parent, depends_on=list(self.depends_on))
+        return PodIdentityRole(
+            f"{self.resource_prefix}-{name}",
+            PodIdentityRoleArgs(
+                cluster_name=self.cluster_name, cluster_arn=self.cluster_arn, account_id=self.account_id,
+                region=self.region, role_name=role_name(self.name_prefix, name), namespace=namespace,
+                service_account=service_account, policy_json=policy_json,
+                managed_policy_arns=managed_policy_arns, associate=associate),
+            opts=pulumi.ResourceOptions.merge(base, opts) if opts is not None else base,
+        )
+
+    def __call__(self, name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions | None = None) -> pulumi.Output[str]:
+        return self.role(name, namespace, service_account, policy_json, opts=opts).role_arn
