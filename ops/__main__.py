@@ -1,0 +1,107 @@
+"""`python -m ops <command>`: the deployment guide's runbooks against the live account.
+
+Every command prints its plan and changes nothing unless `--apply` is given, and ends on bad
+input, missing stack outputs or missing permissions with one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops.context import Deps
+from ops.errors import EXIT_AWS, OpsError, translate
+from ops.outputs import load_outputs
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ops", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="command")
+
+    def outputs_arg(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--outputs", required=True, metavar="FILE|-",
+                         help="`pulumi stack output --json` saved to FILE, or - for stdin")
+
+    v = sub.add_parser("verify", help="check encryption, replication, residency, backups and health of the account")
+    outputs_arg(v)
+    v.add_argument("--url", help="base URL of the API (checks /health, /health/live, /health/ready)")
+    v.add_argument("--min-backup-retention-days", type=int, default=30, metavar="N",
+                   help="required Aurora backup retention (database.backup_retention_days; default 30)")
+
+    f = sub.add_parser("failover", help="switch a data domain's writer (and its traffic) to another region")
+    outputs_arg(f)
+    f.add_argument("--domain", required=True, help="data domain name (e.g. global, eu)")
+    f.add_argument("--to", required=True, metavar="REGION", help="region that becomes the writer")
+    f.add_argument("--unplanned", action="store_true",
+                   help="FailoverGlobalCluster for a failed primary (needs --accept-data-loss)")
+    f.add_argument("--accept-data-loss", action="store_true",
+                   help="acknowledge losing writes not yet replicated (unplanned failover only)")
+    f.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    r = sub.add_parser("restore-drill", help="restore a snapshot or point in time into a temporary drill-* cluster")
+    outputs_arg(r)
+    r.add_argument("--domain", required=True, help="data domain whose cluster is restored")
+    r.add_argument("--region", help="region of the cluster (default: the domain's primary)")
+    r.add_argument("--point-in-time", metavar="ISO", help="restore to this time instead of the latest snapshot")
+    r.add_argument("--check-hook", metavar="CMD",
+                   help="command run against the restored cluster (env DRILL_ENDPOINT, PGHOST, PGPORT, ...)")
+    r.add_argument("--instance-class", help="class of the drill instance (default: the source writer's)")
+    r.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    t = sub.add_parser("tenant-migrate", help="copy one tenant's data to another region of its domain")
+    outputs_arg(t)
+    t.add_argument("--tenant", required=True, help="tenant id")
+    t.add_argument("--to", required=True, metavar="REGION", help="target region (inside the tenant's domain)")
+    t.add_argument("--target-cluster-identifier", metavar="ID",
+                   help="name of the restored cluster (default: the source name with the region swapped)")
+    t.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
+    args = parser().parse_args(argv)
+    deps = deps or Deps()
+    try:
+        outputs = load_outputs(args.outputs, deps.stdin)
+        if args.command == "verify":
+            from ops import verify
+
+            if args.min_backup_retention_days < 1:
+                raise OpsError("--min-backup-retention-days must be at least 1")
+            return verify.run(outputs, deps, url=args.url, min_backup_retention_days=args.min_backup_retention_days)
+        if args.command == "failover":
+            from ops import failover
+
+            return failover.run(outputs, deps, domain_name=args.domain, to=args.to, unplanned=args.unplanned,
+                                accept_data_loss=args.accept_data_loss, apply=args.apply)
+        if args.command == "restore-drill":
+            from ops import restore_drill
+
+            return restore_drill.run(outputs, deps, domain_name=args.domain, region=args.region,
+                                     point_in_time=args.point_in_time, check_hook=args.check_hook,
+                                     instance_class=args.instance_class, apply=args.apply)
+        from ops import tenant_migrate
+
+        return tenant_migrate.run(outputs, deps, tenant_id=args.tenant, to=args.to,
+                                  target_cluster=args.target_cluster_identifier, apply=args.apply)
+    except OpsError as exc:
+        print(f"ops {args.command}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except ClientError as exc:  # a call outside the guarded clients (e.g. inside a managed transfer)
+        err = translate(exc, "aws", {}, None)
+        print(f"ops {args.command}: {err.message}", file=sys.stderr)
+        return err.exit_code
+    except BotoCoreError as exc:
+        print(f"ops {args.command}: AWS call failed: {exc}", file=sys.stderr)
+        return EXIT_AWS
+    except KeyboardInterrupt:
+        print(f"ops {args.command}: interrupted; re-run the command to see what is left to do", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
