@@ -242,6 +242,7 @@ class Network(pulumi.ComponentResource):
         self.database_subnet_group = db_group.name
         self.cache_subnet_group = cache_group.name
         self.nat_public_ips = nat_ips
+        self.nat_gateway_ids = nat_ids
         self.logs_key_arn = logs_key.arn
         self.endpoints_security_group_id = endpoints.security_group_id
         self.register_outputs({

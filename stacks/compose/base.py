@@ -159,6 +159,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
         database_subnet_group=network.database_subnet_group,
         cache_subnet_group=network.cache_subnet_group,
         private_route_table_ids=network.private_route_table_ids,
+        nat_gateway_ids=network.nat_gateway_ids,
         cluster_name=eks.name,
         cluster_security_group_id=eks.cluster_security_group_id,
         node_security_group_id=eks.node_security_group_id,
