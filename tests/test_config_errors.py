@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import namespace
+from stacks.harness.run import stack_namespace as namespace
 
 from stacks.config import ConfigError, parse
 

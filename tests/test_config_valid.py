@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import namespace
+from stacks.harness.run import stack_namespace as namespace
 
 from stacks.config import parse
 from stacks.config.models import PlatformConfig

@@ -51,6 +51,18 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
 
 
+def stack_namespace(stack: str, root: Path = ROOT,
+                    secrets: Mapping[str, str] | None = None) -> tuple[dict[str, Any], str | None]:
+    """(`agentic-platform:` values without the prefix, `aws:region`) of a stack file, as YAML
+    values, with test values for the required secrets: what `stacks.config.parse` takes."""
+    raw = stack_config(stack, root)
+    prefix = f"{PROJECT}:"
+    ns = {k[len(prefix):]: copy.deepcopy(v) for k, v in raw.items() if k.startswith(prefix)}
+    ns.update(secrets if secrets is not None else
+              {"anthropic_api_key": "test-anthropic", "openai_api_key": "test-openai"})
+    return ns, raw.get("aws:region")
+
+
 def engine_config(config: Mapping[str, Any], root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
     """Config as the engine hands it to a program: strings, JSON for structures, secrets flagged."""
     declared = (project_file(root).get("config") or {})
