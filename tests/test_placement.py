@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import namespace
+from stacks.harness.run import stack_namespace as namespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
