@@ -170,7 +170,7 @@ def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext]
             f"{cfg.environment}-{region}-acm-{slug(domain)}",
             zone_id=gt.zone_id,
             name=rec["name"],
-            type=str(rec.get("type", "CNAME")),
+            type=rec.get("type") or "CNAME",
             content=rec["value"],
             ttl=1,  # automatic
             proxied=False,  # ACM must see the CNAME itself

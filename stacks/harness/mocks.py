@@ -18,6 +18,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from stacks.config.regions import AWS_REGIONS
 from stacks.harness.mock_state import ACCOUNT_ID, resource_id, short_hash, state_for
 
 SECRET_SIG = rpc._special_secret_sig  # pyright: ignore[reportPrivateUsage]
@@ -151,7 +152,11 @@ class RecordingMonitor(MockMonitor):
                                      custom=request.custom or False)
         id_, state = self.platform_mocks.new_resource(mock_args)
         if request.type.startswith("pulumi:providers:"):
+            # A Kubernetes provider has no region: the cluster's region is in its name
+            # (`prod-eu-west-1-k8s`), so objects behind it (Ingress hostnames) carry that region.
+            named = sorted((r for r in AWS_REGIONS if r in request.name), key=len, reverse=True)
             self.platform_mocks.provider_regions[urn] = str(inputs.get("region")
+                                                            or (named[0] if named else None)
                                                             or self.platform_mocks.default_region)
         options = {
             "protect": bool(request.protect),
