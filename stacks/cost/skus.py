@@ -543,7 +543,9 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "aws:backup/selection:Selection", "aws:backup/vaultPolicy:VaultPolicy",
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration", "aws:backup/vaultNotifications:VaultNotifications",
         "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", "aws:ec2/ebsDefaultKmsKey:EbsDefaultKmsKey",
-        "aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy"),
+        "aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:costexplorer/costAllocationTag:CostAllocationTag"),
     "Cloudflare objects included in the zone's plan (pools and DNS queries are priced)": (
         "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "cloudflare:index/dnsRecord:DnsRecord",
         "cloudflare:index/ruleset:Ruleset", "cloudflare:index/zoneSetting:ZoneSetting",
@@ -559,6 +561,8 @@ def free_reason(typ: str) -> str | None:
 
 def line_items(r: PlannedResource, ctx: SkuContext) -> list[LineItem] | None:
     """Priced line items of `r`; [] for a free type; None when the type is unclassified."""
+    if r.type.startswith("kubernetes:") and not r.region:
+        return []  # a cluster outside AWS (the local stack): nothing is billed
     pricer = PRICERS.get(r.type)
     if pricer is not None:
         return [item for item in pricer(r, ctx) if item.quantity]

@@ -1,0 +1,137 @@
+"""The DR report against the guide's targets: what prod meets, and that misses are flagged."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from stacks.dr import FIGURES, assess
+from stacks.dr.report import DrReport, platform_config
+from stacks.harness import Plan, run_stack
+from stacks.reports import dr as dr_report
+
+MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
+
+
+@pytest.fixture(scope="module")
+def prod() -> Plan:
+    return run_stack("prod")
+
+
+@pytest.fixture(scope="module")
+def dev() -> Plan:
+    return run_stack("dev")
+
+
+def checks(rep: DrReport, where: str) -> dict[str, tuple[float | None, str]]:
+    for h in rep.hostnames:
+        if h.hostname == where:
+            return {c.metric: (c.seconds, c.status) for c in h.checks}
+    for d in rep.domains:
+        if d.name == where:
+            return {c.metric: (c.seconds, c.status) for c in d.checks}
+    raise KeyError(where)
+
+
+def test_prod_hostnames_detect_within_30_s_and_fail_traffic_over_within_2_min(prod: Plan) -> None:
+    rep = assess(prod)
+    assert {h.hostname: h.domain for h in rep.hostnames} == {"api.agentic.example.com": "global",
+                                                             "api.eu.agentic.example.com": "eu"}
+    for h in rep.hostnames:
+        got = checks(rep, h.hostname)
+        assert got["detection"] == (30, "met (at the limit)")  # 10 s x 3 consecutive failures
+        assert got["failover (traffic)"][1] == "met"
+        assert got["rto"][1] == "met" and got["full_recovery"][1] == "met"
+
+
+def test_eu_hostname_pools_stay_in_the_eu(prod: Plan) -> None:
+    eu = next(h for h in assess(prod).hostnames if h.hostname == "api.eu.agentic.example.com")
+    assert set(eu.pools) == {"eu-west-1", "eu-central-1"}
+
+
+def test_prod_shared_stores_meet_the_rpo(prod: Plan) -> None:
+    for d in assess(prod).domains:
+        stores = {s.name: s.rpo for s in d.stores}
+        assert stores["database"].seconds == FIGURES.aurora_global_lag_s
+        assert stores["objects"].seconds == FIGURES.s3_rtc_rpo_s and not stores["objects"].missed
+
+
+def test_operator_triggered_data_failover_is_flagged_against_2_min(prod: Plan) -> None:
+    rep = assess(prod)
+    seconds, status = checks(rep, "global")["failover (writes)"]
+    assert status == "MISS"
+    assert seconds == 30 + FIGURES.operator_trigger_s + FIGURES.aurora_global_failover_s + FIGURES.app_reconnect_s
+
+
+def test_enterprise_tenant_database_without_replica_is_flagged(prod: Plan) -> None:
+    rep = assess(prod)
+    global_stores = {s.name: s for s in rep.domains[0].stores}
+    eu_stores = {s.name: s for s in rep.domains[1].stores}
+    assert global_stores["tenant initech database"].rpo.missed
+    assert "tenant hanse-eu database" in eu_stores and "tenant hanse-eu database" not in global_stores
+
+
+def test_slow_monitor_in_the_plan_is_flagged(prod: Plan) -> None:
+    slow = copy.deepcopy(prod)
+    for m in slow.of_type(MONITOR):
+        m.inputs["interval"], m.inputs["consecutiveDown"] = 60, 3
+    rep = assess(slow, platform_config(prod))
+    got = checks(rep, "api.agentic.example.com")
+    assert got["detection"] == (180, "MISS")
+    assert got["failover (traffic)"] == (180, "MISS")
+    assert any("detection 3 min > 30 s" in m for m in rep.misses())
+
+
+def test_slow_monitor_in_config_is_flagged_through_the_real_program() -> None:
+    over = {"agentic-platform:global_traffic": {
+        "enabled": True, "account_id": "0123456789abcdef0123456789abcdef",
+        "zone_id": "fedcba9876543210fedcba9876543210", "zone_name": "agentic.example.com",
+        "monitor": {"interval_seconds": 60, "consecutive_failures": 3}}}
+    rep = dr_report.report(run_stack("staging", overrides=over))
+    host = rep.data["hostnames"][0]
+    detection = next(c for c in host["checks"] if c["metric"] == "detection")
+    assert detection["seconds"] == 180 and detection["status"] == "MISS"
+    assert any("MISS hostname api.staging.agentic.example.com: detection 3 min > 30 s" in line for line in rep.lines)
+
+
+def test_replication_without_rtc_has_no_rpo_bound(prod: Plan) -> None:
+    plain = copy.deepcopy(prod)
+    for r in plain.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig"):
+        for rule in r.inputs["rules"]:
+            rule["destination"].pop("replicationTime", None)
+    rep = assess(plain, platform_config(prod))
+    objects = next(s for s in rep.domains[0].stores if s.name == "objects")
+    assert objects.rpo.seconds is None and objects.rpo.missed and "RTC" in objects.rpo.basis
+
+
+def test_headless_secondary_adds_the_time_to_create_a_reader(prod: Plan) -> None:
+    base = checks(assess(prod), "eu")["rto"][0]
+    headless = copy.deepcopy(prod)
+    headless.resources = [r for r in headless.resources
+                          if not (r.type == "aws:rds/clusterInstance:ClusterInstance" and r.region == "eu-central-1"
+                                  and not r.tags.get("tenant"))]
+    rto = checks(assess(headless, platform_config(prod)), "eu")["rto"][0]
+    assert base is not None and rto == base + FIGURES.aurora_reader_create_s
+
+
+def test_pool_region_without_a_cluster_misses_full_recovery(prod: Plan) -> None:
+    cold = copy.deepcopy(prod)
+    cold.resources = [r for r in cold.resources
+                      if not (r.type == "aws:eks/cluster:Cluster" and r.region == "ap-southeast-1")]
+    got = checks(assess(cold, platform_config(prod)), "api.agentic.example.com")
+    assert got["full_recovery (cold pool)"] == (30 + FIGURES.eks_cold_create_s, "MISS")
+
+
+def test_single_region_misses_are_flagged_and_marked_expected(dev: Plan) -> None:
+    rep = dr_report.report(dev)
+    misses = rep.data["misses"]
+    assert misses and all("[expected:" in m for m in misses)
+    host = rep.data["hostnames"][0]
+    assert host["hostname"] == "api.dev.agentic.example.com"
+    assert {c["metric"]: c["status"] for c in host["checks"]}["detection"] == "MISS"
+
+
+def test_local_stack_has_no_dr_section() -> None:
+    rep = dr_report.report(run_stack("local"))
+    assert rep.data["domains"] == [] and "local stack" in rep.lines[0]
