@@ -206,7 +206,7 @@ class AuroraCluster(pulumi.ComponentResource):
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-sg-in-{i}", region=args.region, security_group_id=db_sg.id, ip_protocol="tcp",
                 from_port=PORT, to_port=PORT, referenced_security_group_id=source,
-                description="PostgreSQL from the EKS cluster", opts=child)
+                description="PostgreSQL from the EKS cluster", tags=tags, opts=child)
         self.security_group_id = db_sg.id
 
         # --- parameters, logs, monitoring ---
@@ -353,15 +353,15 @@ class AuroraCluster(pulumi.ComponentResource):
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-proxy-sg-in-{i}", region=args.region, security_group_id=proxy_sg.id, ip_protocol="tcp",
                 from_port=PORT, to_port=PORT, referenced_security_group_id=source,
-                description="PostgreSQL from the EKS cluster", opts=child)
+                description="PostgreSQL from the EKS cluster", tags=tags, opts=child)
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-proxy-sg-out", region=args.region, security_group_id=proxy_sg.id, ip_protocol="tcp",
             from_port=PORT, to_port=PORT, referenced_security_group_id=db_sg.id,
-            description="to the Aurora cluster", opts=child)
+            description="to the Aurora cluster", tags=tags, opts=child)
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-sg-in-proxy", region=args.region, security_group_id=db_sg.id, ip_protocol="tcp",
             from_port=PORT, to_port=PORT, referenced_security_group_id=proxy_sg.id,
-            description="PostgreSQL from the RDS Proxy", opts=child)
+            description="PostgreSQL from the RDS Proxy", tags=tags, opts=child)
         role = aws.iam.Role(
             f"{name}-proxy-role", name=f"{ident}-proxy",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{

@@ -138,7 +138,7 @@ class Redis(pulumi.ComponentResource):
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-sg-in-{i}", region=args.region, security_group_id=sg.id, ip_protocol="tcp",
                 from_port=PORT, to_port=PORT, referenced_security_group_id=source,
-                description="Redis from the EKS cluster", opts=child)
+                description="Redis from the EKS cluster", tags=tags, opts=child)
         self.security_group_id = sg.id
 
         parameters = [aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy",

@@ -151,6 +151,25 @@ def check_sizes(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
         yield _issue(("storage", "log_expiration_days"),
                      f"{cfg.storage.log_expiration_days} must be later than log_transition_days "
                      f"{cfg.storage.log_transition_days}")
+    yield from check_redis(cfg)
+
+
+def check_redis(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    """The queue never shards (G15); from staging up both groups are Multi-AZ with a replica."""
+    if cfg.redis.queue.shards != 1:
+        yield _issue(("redis", "queue", "shards"),
+                     f"{cfg.redis.queue.shards}: the queue runs with cluster mode disabled "
+                     "(Celery/BullMQ keys must share one slot); use 1 and scale the node type")
+    if not cfg.protected:
+        return
+    for role in ("cache", "queue"):
+        group = getattr(cfg.redis, role)
+        if group.replicas_per_shard < 1:
+            yield _issue(("redis", role, "replicas_per_shard"),
+                         f"0 in {cfg.environment}: Multi-AZ with automatic failover needs at least 1 replica")
+    if cfg.redis.queue.snapshot_retention_days < 1:
+        yield _issue(("redis", "queue", "snapshot_retention_days"),
+                     f"0 in {cfg.environment}: keep at least 1 day of queue snapshots (jobs are state)")
 
 
 def detection_seconds(cfg: PlatformConfig) -> int:
