@@ -212,3 +212,17 @@ def test_price_table_rejects_a_zero_price_and_a_missing_source() -> None:
         parse_table(doc)
     assert "skus.kms.key.prices.eu-west-1: must be a positive number" in str(err.value)
     assert "skus.ebs.gp3: 'source' is required" in str(err.value)
+
+
+def test_guide_breakdown_compares_guide_lines_and_lists_the_rest() -> None:
+    from stacks.cost.estimate import guide_breakdown
+
+    nodes = res("aws:eks/nodeGroup:NodeGroup", "api", scalingConfig={"desiredSize": 1}, instanceTypes=["m7g.large"],
+                diskSize=20)
+    key = res("aws:kms/key:Key", "k")
+    est = estimate(plan(nodes, key, stack="dev"), PRICES, usage(kms={"requests_10k": 0}))
+    rows = {row["guide_line"] or row["categories"][0]: row for row in guide_breakdown(est)}
+    assert rows["Small K8s cluster"]["estimate"] == pytest.approx(0.0816 * H + 20 * 0.08, abs=0.01)
+    assert rows["Small K8s cluster"]["verdict"] == "below"
+    assert rows["Managed PostgreSQL"]["estimate"] == 0
+    assert rows["security"]["verdict"] == "not in the guide"

@@ -30,6 +30,25 @@ GUIDE_BUDGETS: dict[str, tuple[float, float]] = {
 }
 GUIDE_BUDGET_LABELS = {"dev": "Development", "staging": "Staging", "prod": "Production (Multi-Region)"}
 
+# The guide's line items per stack, and which price-table categories each one covers. Categories
+# the guide does not list (network, security, backup) are compared against nothing: they are
+# where most of the difference between the guide and a secure-by-default build comes from.
+GUIDE_LINES: dict[str, list[tuple[str, tuple[float, float], tuple[str, ...]]]] = {
+    "dev": [("Small K8s cluster", (100, 200), ("kubernetes",)),
+            ("Managed PostgreSQL", (50, 100), ("database",)),
+            ("Redis", (30, 50), ("cache",))],
+    "staging": [("Medium K8s cluster", (300, 500), ("kubernetes",)),
+                ("Managed PostgreSQL", (150, 250), ("database",)),
+                ("Redis", (50, 100), ("cache",))],
+    "prod": [("3 regional K8s clusters", (1500, 2400), ("kubernetes",)),
+             ("Multi-region database", (1000, 1500), ("database",)),
+             ("Redis clusters", (450, 750), ("cache",)),
+             ("Object storage + CDN", (200, 400), ("object_storage",)),
+             ("Load balancers", (150, 300), ("load_balancer", "global_traffic")),
+             ("Monitoring", (300, 500), ("monitoring",)),
+             ("Data transfer", (200, 500), ("data_transfer",))],
+}
+
 
 class EstimateError(LookupError):
     """Everything that kept the estimate from being complete, in one message."""
@@ -189,6 +208,24 @@ def estimate(plan: Plan, prices: PriceTable | None = None, usage: UsageProfile |
     if problems:
         raise EstimateError(plan.stack, problems)
     return Estimate(stack=plan.stack, lines=lines, usage=dict(usage.used))
+
+
+def guide_breakdown(est: Estimate) -> list[dict[str, Any]]:
+    """The estimate per guide line item, plus the categories the guide has no line for."""
+    by_category = est.by("category")
+    rows: list[dict[str, Any]] = []
+    covered: set[str] = set()
+    for label, (lo, hi), categories in GUIDE_LINES.get(est.stack, []):
+        value = sum(by_category.get(c, 0.0) for c in categories)
+        covered.update(categories)
+        verdict = "below" if value < lo else "above" if value > hi else "within"
+        rows.append({"guide_line": label, "categories": list(categories), "estimate": round(value, 2),
+                     "guide_low": lo, "guide_high": hi, "verdict": verdict})
+    for category, value in by_category.items():
+        if category not in covered:
+            rows.append({"guide_line": None, "categories": [category], "estimate": round(value, 2),
+                         "guide_low": None, "guide_high": None, "verdict": "not in the guide"})
+    return rows
 
 
 def budget_verdict(stack: str, total: float) -> tuple[str, tuple[float, float] | None]:

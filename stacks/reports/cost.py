@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from stacks.cost import Estimate, EstimateError, budget_verdict, estimate, load_prices
-from stacks.cost.estimate import GUIDE_BUDGET_LABELS
+from stacks.cost.estimate import GUIDE_BUDGET_LABELS, guide_breakdown
 from stacks.cost.prices import PriceTable
 from stacks.harness.plan import Plan
 from stacks.reports import Report
@@ -65,6 +65,7 @@ def report(plan: Plan) -> Report:
     data["guide_budget"] = {"label": GUIDE_BUDGET_LABELS.get(plan.stack), "low": band[0] if band else None,
                             "high": band[1] if band else None, "verdict": verdict}
     data["configured_budget"] = own_budget
+    data["guide_breakdown"] = guide_breakdown(est)
     data["price_trust_share"] = trust_shares(est, prices) if est.lines else {}
     if not est.lines:
         note = ("no cloud resources: this stack runs on your own cluster" if plan.stack == "local"
@@ -76,9 +77,13 @@ def report(plan: Plan) -> Report:
     if own_budget is not None:
         head += f"  | budget alert at {usd(own_budget)}" + (" (EXCEEDED)" if total > own_budget else "")
     shares = data["price_trust_share"]
+    versus = [f"{row['guide_line']} {usd(row['estimate'])} (guide {usd(row['guide_low'])}-{usd(row['guide_high'])})"
+              if row["guide_line"] else f"{row['categories'][0]} {usd(row['estimate'])} (not in the guide)"
+              for row in data["guide_breakdown"]]
     lines = [
         head,
         f"by region:    {_top(est.by('region'), 8)}",
+        *([f"vs guide:     {', '.join(versus)}"] if band else []),
         f"by category:  {_top(est.by('category'), 12)}",
         f"by component: {_top(est.by('component'), 10)}",
         f"by tenant:    {_top(est.by('tenant'), 10)}",
