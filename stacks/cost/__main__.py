@@ -18,7 +18,7 @@ from stacks.harness import run_stack, stack_names
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stacks.cost", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m stacks.cost", description="the cost estimate of a stack in detail")
     parser.add_argument("stack", choices=stack_names())
     parser.add_argument("--lines", action="store_true", help="print every priced line item")
     parser.add_argument("--usage", type=Path, help="extra usage file overlaid on the stack's usage")
