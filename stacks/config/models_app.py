@@ -151,3 +151,7 @@ class MeshConfig(Frozen):
     """Linkerd with a managed trust anchor; on in prod for mTLS and cross-region call policies."""
     request_timeout_seconds: int = Field(default=30, ge=1)
     retries: int = Field(default=2, ge=0, le=5)
+    """Linkerd 2.14 retries within a budget, not a count: retryRatio = retries / 10 (2 -> 20%)."""
+    trust_anchor_pem: str | None = None
+    """Public certificate (PEM) of the mesh trust anchor; the issuer certificate and key live in
+    Secrets Manager `<project>/<env>/linkerd/trust-anchor` (docs/multi-region.md). Required when enabled."""

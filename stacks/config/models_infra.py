@@ -130,6 +130,8 @@ class ChartVersions(Frozen):
     opentelemetry_collector: str = "0.131.0"
     linkerd_crds: str = "1.8.0"
     linkerd_control_plane: str = "1.16.11"
+    linkerd_cni: str = "30.12.2"
+    """linkerd2-cni of stable-2.14.10: no NET_ADMIN init container, so meshed pods pass PSA restricted."""
 
 
 class ClusterConfig(Frozen):

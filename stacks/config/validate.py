@@ -205,6 +205,18 @@ def check_global_traffic(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
                      "or consecutive_failures")
 
 
+def check_mesh(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    if not cfg.mesh.enabled or cfg.is_local:
+        return
+    pem = cfg.mesh.trust_anchor_pem
+    if not pem:
+        yield _issue(("mesh", "trust_anchor_pem"),
+                     "required when mesh.enabled: the public PEM of the Linkerd trust anchor (docs/multi-region.md, "
+                     "'Service mesh'); or set mesh.enabled to false")
+    elif "-----BEGIN CERTIFICATE-----" not in pem:
+        yield _issue(("mesh", "trust_anchor_pem"), "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+
+
 def check_tenants(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
     ids: dict[str, int] = {}
     for i, t in enumerate(cfg.tenants):
@@ -274,7 +286,7 @@ def check_observability(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
-          check_tenants, check_secrets, check_observability)
+          check_tenants, check_mesh, check_secrets, check_observability)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:
