@@ -39,7 +39,7 @@ IAM_ACTIONS: dict[tuple[str, str], str] = {
 RESOURCE_PARAMS = (
     "DBInstanceIdentifier", "TargetDBClusterSnapshotIdentifier", "DBClusterSnapshotIdentifier",
     "SourceDBClusterSnapshotIdentifier", "SnapshotIdentifier", "DBClusterIdentifier",
-    "SourceDBClusterIdentifier", "TargetDbClusterIdentifier", "GlobalClusterIdentifier",
+    "SourceDBClusterIdentifier", "GlobalClusterIdentifier", "TargetDbClusterIdentifier",
     "ReplicationGroupId", "BackupVaultName", "KeyId", "Bucket",
 )
 

@@ -132,6 +132,7 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, region: str | No
     tags = [{"Key": "ops:purpose", "Value": "restore-drill"}, {"Key": "ops:source", "Value": source}]
     created = False
     hook_status: int | None = None
+    cleanup_error: str | None = None
     try:
         with timings.step("restore cluster"):
             common: dict[str, Any] = {"DBClusterIdentifier": name, "KmsKeyId": key, "DeletionProtection": False,
@@ -141,7 +142,7 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, region: str | No
             else:
                 assert snapshot is not None
                 rds.restore_db_cluster_from_snapshot(
-                    SnapshotIdentifier=snapshot.get("DBClusterSnapshotArn") or snapshot["DBClusterSnapshotIdentifier"],
+                    SnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"],
                     Engine=src["Engine"], EngineVersion=src.get("EngineVersion"), **common)
             created = True
             wait_available(deps, region, "cluster", name)
@@ -164,10 +165,12 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, region: str | No
                 with timings.step("delete drill resources"):
                     _cleanup(deps, region, name, instance)
             except OpsError as exc:
-                deps.say(f"cleanup failed, delete {name} by hand: {exc.message}")
+                cleanup_error = exc.message
     deps.say(timings.render())
     within = "within" if timings.total <= RTO_SECONDS else "OVER"
     deps.say(f"restore drill of {source}: {timings.total / 60:.1f} min ({within} the 60 min RTO)")
+    if cleanup_error:
+        raise OperationFailed(f"could not delete the drill cluster, delete {name} by hand: {cleanup_error}")
     if hook_status not in (None, 0):
         raise OperationFailed(f"check hook failed with exit code {hook_status} against {name}")
     return 0
@@ -180,5 +183,8 @@ def _cleanup(deps: Deps, region: str, cluster: str, instance: str) -> None:
     except AwsFailure as exc:
         if exc.code != "DBInstanceNotFound":
             raise
-    rds.delete_db_cluster(DBClusterIdentifier=guard(cluster), SkipFinalSnapshot=True)
+    found = rds.describe_db_clusters(DBClusterIdentifier=guard(cluster))["DBClusters"]
+    if found and found[0].get("DeletionProtection"):
+        rds.modify_db_cluster(DBClusterIdentifier=guard(cluster), DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_cluster(DBClusterIdentifier=guard(cluster), SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
     deps.say(f"deleted {instance} and {cluster}")

@@ -249,3 +249,42 @@ def _hostname(residency: str, regions: list[str]) -> dict[str, Any]:
                   for r in regions],
         "load_balancer_id": f"lb-{residency}", "zone_id": "zone-1", "account_id": "acct-1", "detection_seconds": 30,
     }
+
+
+def fake_key(region: str, purpose: str) -> str:
+    return f"arn:aws:kms:{region}:123456789012:key/{purpose}-{SHORT[region]}"
+
+
+def sample_outputs() -> dict[str, Any]:
+    """The same shape as `build_world()` without creating anything (for Stubber and parsing tests)."""
+    keys = {r: {"rds": fake_key(r, "rds"), "s3": fake_key(r, "s3")} for r in REGIONS}
+    domains = {}
+    for name, spec in DOMAINS.items():
+        regions = [spec["primary"], *spec["replicas"]]
+        domains[name] = {
+            "residency": spec["residency"], "primary": spec["primary"], "replicas": spec["replicas"],
+            "global_cluster_identifier": f"{ENV}-{name}",
+            "clusters": {r: f"{ENV}-{name}-{SHORT[r]}" for r in regions},
+            "buckets": {r: f"{ENV}-{name}-data-{SHORT[r]}" for r in regions},
+            "backup_vaults": {r: f"{ENV}-{name}-{SHORT[r]}" for r in regions},
+            "kms_keys": {r: keys[r] for r in regions},
+        }
+    regional = {r: {"standby": r == "eu-central-1", "vpc_id": f"vpc-{SHORT[r]}", "cluster_name": f"{ENV}-{r}",
+                    "db_cluster_identifier": None, "db_proxy_endpoint": None, "cache_endpoint": None,
+                    "queue_endpoint": None, "uploads_bucket": None, "kms_keys": keys[r], "ingress_hostname": None}
+                for r in REGIONS}
+    tenants = {
+        "acme": _tenant("shared", "none", "global", ["us-east-1"], ("us-east-1", f"{ENV}-global-use1"),
+                        ("us-east-1", f"{ENV}-global-data-use1")),
+        "hanse-eu": _tenant("enterprise", "eu", "eu", ["eu-west-1"], ("eu-west-1", f"{ENV}-tenant-hanse-eu-euw1"),
+                            ("eu-west-1", f"{ENV}-eu-data-euw1")),
+    }
+    return {
+        "environment": ENV, "default_region": "us-east-1", "regions": REGIONS, "regional": regional,
+        "data_domains": domains, "tenants": tenants,
+        "hostnames": {
+            "api.agentic.example.com": _hostname("none", ["us-east-1", "eu-west-1", "ap-southeast-1"]),
+            "api.eu.agentic.example.com": _hostname("eu", ["eu-west-1", "eu-central-1"]),
+        },
+        "failover": {"detection_seconds": 30},
+    }
