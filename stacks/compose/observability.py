@@ -102,6 +102,18 @@ def store_alarms(ctx: RegionContext, topic_arn: pulumi.Input[str], name: str, *,
     return names
 
 
+def tenant_store_alarms(ctx: RegionContext, data: RegionData, tenant_id: str, *,
+                        db_cluster_identifier: pulumi.Input[str],
+                        redis_group_id: pulumi.Input[str] | None = None) -> list[pulumi.Output[str]]:
+    """An enterprise tenant's own Aurora (and Redis: one shard, one replica) alarmed to the region's
+    topic; a no-op when the observability layer has not run for this region."""
+    if data.alert_topic_arn is None:
+        return []
+    return store_alarms(ctx, data.alert_topic_arn, f"tenant-{tenant_id}",
+                        db=DbClusterRef(pulumi.Output.from_input(db_cluster_identifier)),
+                        redis_group_id=redis_group_id, redis_shape=RedisGroupConfig(shards=1, replicas_per_shard=1))
+
+
 def _alarm_set(ctx: RegionContext, name: str, topic_arn: pulumi.Input[str],
                specs: list[AlarmSpec]) -> list[pulumi.Output[str]]:
     alarm_set = AlarmSet(name, AlarmSetArgs(region=ctx.name, topic_arn=topic_arn, specs=specs, tags=ctx.tags),
@@ -151,9 +163,16 @@ def build_alarms(ctx: RegionContext, base: RegionBase, data: RegionData, workloa
 
 
 def token_quotas(ctx: RegionContext) -> dict[str, int]:
-    """Tenants served from this region (primary or allowed) and their monthly token quotas."""
-    return {t.id: t.quotas.tokens_per_month for t in ctx.cfg.tenants
-            if ctx.name == t.primary_region or ctx.name in t.allowed_regions}
+    """Tenants this region may serve (their allowed regions, else their data domain's regions:
+    failover moves them there) and their monthly token quotas."""
+    cfg = ctx.cfg
+    out: dict[str, int] = {}
+    for t in cfg.tenants:
+        domains = [d for d in cfg.data_domains if d.residency == t.data_residency]
+        regions = set(t.allowed_regions) or {r for d in domains for r in d.regions}
+        if ctx.name == t.primary_region or ctx.name in regions:
+            out[t.id] = t.quotas.tokens_per_month
+    return out
 
 
 def _pod_role(base: RegionBase, purpose: str, service_account: str,

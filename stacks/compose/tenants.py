@@ -23,6 +23,7 @@ from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import SecretReplica, SecretSet, SecretSetArgs, replica_arn
 from stacks.compose.data import DataDomains
+from stacks.compose.observability import tenant_store_alarms
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_tenants import TenantConfig
@@ -204,8 +205,9 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
         protected=cfg.protected,
         tags=tags,
     ), opts=ctx.opts())
+    redis = None
     if ent.redis:
-        Redis(f"{name}-cache", RedisArgs(
+        redis = Redis(f"{name}-cache", RedisArgs(
             identifier=f"{cfg.environment}-{short_region(region)}-t-{tenant.id}"[:40].rstrip("-"),
             region=region, role="cache", node_type=ent.redis_node_type, engine_version=cfg.redis.engine_version,
             kms_key_arn=keys.arns["cache"], logs_kms_key_arn=logs_key, vpc_id=base.vpc_id,
@@ -214,6 +216,8 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
             snapshot_retention_days=cfg.redis.cache.snapshot_retention_days,
             protected=cfg.protected, tags=tags,
         ), opts=ctx.opts())
+    tenant_store_alarms(ctx, data, tenant.id, db_cluster_identifier=db.cluster_identifier,
+                        redis_group_id=redis.replication_group.replication_group_id if redis else None)
     return db.cluster_identifier
 
 
