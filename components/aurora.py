@@ -40,10 +40,10 @@ def parameter_family(engine_version: str) -> str:
     return f"{ENGINE}{engine_version.split('.', maxsplit=1)[0]}"
 
 
-def generate_master_password(name: str, parent: pulumi.Resource) -> random.RandomPassword:
-    """A secret 40-character password; bump it with `pulumi up --replace <urn>` (docs/data-tier.md)."""
+def generate_master_password(name: str, parent: pulumi.Resource, version: int = 1) -> random.RandomPassword:
+    """A secret 40-character password; a new `version` generates a new one (rotation)."""
     return random.RandomPassword(
-        name, length=40, special=True, override_special=PASSWORD_SPECIALS,
+        name, length=40, special=True, override_special=PASSWORD_SPECIALS, keepers={"version": str(version)},
         min_upper=2, min_lower=2, min_numeric=2, min_special=1,
         opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["result"]),
     )
@@ -97,6 +97,8 @@ class AuroraClusterArgs:
     master_username: str = "agentic_admin"
     credentials: DbCredentials | None = None
     """None (standalone clusters): a password and its secret are generated here."""
+    credentials_version: int = 1
+    """Bump to rotate a generated password (docs/data-tier.md, rotation)."""
     secret_path_prefix: str = ""
     """Generated credentials go to `<prefix>/master` (default prefix `agentic-platform/<identifier>`)."""
     global_role: GlobalRole = "none"
@@ -154,6 +156,9 @@ class AuroraCluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     proxy_endpoint: pulumi.Output[str] | None
+    """The app's endpoint: read/write on a writer cluster; on a secondary (no writer) the proxy's
+    read-only endpoint, where write forwarding carries writes to the primary region."""
+    proxy_reader_endpoint: pulumi.Output[str] | None
     security_group_id: pulumi.Output[str]
     credentials_secret_arn: pulumi.Output[str] | None
     master_username: str
@@ -181,7 +186,7 @@ class AuroraCluster(pulumi.ComponentResource):
                                     else pulumi.Output.secret(pulumi.Output.from_input(args.credentials.password)))
             self.credentials_secret_arn = pulumi.Output.from_input(args.credentials.secret_arn)
         elif not secondary:
-            pw = generate_master_password(f"{name}-master-password", self)
+            pw = generate_master_password(f"{name}-master-password", self, args.credentials_version)
             self.master_password = pw.result
             creds = SecretSet(f"{name}-credentials", SecretSetArgs(
                 region=args.region, path_prefix=args.secret_path_prefix or f"agentic-platform/{ident}",
@@ -334,15 +339,21 @@ class AuroraCluster(pulumi.ComponentResource):
 
         # --- RDS Proxy: the pooled, TLS-only endpoint (the guide's PgBouncer) ---
         self.proxy_endpoint = None
+        self.proxy_reader_endpoint = None
         if args.proxy and self.credentials_secret_arn is not None:
-            self.proxy_endpoint = self._proxy(name, args, db_sg, self.credentials_secret_arn, tags)
+            rw, ro = self._proxy(name, args, db_sg, self.credentials_secret_arn, tags)
+            self.proxy_reader_endpoint = ro
+            self.proxy_endpoint = ro if secondary else rw
         self.register_outputs({
             "cluster_identifier": self.cluster_identifier, "endpoint": self.endpoint,
             "reader_endpoint": self.reader_endpoint, "proxy_endpoint": self.proxy_endpoint,
+            "proxy_reader_endpoint": self.proxy_reader_endpoint,
         })
 
     def _proxy(self, name: str, args: AuroraClusterArgs, db_sg: aws.ec2.SecurityGroup,
-               secret_arn: pulumi.Output[str], tags: dict[str, str]) -> pulumi.Output[str]:
+               secret_arn: pulumi.Output[str], tags: dict[str, str],
+               ) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
+        """(read/write endpoint, read-only endpoint when the cluster has readers)."""
         child = pulumi.ResourceOptions(parent=self)
         ident = args.identifier
         proxy_sg = aws.ec2.SecurityGroup(
@@ -384,13 +395,24 @@ class AuroraCluster(pulumi.ComponentResource):
                 client_password_auth_type="POSTGRES_SCRAM_SHA_256",
                 description="app credentials from Secrets Manager")],
             tags=tags, opts=child)
+        # Forwarded writes use their own share of the writer's connections
+        # (aurora_fwd_writer_max_connections_pct, 10% by default): leave it to them.
+        forwarding = args.global_role != "none" and args.write_forwarding
         group = aws.rds.ProxyDefaultTargetGroup(
             f"{name}-proxy-pool", region=args.region, db_proxy_name=proxy.name,
             connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
-                max_connections_percent=90, max_idle_connections_percent=50, connection_borrow_timeout=120),
+                max_connections_percent=80 if forwarding else 90, max_idle_connections_percent=50,
+                connection_borrow_timeout=120),
             opts=child)
         aws.rds.ProxyTarget(
             f"{name}-proxy-target", region=args.region, db_proxy_name=proxy.name,
             target_group_name=group.name, db_cluster_identifier=self.cluster.cluster_identifier,
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.instances))
-        return proxy.endpoint
+        has_readers = args.readers > 0
+        if not has_readers:
+            return proxy.endpoint, None
+        reader = aws.rds.ProxyEndpoint(
+            f"{name}-proxy-ro", region=args.region, db_proxy_name=proxy.name,
+            db_proxy_endpoint_name=f"{ident}-ro", target_role="READ_ONLY",
+            vpc_subnet_ids=list(args.subnet_ids), vpc_security_group_ids=[proxy_sg.id], tags=tags, opts=child)
+        return proxy.endpoint, reader.endpoint

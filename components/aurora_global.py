@@ -57,6 +57,8 @@ class AuroraGlobalArgs:
     database_name: str = "agentic"
     master_username: str = "agentic_admin"
     write_forwarding: bool = True
+    credentials_version: int = 1
+    """Bump to rotate the master password of every member (one password, G2/G6)."""
     serverless_min_acu: float = 0.5
     serverless_max_acu: float = 4
     backup_retention_days: int = 30
@@ -101,7 +103,7 @@ class AuroraGlobalDatabase(pulumi.ComponentResource):
         self.global_cluster_identifier = self.global_cluster.global_cluster_identifier
 
         # One password for the whole global database (G2, G6), replicated inside the domain only.
-        password = generate_master_password(f"{name}-master-password", self)
+        password = generate_master_password(f"{name}-master-password", self, args.credentials_version)
         self.master_username = args.master_username
         self.master_password = password.result
         creds = SecretSet(f"{name}-credentials", SecretSetArgs(

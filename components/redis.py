@@ -76,6 +76,8 @@ class RedisArgs:
     auth_token: pulumi.Input[str] | None = None
     """None: generated (pulumi-random, secret). A plain string is checked against G12 here."""
     auth_token_length: int = 64
+    auth_token_version: int = 1
+    """Bump to rotate a generated token; ROTATE keeps the previous token valid while pods roll."""
     log_retention_days: int = 30
     protected: bool = False
     maintenance_window: str = "sun:06:00-sun:07:00"
@@ -120,6 +122,7 @@ class Redis(pulumi.ComponentResource):
             token = random.RandomPassword(
                 f"{name}-auth-token", length=args.auth_token_length, special=True,
                 override_special=AUTH_TOKEN_SPECIALS, min_special=1, min_numeric=2, min_upper=2, min_lower=2,
+                keepers={"version": str(args.auth_token_version)},
                 opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]))
             self.auth_token = token.result
         else:
@@ -176,6 +179,7 @@ class Redis(pulumi.ComponentResource):
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=self.auth_token,
+            auth_token_update_strategy="ROTATE",
             multi_az_enabled=args.multi_az,
             automatic_failover_enabled=args.multi_az or self.cluster_mode,
             snapshot_retention_limit=args.snapshot_retention_days,

@@ -221,6 +221,34 @@ def test_reader_autoscaling_where_configured(plans: dict[str, Plan]) -> None:
     assert all(t.inputs["scalableDimension"] == "rds:cluster:ReadReplicaCount" for t in targets)
 
 
+def stored_value(plan: Plan, region: str, name: str) -> str:
+    version = next(v for v in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+                   if v.region == region and v.inputs["secretId"] == name)
+    assert "secretString" in version.secret_paths
+    return version.inputs["secretString"]
+
+
+def test_database_urls_use_the_proxy_read_only_on_secondaries(plans: dict[str, Plan]) -> None:
+    plan = plans["prod"]
+    app = "agentic-platform/prod/app"
+
+    def host(region: str, logical: str) -> str:
+        url = urllib.parse.urlparse(stored_value(plan, region, f"{app}/{logical}"))
+        assert url.scheme == "postgresql" and "sslmode=require" in url.query
+        return str(url.hostname)
+
+    assert host("us-east-1", "database-url").startswith("agentic-platform-prod-global-use1.proxy-")
+    assert host("eu-west-1", "database-url").startswith("agentic-platform-prod-eu-euw1.proxy-")  # home: eu
+    assert host("eu-west-1", "database-url-global").startswith("agentic-platform-prod-global-euw1-ro.endpoint.")
+    assert host("ap-southeast-1", "database-url").startswith("agentic-platform-prod-global-aps1-ro.endpoint.")
+    assert host("eu-central-1", "database-url").startswith("agentic-platform-prod-eu-euc1-ro.endpoint.")
+    redis = urllib.parse.urlparse(stored_value(plan, "eu-central-1", f"{app}/queue-url"))
+    assert redis.scheme == "rediss" and "queue" in str(redis.hostname)
+    pools = data_resources(plan, "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup")
+    members = [p for p in pools if "-db-" in p.name and "tenant" not in p.name]
+    assert members and all(p.inputs["connectionPoolConfig"]["maxConnectionsPercent"] == 80 for p in members)
+
+
 # --- network: 5432 and 6379 only from the cluster's security groups ---
 
 @pytest.mark.parametrize("stack", STACKS)

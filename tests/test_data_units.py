@@ -224,3 +224,14 @@ def test_tenant_cluster_reuses_the_component_with_its_own_key() -> None:
     target = plan.one("aws:appautoscaling/target:Target", "t-hanse-readers")
     assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (2, 4)
     assert plan.outputs["proxy_endpoint"].endswith(".eu-west-1.rds.amazonaws.com")
+
+
+def test_rotation_versions_regenerate_credentials() -> None:
+    plan = run_case("rotated")
+    token = plan.one("random:index/randomPassword:RandomPassword", "t-cache-auth-token")
+    password = plan.one("random:index/randomPassword:RandomPassword", "rot-master-password")
+    assert token.inputs["keepers"] == {"version": "2"}
+    assert password.inputs["keepers"] == {"version": "3"}
+    group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup", "t-cache-group")
+    assert group.inputs["authTokenUpdateStrategy"] == "ROTATE"  # old token valid while pods roll
+    assert plan.of_type("aws:rds/proxyEndpoint:ProxyEndpoint") == []  # no readers, no read-only endpoint

@@ -194,7 +194,8 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
             secondaries=[_member(cfg, dom, r, base=bases[r], region_keys=keys[r], readers=replica_readers(cfg, r))
                          for r in dom.replicas],
             engine_version=db.engine_version, instance_class=db.instance_class, secret_path_prefix=secret_prefix,
-            write_forwarding=db.write_forwarding, serverless_min_acu=db.serverless_min_acu,
+            write_forwarding=db.write_forwarding, credentials_version=db.credentials_version,
+            serverless_min_acu=db.serverless_min_acu,
             serverless_max_acu=db.serverless_max_acu, backup_retention_days=db.backup_retention_days,
             performance_insights_retention_days=db.performance_insights_retention_days,
             reader_autoscaling_max=db.reader_autoscaling_max, protected=cfg.protected, tags=tags,
@@ -209,7 +210,8 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
             logs_kms_key_arn=primary.logs_kms_key_arn, secrets_kms_key_arn=primary.secrets_kms_key_arn,
             vpc_id=primary.vpc_id, subnet_ids=primary.subnet_ids, db_subnet_group_name=primary.db_subnet_group_name,
             allowed_security_group_ids=primary.allowed_security_group_ids, readers=db.readers,
-            secret_path_prefix=secret_prefix, serverless_min_acu=db.serverless_min_acu,
+            secret_path_prefix=secret_prefix, credentials_version=db.credentials_version,
+            serverless_min_acu=db.serverless_min_acu,
             serverless_max_acu=db.serverless_max_acu, backup_retention_days=db.backup_retention_days,
             performance_insights_retention_days=db.performance_insights_retention_days,
             reader_autoscaling_max=db.reader_autoscaling_max, protected=cfg.protected, tags=tags,
@@ -294,6 +296,7 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
             allowed_security_group_ids=sources, shards=group.shards, replicas_per_shard=group.replicas_per_shard,
             snapshot_retention_days=group.snapshot_retention_days,
             multi_az=cfg.protected or group.replicas_per_shard >= 1,
+            auth_token_version=cfg.redis.auth_token_version,
             protected=cfg.protected, tags=tags,
         ), opts=ctx.opts())
 
@@ -313,6 +316,7 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
             "role": d["role"], "residency": d["residency"], "writer": cluster.is_writer,
             "cluster_identifier": cluster.cluster_identifier, "endpoint": cluster.endpoint,
             "reader_endpoint": cluster.reader_endpoint, "proxy_endpoint": cluster.proxy_endpoint,
+            "proxy_reader_endpoint": cluster.proxy_reader_endpoint,
             "uploads_bucket": d["bucket"].name, "secret": f"database-url-{dname}",
         }
         db_clusters[dname] = DbClusterRef(identifier=cluster.cluster_identifier,

@@ -180,6 +180,8 @@ class DatabaseConfig(Frozen):
     """Aurora global write forwarding on secondaries (supported on every aurora-postgresql 16 minor)."""
     reader_autoscaling_max: int = Field(default=0, ge=0, le=15)
     """0 disables reader auto scaling; otherwise the most readers target tracking may add."""
+    credentials_version: int = Field(default=1, ge=1)
+    """Bump to rotate the master password (a new random value; docs/data-tier.md, rotation)."""
 
     @field_validator("engine_version")
     @classmethod
@@ -209,6 +211,8 @@ class RedisGroupConfig(Frozen):
 
 class RedisConfig(Frozen):
     engine_version: str = "7.1"
+    auth_token_version: int = Field(default=1, ge=1)
+    """Bump to rotate the AUTH tokens; ROTATE keeps the previous token valid during the rollout."""
     cache: RedisGroupConfig = RedisGroupConfig()
     """allkeys-lru; may shard (cluster mode enabled when shards > 1)."""
     queue: RedisGroupConfig = RedisGroupConfig(shards=1)

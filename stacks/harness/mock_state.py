@@ -75,6 +75,13 @@ def _rds_proxy(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]
             "endpoint": f"{ident}.proxy-{short_hash(region, n=12)}.{region}.rds.amazonaws.com"}
 
 
+def _rds_proxy_endpoint(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    ident = str(inputs.get("dbProxyEndpointName") or name)
+    return {"arn": arn("rds", region, f"db-proxy-endpoint:prx-endpoint-{short_hash(name, n=17)}"),
+            "endpoint": f"{ident}.endpoint.proxy-{short_hash(region, n=12)}.{region}.rds.amazonaws.com",
+            "isDefault": False}
+
+
 def _global_cluster(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     ident = physical_name(name, inputs)
     return {"arn": f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{ident}", "globalClusterIdentifier": ident,
@@ -166,6 +173,7 @@ EXTRAS: dict[str, Extra] = {
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:rds/clusterInstance:ClusterInstance": _rds_instance,
     "aws:rds/proxy:Proxy": _rds_proxy,
+    "aws:rds/proxyEndpoint:ProxyEndpoint": _rds_proxy_endpoint,
     "aws:rds/globalCluster:GlobalCluster": _global_cluster,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:s3/bucket:Bucket": _bucket,

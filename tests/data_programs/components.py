@@ -15,12 +15,12 @@ def key(region: str, purpose: str) -> str:
     return f"arn:aws:kms:{region}:{ACCOUNT}:key/{purpose}-{region}"
 
 
-def redis(token: str | None, length: int = 64) -> Redis:
+def redis(token: str | None, length: int = 64, version: int = 1) -> Redis:
     return Redis("t-cache", RedisArgs(
         identifier="t-cache", region="eu-west-1", role="cache", node_type="cache.r7g.large",
         engine_version="7.1", kms_key_arn=key("eu-west-1", "cache"), logs_kms_key_arn=key("eu-west-1", "logs"),
         vpc_id="vpc-1", subnet_ids=["subnet-1", "subnet-2"], allowed_security_group_ids=["sg-nodes"],
-        auth_token=token, auth_token_length=length))
+        auth_token=token, auth_token_length=length, auth_token_version=version))
 
 
 def member(region: str, ident: str) -> GlobalMember:
@@ -38,6 +38,13 @@ elif case == "short-token-length":
 elif case == "generated-token":
     r = redis(None)
     pulumi.export("url", r.url)
+elif case == "rotated":
+    redis(None, version=2)
+    AuroraCluster("rot", AuroraClusterArgs(
+        identifier="agentic-platform-test-rot-euw1", region="eu-west-1", engine_version="16.6",
+        instance_class="db.r7g.large", kms_key_arn=key("eu-west-1", "database"),
+        logs_kms_key_arn=key("eu-west-1", "logs"), secrets_kms_key_arn=key("eu-west-1", "secrets"),
+        vpc_id="vpc-1", subnet_ids=["subnet-1"], readers=0, credentials_version=3))
 elif case == "burstable-global":
     AuroraGlobalDatabase("g", AuroraGlobalArgs(
         global_identifier="t-global", primary=member("us-east-1", "t-use1"),
