@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pulumi
 import pulumi_aws as aws
@@ -34,6 +35,7 @@ from app.workload import (
     WorkloadArgs,
 )
 from components.pod_identity import pod_identity_trust_policy, role_name
+from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_app import Resources
@@ -43,7 +45,7 @@ from stacks.config.regions import short_region
 SECRET_ENV = {
     "DATABASE_URL": "database-url",
     "REDIS_URL": "redis-url",
-    "REDIS_QUEUE_URL": "redis-queue-url",
+    "REDIS_QUEUE_URL": "queue-url",
     "SECRET_KEY": "secret-key",
     "JWT_SECRET": "jwt-secret",
     "ANTHROPIC_API_KEY": "anthropic-api-key",
@@ -68,6 +70,17 @@ def secret_refs(vector_store: str, secret_arns: Mapping[str, Any]) -> dict[str, 
 def missing_secrets(vector_store: str, secret_arns: Mapping[str, Any]) -> list[str]:
     required = [*REQUIRED_ENV, *(PINECONE_ENV if vector_store == "pinecone" else ())]
     return [env for env in required if secret_env(vector_store)[env] not in secret_arns]
+
+
+def queue_password_template(env_key: str) -> str:
+    """ESO template (v2, sprig) that cuts the AUTH token out of `rediss://:<token>@host:port/db`.
+
+    KEDA's Redis scaler takes host and password separately, not a URL. The data layer
+    percent-encodes the token (`urllib.parse.quote(token, safe='')`); ElastiCache allows only
+    `! & # $ ^ < > -` as specials (G12), so decoding exactly those restores the token.
+    """
+    decode = "".join(f' | replace "{quote(c, safe="")}" "{c}"' for c in AUTH_TOKEN_SPECIALS if quote(c, safe="") != c)
+    return f'{{{{ .{env_key} | regexFind "//:[^@]*@" | trimPrefix "//:" | trimSuffix "@"{decode} }}}}'
 
 
 def app_settings(cfg: PlatformConfig, location: str, uploads_bucket: str | None = None) -> dict[str, str]:
@@ -164,6 +177,15 @@ def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pul
     return make
 
 
+def _bind(identity: Callable[..., Any], name: str, service_account: str, policy: pulumi.Input[str]) -> Any:
+    """Role for one service account; the whole PodIdentityRole (role + association) when the
+    base's factory offers it, so pods start only once the association exists."""
+    role = getattr(identity, "role", None)
+    if callable(role):
+        return role(name, PLATFORM_CORE, service_account, policy)
+    return identity(name, PLATFORM_CORE, service_account, policy)
+
+
 def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str], list[dict[str, Any]]]:
     """The ALB's certificate: configured, or requested here with DNS validation.
 
@@ -216,9 +238,13 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
     policy = workload_policy(data.uploads_bucket_arn, list(data.secret_arns.values()),
                              [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")])
     roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None}
+    identity_resources: list[pulumi.Resource] = []
     if identity is not None and policy is not None:
         for component in roles:
-            roles[component] = identity(f"workload-{component}", PLATFORM_CORE, component, policy)
+            made = _bind(identity, f"workload-{component}", component, policy)
+            roles[component] = made if isinstance(made, pulumi.Output) else made.role_arn
+            if isinstance(made, pulumi.Resource):
+                identity_resources.append(made)
 
     hosts = region_hosts(cfg, ctx.name)
     cert_arn, validation = certificate(ctx, hosts)
@@ -226,8 +252,7 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
     if data.queue_endpoint is not None:
         queue = QueueSpec(address=pulumi.Output.concat(data.queue_endpoint, f":{REDIS_PORT}"), tls=True,
                           password_secret_key=QUEUE_PASSWORD_KEY if "REDIS_QUEUE_URL" in refs else None)
-    templates = {QUEUE_PASSWORD_KEY: '{{ (urlParse .REDIS_QUEUE_URL).userinfo | splitList ":" | last }}'} \
-        if "REDIS_QUEUE_URL" in refs else {}
+    templates = {QUEUE_PASSWORD_KEY: queue_password_template("REDIS_QUEUE_URL")} if "REDIS_QUEUE_URL" in refs else {}
     vpa = VpaRecommender(f"{name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
                          opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
                                                      depends_on=[r for r in (base.extras.get("metrics_server"),)
@@ -261,6 +286,7 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         strict_zone_spread=cfg.network.az_count > 1 and not ctx.region.standby,
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
+        depends_on=identity_resources,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
     return RegionWorkload(
         ingress_hostname=workload.ingress_hostname,
