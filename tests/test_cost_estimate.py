@@ -226,3 +226,12 @@ def test_guide_breakdown_compares_guide_lines_and_lists_the_rest() -> None:
     assert rows["Small K8s cluster"]["verdict"] == "below"
     assert rows["Managed PostgreSQL"]["estimate"] == 0
     assert rows["security"]["verdict"] == "not in the guide"
+
+
+def test_load_driven_resources_are_listed_as_not_modelled_never_silently_zero() -> None:
+    feature = res("aws:guardduty/detectorFeature:DetectorFeature", "gd-eks", name="EKS_AUDIT_LOGS", status="ENABLED")
+    pool = res("kubernetes:karpenter.sh/v1:NodePool", "workers")
+    est = estimate(plan(feature, pool), PRICES, usage())
+    assert est.total == 0
+    assert est.unmodelled["aws:guardduty/detectorFeature:DetectorFeature"]["count"] == 1
+    assert "Karpenter" in est.unmodelled["kubernetes:karpenter.sh/v1:NodePool"]["reason"]

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stacks.cost.prices import GLOBAL, PriceTable, UnknownSku, load_prices
-from stacks.cost.skus import LineItem, SkuContext, line_items
+from stacks.cost.skus import LineItem, SkuContext, line_items, unmodelled_reason
 from stacks.cost.usage import UsageError, UsageProfile, load_usage
 from stacks.harness.plan import Plan, PlannedResource
 
@@ -80,6 +80,8 @@ class Estimate:
     lines: list[CostLine]
     usage: dict[str, float] = field(default_factory=dict)
     currency: str = "USD"
+    unmodelled: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """type -> {count, reason}: resources whose load-driven cost the total leaves out."""
 
     @property
     def total(self) -> float:
@@ -110,6 +112,7 @@ class Estimate:
             "by_sku": rnd(self.by("sku")),
             "by_region_component": {r: rnd(c) for r, c in self.by_region_component().items()},
             "usage_assumptions": dict(sorted(self.usage.items())),
+            "not_modelled": self.unmodelled,
             "lines": [asdict(line) for line in self.lines],
         }
 
@@ -175,8 +178,13 @@ def estimate(plan: Plan, prices: PriceTable | None = None, usage: UsageProfile |
     lines: list[CostLine] = []
     problems: list[str] = []
     unclassified: dict[str, str] = {}
+    unmodelled: dict[str, dict[str, Any]] = {}
     for r in plan.custom_resources:
         label = f"{r.type} '{r.name}'"
+        reason = unmodelled_reason(r.type)
+        if reason is not None and r.region:
+            entry = unmodelled.setdefault(r.type, {"count": 0, "reason": reason})
+            entry["count"] += 1
         try:
             items = line_items(r, ctx)
         except (UsageError, LookupError) as exc:
@@ -207,7 +215,7 @@ def estimate(plan: Plan, prices: PriceTable | None = None, usage: UsageProfile |
                         "stacks/cost/skus.py or list it in FREE with the reason it costs nothing")
     if problems:
         raise EstimateError(plan.stack, problems)
-    return Estimate(stack=plan.stack, lines=lines, usage=dict(usage.used))
+    return Estimate(stack=plan.stack, lines=lines, usage=dict(usage.used), unmodelled=unmodelled)
 
 
 def guide_breakdown(est: Estimate) -> list[dict[str, Any]]:

@@ -435,6 +435,10 @@ def cf_load_balancer(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
                      "1M queries")]
 
 
+def budget(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    return [LineItem("budgets.budget", 1, "budget-month", "the first two per account are free")]
+
+
 PRICERS: dict[str, Pricer] = {
     "aws:eks/cluster:Cluster": eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": node_group,
@@ -469,6 +473,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:backup/plan:Plan": backup_plan,
     "cloudflare:index/loadBalancerPool:LoadBalancerPool": cf_pool,
     "cloudflare:index/loadBalancer:LoadBalancer": cf_load_balancer,
+    "aws:budgets/budget:Budget": budget,
 }
 
 FREE_PREFIXES: dict[str, str] = {
@@ -531,14 +536,13 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "aws:secretsmanager/secretRotation:SecretRotation"),
     "within the AWS free allowance at this scale": (
         "aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription", "aws:sns/topicPolicy:TopicPolicy",
-        "aws:budgets/budget:Budget", "aws:budgets/budgetAction:BudgetAction",
+        "aws:budgets/budgetAction:BudgetAction",
         "aws:cloudtrail/trail:Trail", "aws:acm/certificate:Certificate",
         "aws:acm/certificateValidation:CertificateValidation",
         "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:cloudwatch/eventRule:EventRule",
         "aws:cloudwatch/eventTarget:EventTarget", "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
         "aws:cloudwatch/logMetricFilter:LogMetricFilter",
         "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
-        "aws:guardduty/detectorFeature:DetectorFeature",
         "aws:guardduty/organizationConfiguration:OrganizationConfiguration",
         "aws:backup/selection:Selection", "aws:backup/vaultPolicy:VaultPolicy",
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration", "aws:backup/vaultNotifications:VaultNotifications",
@@ -551,6 +555,21 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "cloudflare:index/ruleset:Ruleset", "cloudflare:index/zoneSetting:ZoneSetting",
         "cloudflare:index/record:Record"),
 }.items() for t in types}
+
+
+UNMODELLED: dict[str, str] = {
+    "aws:guardduty/detectorFeature:DetectorFeature":
+        "GuardDuty protection plans (S3 data events, EKS audit logs, RDS logins) bill per event or vCPU; "
+        "not estimated",
+    "kubernetes:karpenter.sh/v1:NodePool":
+        "capacity Karpenter adds under load beyond the node groups' desired size; not estimated",
+}
+"""Types whose cost depends on load the estimate does not model. They are listed in the report
+(never silently zero) so the reader knows what the total leaves out."""
+
+
+def unmodelled_reason(typ: str) -> str | None:
+    return UNMODELLED.get(typ)
 
 
 def free_reason(typ: str) -> str | None:
@@ -566,6 +585,6 @@ def line_items(r: PlannedResource, ctx: SkuContext) -> list[LineItem] | None:
     pricer = PRICERS.get(r.type)
     if pricer is not None:
         return [item for item in pricer(r, ctx) if item.quantity]
-    if free_reason(r.type) is not None:
+    if free_reason(r.type) is not None or unmodelled_reason(r.type) is not None:
         return []
     return None

@@ -90,6 +90,7 @@ def report(plan: Plan) -> Report:
         f"top SKUs:     {_top(est.by('sku'), 8)}",
         f"price trust:  primary {shares['P']:.0%}, secondary {shares['S']:.0%}, unverified {shares['U']:.0%} "
         "of the total (stacks/cost/prices.yaml)",
+        *[f"not modelled: {v['count']} x {t}: {v['reason']}" for t, v in sorted(est.unmodelled.items())],
         f"usage:        {len(est.usage)} assumptions from stacks/cost/usage/defaults.yaml + {plan.stack}.yaml "
         "(JSON: reports.cost.usage_assumptions)",
     ]
