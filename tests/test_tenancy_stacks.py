@@ -100,7 +100,7 @@ def test_quota_configmaps_list_only_tenants_placed_in_their_region(prod: Plan) -
     assert set(maps["eu-central-1"]) == {"eurobank", "hanse-eu"}
     assert "ap-southeast-1" not in maps
     for region, doc in maps.items():
-        if not region.startswith("eu-"):
+        if not str(region).startswith("eu-"):
             assert not any(v["data_residency"] == "eu" for v in doc.values()), region
     muller = maps["eu-west-1"]["muller-eu"]
     assert muller == {"tier": "shared", "data_residency": "eu", "api_calls_per_day": 100000,
