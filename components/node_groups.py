@@ -64,6 +64,9 @@ class NodeGroupsArgs:
     volume_kms_key_arn: pulumi.Input[str]
     groups: Sequence[NodeGroupSpec]
     arch: Literal["arm64", "x86_64"] = "arm64"
+    after: Sequence[pulumi.Resource] = ()
+    """What must exist before any node joins: vpc-cni and eks-pod-identity-agent add-ons (G24),
+    access entries. Applied to each node group (children do not inherit `depends_on`)."""
 
 
 class NodeGroups(pulumi.ComponentResource):
@@ -128,7 +131,7 @@ class NodeGroups(pulumi.ComponentResource):
                 labels={"node-group": spec.name, **spec.labels},
                 taints=[aws.eks.NodeGroupTaintArgs(key=k, value=v, effect=e) for k, v, e in spec.taints],
                 tags={"Name": f"{cname}-{spec.name}"},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=attachments,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*attachments, *args.after],
                                             ignore_changes=["scalingConfig.desiredSize"]),
             )
         self.node_role_arn = role.arn

@@ -60,6 +60,8 @@ class PodIdentityRoleArgs:
     managed_policy_arns: Sequence[str] = field(default_factory=tuple)
     associate: bool = True
     """False when an EKS add-on creates the association itself (`pod_identity_associations`)."""
+    after: Sequence[pulumi.Resource] = ()
+    """The association waits for these (the eks-pod-identity-agent add-on)."""
 
 
 class PodIdentityRole(pulumi.ComponentResource):
@@ -94,7 +96,7 @@ class PodIdentityRole(pulumi.ComponentResource):
                 namespace=args.namespace,
                 service_account=args.service_account,
                 role_arn=role.arn,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*grants, *args.after]),
             )
             self.association_id = assoc.association_id
         self.role_arn = role.arn
@@ -125,14 +127,14 @@ class PodIdentityFactory:
     def role(self, name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str] | None, *,
              managed_policy_arns: Sequence[str] = (), associate: bool = True,
              opts: pulumi.ResourceOptions | None = None) -> PodIdentityRole:
-        base = pulumi.ResourceOptions(parent=self.parent, depends_on=list(self.depends_on))
+        base = pulumi.ResourceOptions(parent=self.parent)
         return PodIdentityRole(
             f"{self.resource_prefix}-{name}",
             PodIdentityRoleArgs(
                 cluster_name=self.cluster_name, cluster_arn=self.cluster_arn, account_id=self.account_id,
                 region=self.region, role_name=role_name(self.name_prefix, name), namespace=namespace,
                 service_account=service_account, policy_json=policy_json,
-                managed_policy_arns=managed_policy_arns, associate=associate),
+                managed_policy_arns=managed_policy_arns, associate=associate, after=list(self.depends_on)),
             opts=pulumi.ResourceOptions.merge(base, opts) if opts is not None else base,
         )
 

@@ -122,7 +122,8 @@ def build_base(ctx: RegionContext) -> RegionBase:
         version=cluster_cfg.version, subnet_ids=network.private_subnet_ids,
         node_security_group_id=eks.node_security_group_id, volume_kms_key_arn=eks.ebs_key_arn,
         groups=node_group_specs(cluster_cfg, ctx.region.standby), arch=cluster_cfg.arch,
-    ), opts=ctx.opts(depends_on=[bootstrap, *eks.access_entries]))
+        after=[*bootstrap.addons, *eks.access_entries],
+    ), opts=opts)
 
     pod_identity = PodIdentityFactory(
         cluster_name=eks.name, cluster_arn=eks.arn, account_id=account_id, region=region,
@@ -138,7 +139,8 @@ def build_base(ctx: RegionContext) -> RegionBase:
     k8s_provider = cluster_provider(
         names.k8s_provider, cluster_name=eks.name, endpoint=eks.endpoint, ca_data=eks.certificate_authority,
         region=region,
-        depends_on=[*nodes.node_groups.values(), *core.addons, *eks.access_entries], parent=ctx.parent)
+        depends_on=[*bootstrap.addons, *nodes.node_groups.values(), *core.addons, *eks.access_entries],
+        parent=ctx.parent)
 
     providers: dict[str, pulumi.ProviderResource] = {"kubernetes": k8s_provider}
     if ctx.aws_provider is not None:
