@@ -13,7 +13,9 @@ from .spec import Meta, resource_policy, stack_policy
 from .stack import StackView
 
 CAT = "logging"
-EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+EKS_LOG_TYPES = ("api", "audit", "authenticator")
+"""The security-relevant control-plane logs (Checkov also wants controllerManager and scheduler,
+which are operational; a stack may add them, the policy does not demand them)."""
 
 
 def _flow_logs(view: StackView) -> Iterator[tuple[str, str | None]]:
@@ -41,8 +43,8 @@ def _eks_logs(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
 
 
 eks_logs = resource_policy(
-    Meta("eks-control-plane-logging", CAT, "EKS control-plane logs (api, audit, authenticator, controllerManager, "
-         "scheduler) are on.", ("CKV_AWS_37",), ("EKS.8",)),
+    Meta("eks-control-plane-logging", CAT, "EKS control-plane api, audit and authenticator logs are on.",
+         ("CKV_AWS_37",), ("EKS.8",)),
     ["aws:eks/cluster:Cluster"], _eks_logs)
 
 

@@ -172,7 +172,7 @@ def parse_json(value: Any) -> Any:
         return None
 
 
-_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(.*)$")
+_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*):([a-z0-9-]+):([a-z0-9-]*):([^:]*):(.*)$")
 
 
 def arn_region(value: Any) -> str | None:

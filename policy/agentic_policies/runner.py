@@ -19,14 +19,15 @@ from pulumi_policy import (
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.policy import _NotApplicableError  # pyright: ignore[reportPrivateUsage]
 from pulumi_policy.proxy import UnknownValueError
 
 from .config import Settings
 from .registry import POLICIES, Policy, level_name
-from .spec import PackResourcePolicy, PackStackPolicy
 
 PACK = "agentic-platform-guardrails"
 
@@ -116,15 +117,16 @@ def run_pack(resources: Iterable[ResourceInput], stack_resources: list[PolicyRes
     enabled = [(p, lvl) for p, lvl in enabled if lvl != "disabled"]
     res_list = list(resources)
     for policy, level in enabled:
-        if not isinstance(policy, PackResourcePolicy):
+        if not isinstance(policy, ResourceValidationPolicy):
             continue
+        types = getattr(policy, "types", None)
         for r in res_list:
-            if policy.types is not None and r.resource_type not in policy.types:
+            if types is not None and r.resource_type not in types:
                 continue  # the engine would call and the policy would return at once
             args = ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts, r.provider, dict(config))
             _call(policy, level, r.urn, lambda rep, a=args, p=policy: p.validate(a, rep), out)
     for policy, level in enabled:
-        if not isinstance(policy, PackStackPolicy):
+        if not isinstance(policy, StackValidationPolicy):
             continue
         args = StackValidationArgs(stack_resources, dict(config))
         _call(policy, level, "", lambda rep, a=args, p=policy: p.validate(a, rep), out)

@@ -20,12 +20,16 @@ ID_KEYS = ("id", "arn", "bucket", "keyId", "clusterIdentifier", "globalClusterId
            "replicationGroupId", "identifier")
 
 
+# The analyzer hands every stack policy the same resources; index them once per resource list.
+_LAST: list[Any] = [None, None]
+
+
 class StackView:
     def __init__(self, resources: list[PolicyResource], settings: Settings) -> None:
         self.resources = resources
         self.settings = settings
         self.by_urn: dict[str, PolicyResource] = {r.urn: r for r in resources}
-        self._ids: dict[str, list[PolicyResource]] | None = None
+        self._ids: dict[str, list[PolicyResource]] | None = _LAST[1] if _LAST[0] is resources else None
 
     def of_type(self, *types: str) -> list[PolicyResource]:
         wanted = set(types)
@@ -46,6 +50,7 @@ class StackView:
                     if isinstance(value, str) and value:
                         index.setdefault(value, []).append(r)
             self._ids = index
+            _LAST[0], _LAST[1] = self.resources, index
         return self._ids
 
     def refs(self, res: PolicyResource, prop: str, types: Iterable[str] | None = None,

@@ -90,19 +90,32 @@ class _Providers:
         return self.defaults[pkg]
 
 
-def plan_inputs(plan: Plan) -> tuple[list[ResourceInput], list[PolicyResource]]:
-    """The plan as `Analyze` requests (inputs) and `AnalyzeStack` resources (outputs)."""
+def plan_inputs(plan: Plan, memo: dict[int, tuple[Any, Any]] | None = None,
+                ) -> tuple[list[ResourceInput], list[PolicyResource]]:
+    """The plan as `Analyze` requests (inputs) and `AnalyzeStack` resources (outputs).
+
+    `memo` (id of a props dict -> (dict, engine props)) lets callers that run many variants of one
+    plan convert only the resources they changed.
+    """
     providers = _Providers(plan)
+
+    def convert(values: dict[str, Any], extra: dict[str, Any] | None = None) -> Any:
+        if memo is None:
+            return engine_props({**values, **(extra or {})})
+        hit = memo.get(id(values))
+        if hit is None or hit[0] is not values:
+            hit = (values, engine_props({**values, **(extra or {})}))
+            memo[id(values)] = hit
+        return hit[1]
+
     inputs: list[ResourceInput] = []
     stack: dict[str, PolicyResource] = {}
     for r in plan.resources:
         provider = providers.for_resource(r)
         opts = _options(r)
-        inputs.append(ResourceInput(r.type, engine_props(r.inputs), r.urn, r.name, opts, provider))
-        outputs = dict(r.outputs)
-        if r.custom and r.type.startswith(BRIDGED) and r.id and "id" not in outputs:
-            outputs["id"] = r.id
-        stack[r.urn] = PolicyResource(r.type, engine_props(outputs), r.urn, r.name, opts, provider, None, [], {})
+        inputs.append(ResourceInput(r.type, convert(r.inputs), r.urn, r.name, opts, provider))
+        extra = {"id": r.id} if r.custom and r.type.startswith(BRIDGED) and r.id and "id" not in r.outputs else None
+        stack[r.urn] = PolicyResource(r.type, convert(r.outputs, extra), r.urn, r.name, opts, provider, None, [], {})
     for r in plan.resources:
         res = stack[r.urn]
         res.parent = stack.get(r.parent)
@@ -112,8 +125,8 @@ def plan_inputs(plan: Plan) -> tuple[list[ResourceInput], list[PolicyResource]]:
     return inputs, list(stack.values())
 
 
-def run_plan(plan: Plan, settings: Settings | None = None) -> Result:
-    inputs, resources = plan_inputs(plan)
+def run_plan(plan: Plan, settings: Settings | None = None, memo: dict[int, tuple[Any, Any]] | None = None) -> Result:
+    inputs, resources = plan_inputs(plan, memo)
     return run_pack(inputs, resources, settings or load_stack_settings(plan.stack))
 
 

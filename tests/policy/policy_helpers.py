@@ -24,7 +24,7 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.agentic_policies.config import Settings
 from policy.agentic_policies.registry import BY_NAME
-from stacks.harness import Plan, run_stack
+from stacks.harness import Plan, PlannedResource, run_stack
 
 SETTINGS = Settings.from_mapping({
     "stack": "test",
@@ -132,5 +132,21 @@ def plan_for(stack: str) -> Plan:
 
 
 def fresh(stack: str) -> Plan:
-    """A deep copy of a stack's plan to mutate."""
-    return copy.deepcopy(plan_for(stack))
+    """A copy of a stack's plan to mutate: resources are copied, their props copied on first write (`own`)."""
+    base = plan_for(stack)
+    return Plan(stack=base.stack, project=base.project, config=dict(base.config),
+                resources=[copy.copy(r) for r in base.resources], outputs=base.outputs,
+                secret_outputs=base.secret_outputs)
+
+
+def own(r: PlannedResource) -> PlannedResource:
+    """Give a copied resource its own props before changing them (the base plan stays intact)."""
+    if not getattr(r, "_owned", False):
+        r.inputs = copy.deepcopy(r.inputs)
+        r.outputs = copy.deepcopy(r.outputs)
+        r._owned = True  # type: ignore[attr-defined]
+    return r
+
+
+MEMO: dict[int, tuple[Any, Any]] = {}
+"""Engine props already converted, shared by all runs over (copies of) the same plans."""

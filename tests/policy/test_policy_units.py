@@ -214,7 +214,8 @@ CASES: list[Case] = [
      {"rules": [{"ruleName": "daily", "lifecycle": {"deleteAfter": 35.0}}]},
      {"rules": [{"ruleName": "daily", "lifecycle": {"deleteAfter": 3.0}}]}, "3 days", {}),
     # logging
-    ("eks-control-plane-logging", "aws:eks/cluster:Cluster", EKS, with_(EKS, enabledClusterLogTypes=["api"]),
+    ("eks-control-plane-logging", "aws:eks/cluster:Cluster", with_(EKS, enabledClusterLogTypes=["api", "audit", "authenticator"]),
+     with_(EKS, enabledClusterLogTypes=["api"]),
      "audit", {}),
     ("aurora-postgres-log-export", "aws:rds/cluster:Cluster", AURORA, with_(AURORA, enabledCloudwatchLogsExports=[]),
      "postgresql", {}),

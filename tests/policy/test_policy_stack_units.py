@@ -1,0 +1,233 @@
+# ruff: noqa: E501  (stack builders read better one resource per line)
+"""Every stack policy on a compliant and a non-compliant small stack, built as AnalyzeStack builds it.
+
+Joins are exercised both ways the engine offers them: by identifier values (a deployed stack's
+outputs) and by `property_dependencies` with unknown values (a preview of new resources).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from policy_helpers import check_stack, key_arn, sres
+from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+from policy.agentic_policies.registry import POLICIES
+from policy.agentic_policies.spec import PackStackPolicy
+
+U = UNKNOWN_STRING_VALUE
+EU, EU2, US = "eu-west-1", "eu-central-1", "us-east-1"
+EU_TAG = {"data-residency": "eu"}
+
+
+def bucket(name: str, region: str, tags: dict[str, str] | None = None) -> PolicyResource:
+    return sres("aws:s3/bucket:Bucket", {"bucket": name, "id": name, "arn": f"arn:aws:s3:::{name}", "region": region,
+                                         "tags": tags or {}}, name, region=region)
+
+
+def side(rtype: str, name: str, bucket_name: str, region: str, **props: Any) -> PolicyResource:
+    return sres(rtype, {"bucket": bucket_name, "region": region, **props}, name, region=region)
+
+
+def aurora_global(member_region: str) -> list[PolicyResource]:
+    gc = sres("aws:rds/globalCluster:GlobalCluster", {"globalClusterIdentifier": "eu-db", "id": "eu-db",
+                                                      "tags": EU_TAG}, "eu-global", region=EU)
+    primary = sres("aws:rds/cluster:Cluster", {"globalClusterIdentifier": "eu-db", "region": EU, "tags": EU_TAG},
+                   "eu-primary", region=EU)
+    # the secondary refers to the global cluster through an unknown value + property dependency (preview)
+    secondary = sres("aws:rds/cluster:Cluster", {"globalClusterIdentifier": U, "region": member_region},
+                     "eu-secondary", region=member_region, deps={"globalClusterIdentifier": [gc]})
+    return [gc, primary, secondary]
+
+
+def s3_replication(dest_region: str, key_region: str) -> list[PolicyResource]:
+    src = bucket("eu-src", EU, EU_TAG)
+    dst = bucket("eu-dst", dest_region)
+    rc = sres("aws:s3/bucketReplicationConfig:BucketReplicationConfig", {
+        "bucket": "eu-src", "region": EU, "rules": [{"destination": {
+            "bucket": "arn:aws:s3:::eu-dst",
+            "encryptionConfiguration": {"replicaKmsKeyId": key_arn(key_region)}}}]}, "eu-crr", region=EU)
+    return [src, dst, rc]
+
+
+def backups(dest_region: str) -> list[PolicyResource]:
+    db = sres("aws:rds/cluster:Cluster", {"arn": "arn:aws:rds:eu-west-1:1:cluster:eu-db", "region": EU,
+                                          "tags": EU_TAG}, "eu-db", region=EU)
+    plan = sres("aws:backup/plan:Plan", {"id": "plan-1", "region": EU, "rules": [{"ruleName": "daily", "copyActions": [
+        {"destinationVaultArn": f"arn:aws:backup:{dest_region}:1:backup-vault:copy"}]}]}, "eu-plan", region=EU)
+    sel = sres("aws:backup/selection:Selection", {"planId": "plan-1", "region": EU,
+                                                  "resources": ["arn:aws:rds:eu-west-1:1:cluster:eu-db"]},
+               "eu-sel", region=EU)
+    return [db, plan, sel]
+
+
+def secret(replica_region: str) -> list[PolicyResource]:
+    key = sres("aws:kms/key:Key", {"arn": key_arn(EU), "region": EU, "tags": EU_TAG}, "eu-key", region=EU)
+    s = sres("aws:secretsmanager/secret:Secret", {"kmsKeyId": key_arn(EU), "region": EU, "replicas": [
+        {"region": replica_region, "kmsKeyId": key_arn(replica_region)}]}, "eu-secret", region=EU)
+    return [key, s]
+
+
+def kms_replica(region: str) -> list[PolicyResource]:
+    key = sres("aws:kms/key:Key", {"arn": key_arn(EU), "region": EU, "multiRegion": True, "tags": EU_TAG}, "eu-key",
+               region=EU)
+    rep = sres("aws:kms/replicaKey:ReplicaKey", {"primaryKeyArn": key_arn(EU), "region": region}, "eu-key-replica",
+               region=region)
+    return [key, rep]
+
+
+def datastore(member_region: str) -> list[PolicyResource]:
+    primary = sres("aws:elasticache/replicationGroup:ReplicationGroup",
+                   {"replicationGroupId": "eu-cache", "region": EU, "tags": EU_TAG}, "eu-cache", region=EU)
+    grg = sres("aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+               {"primaryReplicationGroupId": "eu-cache", "id": "g-eu", "region": EU}, "eu-global-cache", region=EU)
+    member = sres("aws:elasticache/replicationGroup:ReplicationGroup",
+                  {"globalReplicationGroupId": "g-eu", "region": member_region}, "eu-cache-2", region=member_region)
+    return [primary, grg, member]
+
+
+def cloudflare(extra_pool_region: str) -> list[PolicyResource]:
+    def pool(region: str) -> PolicyResource:
+        return sres("cloudflare:index/loadBalancerPool:LoadBalancerPool", {
+            "id": f"pool-{region}", "name": f"api-eu-{region}",
+            "origins": [{"address": f"k8s-abc.{region}.elb.amazonaws.com"}]}, f"pool-{region}", region=None)
+    pools = [pool(EU), pool(extra_pool_region)]
+    lb = sres("cloudflare:index/loadBalancer:LoadBalancer", {
+        "name": "api.eu.example.com", "defaultPools": [p.props["id"] for p in pools], "fallbackPool": f"pool-{EU}"},
+        "eu-lb", region=None)
+    return [*pools, lb]
+
+
+def s3_stack(sse: dict[str, Any] | None = None, pab: dict[str, Any] | None = None, acl: str | None = None,
+             versioning: str = "Enabled", tls: bool = True, logging: bool = True) -> list[PolicyResource]:
+    b = bucket("data", US)
+    logs = bucket("logs", US)
+    out = [b, logs]
+    kms = {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn(US)},
+                      "bucketKeyEnabled": True}]}
+    for name in ("data", "logs"):
+        rules = sse if (sse is not None and name == "data") else (
+            {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]} if name == "logs" else kms)
+        out.append(side("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                        f"{name}-sse", name, US, **rules))
+        block = {k: True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")}
+        out.append(side("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-pab", name, US,
+                        **(pab if (pab is not None and name == "data") else block)))
+        out.append(side("aws:s3/bucketOwnershipControls:BucketOwnershipControls", f"{name}-own", name, US,
+                        rule={"objectOwnership": "BucketOwnerEnforced"}))
+        out.append(side("aws:s3/bucketVersioning:BucketVersioning", f"{name}-ver", name, US,
+                        versioningConfiguration={"status": versioning if name == "data" else "Enabled"}))
+        statement = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        if tls or name == "logs":
+            out.append(side("aws:s3/bucketPolicy:BucketPolicy", f"{name}-policy", name, US,
+                            policy=json.dumps({"Statement": [statement]})))
+    if logging:
+        out.append(side("aws:s3/bucketLogging:BucketLogging", "data-logging", "data", US, targetBucket="logs"))
+    else:
+        out.append(side("aws:s3/bucketLogging:BucketLogging", "other-logging", "other", US, targetBucket="logs"))
+    if acl:
+        out.append(side("aws:s3/bucketAcl:BucketAcl", "data-acl", "data", US, acl=acl))
+    return out
+
+
+def nodegroups(with_template: bool) -> list[PolicyResource]:
+    lt = sres("aws:ec2/launchTemplate:LaunchTemplate", {"id": "lt-1", "region": US}, "lt", region=US)
+    ng = sres("aws:eks/nodeGroup:NodeGroup", {"launchTemplate": {"id": "lt-1", "version": "1"}} if with_template
+              else {"region": US}, "ng", region=US)
+    return [lt, ng]
+
+
+def key_region(resource_key_region: str) -> list[PolicyResource]:
+    key = sres("aws:kms/key:Key", {"arn": U, "region": resource_key_region}, "k", region=resource_key_region)
+    log = sres("aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": U, "region": US}, "lg", region=US,
+               deps={"kmsKeyId": [key]})
+    q = sres("aws:sqs/queue:Queue", {"kmsMasterKeyId": key_arn(resource_key_region), "region": US}, "q", region=US)
+    return [key, log, q]
+
+
+def force_ssl(value: str) -> list[PolicyResource]:
+    pg = sres("aws:rds/clusterParameterGroup:ClusterParameterGroup", {"id": "pg", "name": "pg",
+                                                                      "family": "aurora-postgresql16",
+                                                                      "parameters": [{"name": "rds.force_ssl",
+                                                                                      "value": value}]}, "pg")
+    c = sres("aws:rds/cluster:Cluster", {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "pg"}, "c")
+    return [pg, c]
+
+
+def vpc(default_sg_rules: bool, flow: str | None) -> list[PolicyResource]:
+    v = sres("aws:ec2/vpc:Vpc", {"id": "vpc-1", "region": US}, "vpc")
+    out = [v, sres("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                   {"vpcId": "vpc-1", "ingress": [{"protocol": "-1", "self": True}] if default_sg_rules else []}, "dsg")]
+    if flow:
+        out.append(sres("aws:ec2/flowLog:FlowLog", {"vpcId": "vpc-1", "trafficType": flow}, "flow"))
+    return out
+
+
+def db_instances(n: int) -> list[PolicyResource]:
+    c = sres("aws:rds/cluster:Cluster", {"clusterIdentifier": "db", "masterUsername": "app"}, "db")
+    return [c, *[sres("aws:rds/clusterInstance:ClusterInstance", {"clusterIdentifier": "db"}, f"db-{i}")
+                 for i in range(n)]]
+
+
+def namespaces(deny: bool) -> list[PolicyResource]:
+    ns = sres("kubernetes:core/v1:Namespace", {"metadata": {"name": "tenant-acme"}}, "ns")
+    np = sres("kubernetes:networking.k8s.io/v1:NetworkPolicy", {
+        "metadata": {"name": "default-deny", "namespace": "tenant-acme"},
+        "spec": {"podSelector": {} if deny else {"matchLabels": {"app": "api"}}, "policyTypes": ["Ingress"]}}, "np")
+    return [ns, np]
+
+
+Build = Callable[[], list[PolicyResource]]
+# policy, compliant stack, non-compliant stack, fragment in a message
+STACK_CASES: list[tuple[str, Build, Build, str]] = [
+    ("residency-aurora-global-members", lambda: aurora_global(EU2), lambda: aurora_global(US), "eu-secondary"),
+    ("residency-s3-replication", lambda: s3_replication(EU2, EU2), lambda: s3_replication(US, US), "eu-dst in us-east-1"),
+    ("residency-s3-replication", lambda: s3_replication(EU2, EU2), lambda: s3_replication(EU2, EU), "replica KMS key"),
+    ("residency-backup-copies", lambda: backups(EU2), lambda: backups(US), "vault in us-east-1"),
+    ("residency-secret-replicas", lambda: secret(EU2), lambda: secret(US), "replicated to us-east-1"),
+    ("residency-kms-replicas", lambda: kms_replica(EU2), lambda: kms_replica(US), "is in us-east-1"),
+    ("residency-elasticache-global-datastore", lambda: datastore(EU2), lambda: datastore(US), "eu-cache-2"),
+    ("residency-cloudflare-pools", lambda: cloudflare(EU2), lambda: cloudflare(US), "pool-us-east-1 in us-east-1"),
+    ("s3-bucket-sse-kms-customer-key", s3_stack,
+     lambda: s3_stack(sse={"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}), "AES256"),
+    ("eks-node-volumes-encrypted", lambda: nodegroups(True), lambda: nodegroups(False), "neither a launch template"),
+    ("kms-key-same-region", lambda: key_region(US), lambda: key_region(EU), "in eu-west-1"),
+    ("aurora-postgres-force-ssl", lambda: force_ssl("1"), lambda: force_ssl("0"), "rds.force_ssl=1"),
+    ("s3-deny-insecure-transport", s3_stack, lambda: s3_stack(tls=False), "aws:SecureTransport"),
+    ("vpc-default-security-group-closed", lambda: vpc(False, "ALL"), lambda: vpc(True, "ALL"), "has rules"),
+    ("s3-block-public-access", s3_stack, lambda: s3_stack(pab={"blockPublicAcls": False}), "blockPublicPolicy"),
+    ("s3-no-public-acls", s3_stack, lambda: s3_stack(acl="public-read"), "public-read"),
+    ("rds-cluster-multi-az", lambda: db_instances(2), lambda: db_instances(1), "has 1 instance"),
+    ("s3-versioning-enabled", s3_stack, lambda: s3_stack(versioning="Suspended"), "versioning"),
+    ("vpc-flow-logs", lambda: vpc(False, "ALL"), lambda: vpc(False, "REJECT"), "trafficType ALL"),
+    ("s3-access-logging", s3_stack, lambda: s3_stack(logging=False), "bucket data has no server access logging"),
+    ("k8s-namespace-default-deny", lambda: namespaces(True), lambda: namespaces(False), "default-deny"),
+]
+
+
+@pytest.mark.parametrize("case", STACK_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(STACK_CASES)])
+def test_stack_policy_passes_compliant_and_flags_non_compliant(case: tuple[str, Build, Build, str]) -> None:
+    name, good, bad, fragment = case
+    assert check_stack(name, good()) == []
+    found = check_stack(name, bad())
+    assert found, f"{name} did not flag the non-compliant stack"
+    assert any(fragment in m for m, _ in found), found
+    assert all(urn for _, urn in found), "stack violations name the offending resource"
+
+
+def test_every_stack_policy_has_a_unit_case() -> None:
+    covered = {c[0] for c in STACK_CASES}
+    assert {p.name for p in POLICIES if isinstance(p, PackStackPolicy)} - covered == set()
+
+
+def test_log_target_bucket_may_use_sse_s3_only_because_it_receives_logs() -> None:
+    """The access-log bucket uses AES256 (S3 cannot deliver logs to SSE-KMS); any other bucket may not."""
+    stack = s3_stack(logging=False)
+    stack = [r for r in stack if r.resource_type != "aws:s3/bucketLogging:BucketLogging"]
+    found = check_stack("s3-bucket-sse-kms-customer-key", stack)
+    assert [m for m, _ in found if "bucket logs" in m], found
