@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--url", help="base URL of the API (checks /health, /health/live, /health/ready)")
     v.add_argument("--min-backup-retention-days", type=int, default=30, metavar="N",
                    help="required Aurora backup retention (database.backup_retention_days; default 30)")
+    v.add_argument("--only-problems", action="store_true", help="print only rows that did not pass")
 
     f = sub.add_parser("failover", help="switch a data domain's writer (and its traffic) to another region")
     outputs_arg(f)
@@ -72,7 +73,8 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
 
             if args.min_backup_retention_days < 1:
                 raise OpsError("--min-backup-retention-days must be at least 1")
-            return verify.run(outputs, deps, url=args.url, min_backup_retention_days=args.min_backup_retention_days)
+            return verify.run(outputs, deps, url=args.url, min_backup_retention_days=args.min_backup_retention_days,
+                              only_problems=args.only_problems)
         if args.command == "failover":
             from ops import failover
 

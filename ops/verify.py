@@ -407,10 +407,13 @@ def render(rows: Iterable[Row]) -> str:
                  [(r.check, r.resource, r.region, r.result, r.detail) for r in rows])
 
 
-def run(outputs: StackOutputs, deps: Deps, *, url: str | None, min_backup_retention_days: int) -> int:
+def run(outputs: StackOutputs, deps: Deps, *, url: str | None, min_backup_retention_days: int,
+        only_problems: bool = False) -> int:
     verifier = Verifier(outputs, deps, min_backup_retention_days, url)
     rows = verifier.run()
-    deps.say(render(rows))
+    shown = [r for r in rows if r.result != PASS] if only_problems else rows
+    if shown:
+        deps.say(render(shown))
     failed = verifier.failed
     if failed:
         deps.say(f"verify: {len(failed)} of {len(rows)} checks FAILED")

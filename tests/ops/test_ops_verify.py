@@ -99,9 +99,14 @@ def test_low_backup_retention_and_no_deletion_protection_fail(world, tmp_path, c
 
 
 def test_retention_threshold_follows_the_flag(world, tmp_path, capsys):
-    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--min-backup-retention-days", "35"])
+    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--min-backup-retention-days", "35",
+                           "--only-problems"])
     assert res.code == 1
-    assert "30 days (required >= 35)" in res.out
+    lines = res.out.strip().splitlines()
+    assert all("PASS" not in line for line in lines)
+    clusters = 3 + 2 + 2  # global and eu domain members + two enterprise tenants (regional ids repeat them)
+    assert sum("30 days (required >= 35)" in line for line in lines) == clusters
+    assert lines[-1].startswith(f"verify: {clusters} of ")
 
 
 def test_deletion_protection_is_not_required_in_dev(world, tmp_path, capsys):
