@@ -27,6 +27,44 @@ from app.observability import (
 from app.prometheus_rules import RuleThresholds, platform_rule_groups, prometheus_rule
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+OTLP_PORTS = (4317, 4318)
+OPERATOR_WEBHOOK_PORT = 10250
+"""prometheus-operator's admission webhook (PrometheusRule validation), called by the API server."""
+NP = k8s.networking.v1
+
+
+def monitoring_network_policies(name: str, namespace: pulumi.Input[str], vpc_cidr: str | None,
+                                opts: pulumi.ResourceOptions) -> list[k8s.networking.v1.NetworkPolicy]:
+    """Ingress default-deny, then: anything inside `monitoring` (scrapes, Grafana -> Prometheus/Loki,
+    collectors -> Loki), OTLP traces from every namespace, the operator webhook from the VPC (the
+    EKS control plane's ENIs). Egress stays open: Prometheus scrapes every namespace and the
+    agents call AWS APIs (S3, SNS, X-Ray, CloudWatch)."""
+    def policy(part: str, spec: k8s.networking.v1.NetworkPolicySpecArgs) -> k8s.networking.v1.NetworkPolicy:
+        return NP.NetworkPolicy(f"{name}-netpol-{part}", metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=part, namespace=namespace), spec=spec, opts=opts)
+
+    everyone = k8s.meta.v1.LabelSelectorArgs()
+    own_ns = k8s.meta.v1.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": NAMESPACE})
+    out = [
+        policy("default-deny-ingress", NP.NetworkPolicySpecArgs(pod_selector=everyone, policy_types=["Ingress"])),
+        policy("allow-same-namespace", NP.NetworkPolicySpecArgs(
+            pod_selector=everyone, policy_types=["Ingress"],
+            ingress=[NP.NetworkPolicyIngressRuleArgs(from_=[NP.NetworkPolicyPeerArgs(namespace_selector=own_ns)])])),
+        policy("allow-otlp-from-cluster", NP.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app.kubernetes.io/instance": "otel-traces"}),
+            policy_types=["Ingress"],
+            ingress=[NP.NetworkPolicyIngressRuleArgs(
+                from_=[NP.NetworkPolicyPeerArgs(namespace_selector=everyone)],
+                ports=[NP.NetworkPolicyPortArgs(port=p, protocol="TCP") for p in OTLP_PORTS])])),
+    ]
+    if vpc_cidr is not None:
+        out.append(policy("allow-operator-webhook", NP.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app": "kube-prometheus-stack-operator"}),
+            policy_types=["Ingress"],
+            ingress=[NP.NetworkPolicyIngressRuleArgs(
+                from_=[NP.NetworkPolicyPeerArgs(ip_block=NP.IPBlockArgs(cidr=vpc_cidr))],
+                ports=[NP.NetworkPolicyPortArgs(port=OPERATOR_WEBHOOK_PORT, protocol="TCP")])])))
+    return out
 
 
 class MonitoringStack(pulumi.ComponentResource):
@@ -48,6 +86,7 @@ class MonitoringStack(pulumi.ComponentResource):
                 "app.kubernetes.io/part-of": "agentic-platform"}),
             opts=k8s_opts)
         ns_name = ns.metadata.name
+        policies = monitoring_network_policies(name, ns_name, args.vpc_cidr, k8s_opts)
         password = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False,
                                          opts=pulumi.ResourceOptions(parent=self))
         admin = k8s.core.v1.Secret(
@@ -63,7 +102,7 @@ class MonitoringStack(pulumi.ComponentResource):
                                                     labels={"grafana_dashboard": "1"}),
                 data={file_name: body}, opts=k8s_opts)
 
-        deps: list[pulumi.Resource] = [ns, *args.depends_on]
+        deps: list[pulumi.Resource] = [ns, *policies, *args.depends_on]
 
         def release(part: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource],
                     release_name: str) -> k8s.helm.v3.Release:

@@ -74,6 +74,8 @@ class MonitoringArgs:
     """tenant id -> tokens per month (one usage alert per tenant)."""
     role_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """service account -> its Pod Identity role ARN (annotated on the account for operators)."""
+    vpc_cidr: str | None = None
+    """The EKS control plane calls the prometheus-operator webhook from the VPC."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Roles/associations and the LB controller webhook (G28) must exist before the charts."""
 

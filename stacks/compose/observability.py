@@ -175,7 +175,7 @@ def token_quotas(ctx: RegionContext) -> dict[str, int]:
     return out
 
 
-def _pod_role(base: RegionBase, purpose: str, service_account: str,
+def _pod_role(ctx: RegionContext, base: RegionBase, purpose: str, service_account: str,
               policy: pulumi.Input[str]) -> tuple[pulumi.Output[str], pulumi.Resource | None] | None:
     """Role ARN (and the role component, so charts can wait for the association) or None."""
     factory = base.pod_identity
@@ -184,7 +184,8 @@ def _pod_role(base: RegionBase, purpose: str, service_account: str,
     name = f"obs-{purpose}"
     make_role = getattr(factory, "role", None)
     if callable(make_role):
-        role: Any = make_role(name, NAMESPACE, service_account, policy)
+        # The stack's AWS provider carries the default tags the policy pack requires.
+        role: Any = make_role(name, NAMESPACE, service_account, policy, opts=ctx.opts())
         if isinstance(role, pulumi.Resource):
             return role.role_arn, role  # pyright: ignore[reportAttributeAccessIssue]
     return factory(name, NAMESPACE, service_account, policy), None
@@ -209,7 +210,7 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
     role_arns: dict[str, pulumi.Output[str]] = {}
     deps: list[pulumi.Resource] = [r for r in (base.lb_controller,) if r is not None]
     for purpose, (sa, policy) in policies.items():
-        made = _pod_role(base, purpose, sa, policy)
+        made = _pod_role(ctx, base, purpose, sa, policy)
         if made is not None:
             role_arns[sa] = made[0]
             deps += [made[1]] if made[1] is not None else []
@@ -220,7 +221,7 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
         alert_topic_arn=topic.topic_arn, loki_bucket=loki_bucket.bucket,
         log_retention_days=obs.log_cold_days, cloudwatch_regions=list(cfg.region_names),
         k8s_provider=base.k8s_provider, highly_available=cfg.environment == "prod" and not ctx.region.standby,
-        token_quotas=token_quotas(ctx), role_arns=role_arns, depends_on=deps,
+        token_quotas=token_quotas(ctx), role_arns=role_arns, vpc_cidr=base.vpc_cidr, depends_on=deps,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
 
 
