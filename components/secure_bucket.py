@@ -53,13 +53,41 @@ class SecureBucketArgs:
     log_lifecycles: Sequence[LogLifecycle] = ()
     account_id: pulumi.Input[str] | None = None
     """Needed for a log target: only this account's buckets may deliver logs into it."""
+    alb_log_prefix: str | None = None
+    """Log target only: also accept ALB access logs under this prefix (ALB logs need SSE-S3 too)."""
     replication: ReplicationSpec | None = None
     protected: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def bucket_policy(bucket_arn: str, kms_key_arn: str | None, account_id: str | None) -> dict[str, Any]:
-    """Deny non-TLS and TLS < 1.2 always; deny SSE-C and wrong-key uploads on KMS buckets."""
+ELB_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378", "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580", "ca-central-1": "985666609251", "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-west-3": "009996457667",
+    "eu-south-1": "635631232127", "eu-north-1": "897822967062", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+}
+"""Elastic Load Balancing's log-writing account in regions opened before August 2022; newer regions
+use the `logdelivery.elasticloadbalancing.amazonaws.com` service principal instead."""
+
+
+def elb_log_principal(region: str) -> dict[str, str]:
+    account = ELB_ACCOUNTS.get(region)
+    if account is not None:
+        return {"AWS": f"arn:aws:iam::{account}:root"}
+    return {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+
+
+def bucket_policy(bucket_arn: str, kms_key_arn: str | None, account_id: str | None,
+                  region: str | None = None, alb_log_prefix: str | None = None) -> dict[str, Any]:
+    """Deny non-TLS and TLS < 1.2 always; deny SSE-C and wrong-key uploads on KMS buckets.
+
+    A log target (no KMS key) admits S3 server access logs from this account and, with
+    `alb_log_prefix`, ALB access logs of this account under `<prefix>/AWSLogs/<account>/`.
+    """
     objects = f"{bucket_arn}/*"
     statements: list[dict[str, Any]] = [
         {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
@@ -84,6 +112,10 @@ def bucket_policy(bucket_arn: str, kms_key_arn: str | None, account_id: str | No
             {"Sid": "AllowServerAccessLogDelivery", "Effect": "Allow",
              "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject", "Resource": objects,
              "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}})
+        if alb_log_prefix is not None and region is not None:
+            statements.append(
+                {"Sid": "AllowAlbAccessLogDelivery", "Effect": "Allow", "Principal": elb_log_principal(region),
+                 "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{alb_log_prefix}/AWSLogs/{account_id}/*"})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -131,7 +163,7 @@ class SecureBucket(pulumi.ComponentResource):
                 blocked_encryption_types=["SSE-C"])],
             opts=child)
         policy = pulumi.Output.all(self.bucket.arn, args.kms_key_arn, args.account_id).apply(
-            lambda v: pulumi.Output.json_dumps(bucket_policy(v[0], v[1], v[2])))
+            lambda v: pulumi.Output.json_dumps(bucket_policy(v[0], v[1], v[2], region, args.alb_log_prefix)))
         aws.s3.BucketPolicy(f"{name}-policy", region=region, bucket=b, policy=policy,
                             opts=pulumi.ResourceOptions(parent=self, depends_on=[public, ownership]))
         rules = [

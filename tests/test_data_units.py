@@ -83,6 +83,16 @@ def test_log_bucket_policy_admits_only_this_accounts_log_delivery() -> None:
                       "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]
 
 
+def test_log_bucket_accepts_alb_logs_from_the_regions_elb_account() -> None:
+    old = bucket_policy("arn:aws:s3:::logs", None, ACCOUNT, "eu-west-1", "alb")
+    alb = next(s for s in old["Statement"] if s["Sid"] == "AllowAlbAccessLogDelivery")
+    assert alb["Principal"] == {"AWS": "arn:aws:iam::156460612806:root"}
+    assert alb["Resource"] == f"arn:aws:s3:::logs/alb/AWSLogs/{ACCOUNT}/*"
+    new = bucket_policy("arn:aws:s3:::logs", None, ACCOUNT, "ap-southeast-5", "alb")
+    alb = next(s for s in new["Statement"] if s["Sid"] == "AllowAlbAccessLogDelivery")
+    assert alb["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+
+
 def test_replication_policy_has_kms_on_both_sides() -> None:
     policy = replication_policy("arn:aws:s3:::src", "us-east-1", "arn:aws:kms:us-east-1:1:key/src",
                                 [("eu-west-1", "arn:aws:s3:::dst", "arn:aws:kms:eu-west-1:1:key/dst")])

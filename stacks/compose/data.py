@@ -32,6 +32,9 @@ from stacks.config.models_infra import DataDomainConfig
 from stacks.config.regions import short_region
 from stacks.tags import residency_tags
 
+ALB_LOG_PREFIX = "alb"
+"""Where the region's log bucket accepts ALB access logs (`access_logs.s3.prefix=alb`)."""
+
 APP_SECRETS = ("secret-key", "jwt-secret")
 """Generated once per stack and written into every region: a token signed in one region must
 verify in another after a failover."""
@@ -159,7 +162,7 @@ def _log_bucket(cfg: PlatformConfig, ctx: RegionContext, account: pulumi.Output[
     st = cfg.storage
     return SecureBucket(f"{cfg.environment}-{ctx.name}-logs", SecureBucketArgs(
         bucket_name=pulumi.Output.concat(prefix(cfg), "-logs-", short_region(ctx.name), "-", account),
-        region=ctx.name, kms_key_arn=None, account_id=account,
+        region=ctx.name, kms_key_arn=None, account_id=account, alb_log_prefix=ALB_LOG_PREFIX,
         noncurrent_version_expiration_days=st.noncurrent_version_expiration_days,
         log_lifecycles=[LogLifecycle("", st.log_transition_days, st.log_expiration_days)],
         protected=cfg.protected, tags=region_tags(cfg, ctx.name),
