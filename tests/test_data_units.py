@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import namespace
 
 from components.aurora import is_burstable, parameter_family
 from components.bucket_replication import replication_policy
@@ -20,6 +19,7 @@ from stacks.compose import data
 from stacks.config import ConfigError, PlatformConfig, parse
 from stacks.harness import Plan
 from stacks.harness.run import run_program
+from stacks.harness.run import stack_namespace as namespace
 
 PROGRAM = Path(__file__).parent / "data_programs" / "components.py"
 ACCOUNT = "111122223333"
