@@ -103,7 +103,8 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, to: str, unplann
     if not hostnames:
         plan.note(f"no hostname with residency {domain.residency}; no traffic change")
     if outputs.detection_seconds:
-        plan.note(f"Cloudflare detects a dead origin in about {outputs.detection_seconds} s (target < 30 s)")
+        plan.note(f"Cloudflare marks a dead origin down after about {outputs.detection_seconds} s"
+                  " (guide target: detection < 30 s)")
     plan.print(deps.out, apply)
     if not apply:
         if token:
