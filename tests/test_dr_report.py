@@ -135,3 +135,8 @@ def test_single_region_misses_are_flagged_and_marked_expected(dev: Plan) -> None
 def test_local_stack_has_no_dr_section() -> None:
     rep = dr_report.report(run_stack("local"))
     assert rep.data["domains"] == [] and "local stack" in rep.lines[0]
+
+
+def test_regional_redis_is_called_out_per_domain(prod: Plan) -> None:
+    notes = {d.name: d.notes for d in assess(prod).domains}
+    assert any("regional" in n and "jobs queued" in n for n in notes["global"])

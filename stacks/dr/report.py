@@ -89,6 +89,7 @@ class DomainDr:
     stores: list[Store]
     failover_path: list[str]
     checks: list[Check]
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -307,7 +308,21 @@ def assess_domain(plan: Plan, cfg: PlatformConfig, domain: DataDomainConfig, fig
               *_tenant_stores(plan, domain, fig, single)]
     path, checks = _write_path(domain, plan, fig, detection, single)
     return DomainDr(name=domain.name, residency=domain.residency, primary=domain.primary,
-                    replicas=list(domain.replicas), stores=stores, failover_path=path, checks=checks)
+                    replicas=list(domain.replicas), stores=stores, failover_path=path, checks=checks,
+                    notes=_redis_notes(plan, domain))
+
+
+def _redis_notes(plan: Plan, domain: DataDomainConfig) -> list[str]:
+    """Redis is outside the RPO: caches refill, but queued jobs in a lost region are gone."""
+    groups = [g for g in plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+              if g.region == domain.primary]
+    if not groups:
+        return []
+    if plan.of_type("aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"):
+        return ["redis: a Global Datastore replicates to another region (RPO < 1 s, manual promotion ~1 min)"]
+    return [f"redis: {len(groups)} replication group(s) in {domain.primary} are regional (Multi-AZ at most): "
+            "after a regional failover caches start cold and jobs queued there are lost unless producers "
+            "re-enqueue them"]
 
 
 # --- hostnames ----------------------------------------------------------------------------

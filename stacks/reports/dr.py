@@ -34,6 +34,7 @@ def report(plan: Plan) -> Report:
                      + (f" -> {', '.join(d.replicas)}" if d.replicas else " (no replica region)"))
         for s in d.stores:
             lines.append(f"  {s.name}: {s.kind}; RPO {fmt(s.rpo.seconds)} [{s.rpo.status}] - {s.rpo.basis}")
+        lines += [f"  {note}" for note in d.notes]
         lines.append("  losing " + d.primary + ": " + " -> ".join(d.failover_path))
         lines.append("  " + "; ".join(_check(c) for c in d.checks))
     for h in dr.hostnames:
