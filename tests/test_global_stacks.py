@@ -300,3 +300,14 @@ def test_hostnames_export_shape(prod: Plan) -> None:
         for p in h["pools"]:
             assert set(p) == {"region", "origin", "pool_id"} and p["pool_id"], p
     json.dumps(prod.outputs["hostnames"])  # plain data, exportable
+
+
+def test_origins_accept_only_cloudflare(prod: Plan) -> None:
+    from stacks.config.models_app import CLOUDFLARE_IPV4
+
+    ingresses = [r for r in prod.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+                 if "alb.ingress.kubernetes.io/inbound-cidrs" in (r.get("metadata.annotations") or {})]
+    assert sorted(r.region or "" for r in ingresses) == sorted(REGIONS)
+    for ing in ingresses:
+        cidrs = ing.get("metadata.annotations")["alb.ingress.kubernetes.io/inbound-cidrs"].split(",")
+        assert cidrs == list(CLOUDFLARE_IPV4), ing.name

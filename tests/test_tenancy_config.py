@@ -62,3 +62,17 @@ def test_unknown_residency_is_refused() -> None:
     def swiss(tenants: list[dict[str, Any]]) -> None:
         tenants[0]["data_residency"] = "ch"
     assert any("tenants[0].data_residency" in i and "tenant 'acme'" in i for i in refused(swiss))
+
+
+def test_operator_role_shared_by_two_tenants_is_refused() -> None:
+    def share(tenants: list[dict[str, Any]]) -> None:
+        tenants[4]["operators"] = list(tenants[1]["operators"])
+    issues = refused(share)
+    assert any("tenants[4].operators[0]" in i and "tenant 'eurobank'" in i and "tenant 'globex'" in i
+               for i in issues), issues
+
+
+def test_operators_of_a_shared_tenant_are_refused() -> None:
+    def shared_ops(tenants: list[dict[str, Any]]) -> None:
+        tenants[0]["operators"] = ["arn:aws:iam::777788889999:role/acme-operators"]
+    assert any("tenants[0].operators" in i and "tenant 'acme' is shared" in i for i in refused(shared_ops))

@@ -219,11 +219,24 @@ def check_mesh(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 def check_tenants(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
     ids: dict[str, int] = {}
+    operators: dict[str, str] = {}
     for i, t in enumerate(cfg.tenants):
         if t.id in ids:
             yield _issue(("tenants", i, "id"),
                          f"tenant id '{t.id}' is already used by tenants[{ids[t.id]}]; ids are unique")
         ids.setdefault(t.id, i)
+        for j, arn in enumerate(t.operators):
+            # One EKS access entry per principal and cluster: a role shared by two tenants would
+            # fail at deploy time (and would blur which tenant's namespace it may touch).
+            if arn in operators and operators[arn] != t.id:
+                yield _issue(("tenants", i, "operators", j),
+                             f"tenant '{t.id}': '{arn}' already operates tenant '{operators[arn]}'; "
+                             "give each tenant its own operator role")
+            operators.setdefault(arn, t.id)
+        if t.operators and t.tier == "shared":
+            yield _issue(("tenants", i, "operators"),
+                         f"tenant '{t.id}' is shared (no namespace of its own): operators need tier "
+                         "dedicated or enterprise")
         if cfg.is_local:
             continue
         domains = [d for d in cfg.data_domains if d.residency == t.data_residency]
