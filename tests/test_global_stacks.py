@@ -280,9 +280,8 @@ def test_removing_the_eu_standby_keeps_eu_traffic_in_the_eu(prod_without_region:
 
 
 def test_prod_refuses_slow_detection_naming_the_setting() -> None:
-    from conftest import namespace
-
     from stacks.config import ConfigError, parse
+    from stacks.harness.run import stack_namespace as namespace
 
     ns, region = namespace("prod")
     ns = copy.deepcopy(ns)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import namespace
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from components.peering import peer_pairs
 from stacks.compose.global_traffic import failover_order, hostname_plan
 from stacks.config import PlatformConfig, parse
 from stacks.config.regions import AWS_REGIONS
+from stacks.harness.run import stack_namespace as namespace
 
 
 def prod_cfg() -> PlatformConfig:

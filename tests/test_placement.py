@@ -6,12 +6,12 @@ import copy
 from typing import Any
 
 import pytest
-from stacks.harness.run import stack_namespace as namespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stacks.config import PlatformConfig, parse
 from stacks.harness import stack_names
+from stacks.harness.run import stack_namespace as namespace
 from stacks.placement import LOCAL, place_tenant, place_tenants, standby_region, tenant_prefix
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import namespace
 
 from stacks.config import ConfigError, parse
+from stacks.harness.run import stack_namespace as namespace
 
 
 def refused(mutate: Callable[[list[dict[str, Any]]], None]) -> list[str]:

@@ -58,9 +58,8 @@ def test_budget_filter_and_policies() -> None:
 
 
 def test_names_carry_environment_region_and_tenant() -> None:
-    from conftest import namespace
-
     from stacks.config import parse
+    from stacks.harness.run import stack_namespace as namespace
 
     ns, region = namespace("staging")
     cfg = parse(ns, stack="staging", aws_region=region)
