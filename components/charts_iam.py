@@ -73,15 +73,22 @@ def lb_controller_policy(cluster: str) -> Policy:
 
 
 def external_secrets_policy(region: str, account_id: str, secret_prefix: str) -> Policy:
-    """External Secrets: read only this environment's secrets (`agentic-platform/<env>/*`)."""
+    """External Secrets: read only this environment's secrets (`agentic-platform/<env>/*`).
+
+    Decrypt is limited to this region's keys whose alias carries the same prefix
+    (`alias/agentic-platform/<env>/...`, the data tier's keys), and only through Secrets Manager:
+    the keys are created after the base, so they cannot be named by ARN here.
+    """
     return _doc(
         {"Sid": "ReadEnvironmentSecrets", "Effect": "Allow",
          "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
                     "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
          "Resource": f"arn:aws:secretsmanager:{region}:{account_id}:secret:{secret_prefix}*"},
-        {"Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+        {"Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
          "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com",
-                                        "kms:CallerAccount": account_id}}},
+                                        "kms:CallerAccount": account_id},
+                       "ForAnyValue:StringLike": {"kms:ResourceAliases": f"alias/{secret_prefix}*"}}},
     )
 
 

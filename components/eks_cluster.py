@@ -43,7 +43,9 @@ class EksClusterArgs:
     log_types: Sequence[str] = BASE_LOG_TYPES
     log_retention_days: int = 90
     deletion_protection: bool = False
-    """Also Pulumi `protect` on the cluster and its keys."""
+    """Also Pulumi `protect` on the cluster (prod)."""
+    protect_keys: bool = False
+    """Pulumi `protect` on the secrets and EBS keys (staging, prod): losing them loses data."""
     admin_role_arns: Sequence[str] = field(default_factory=tuple)
     """Principals given cluster-admin through access entries (CI deploy role, break-glass)."""
 
@@ -68,7 +70,7 @@ class EksCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:eks:EksCluster", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        keep = pulumi.ResourceOptions(parent=self, protect=args.deletion_protection)
+        keep = pulumi.ResourceOptions(parent=self, protect=args.protect_keys or args.deletion_protection)
         region = args.region
         cname = args.cluster_name
 

@@ -121,13 +121,16 @@ class PodIdentityFactory:
     name_prefix: str
     """Prefix of IAM role names, e.g. the cluster's physical name (carries the region)."""
     parent: pulumi.Resource | None = None
+    aws_provider: pulumi.ProviderResource | None = None
+    """The stack's AWS provider (default tags); the grouping parent carries no provider."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """Usually the eks-pod-identity-agent add-on."""
 
     def role(self, name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str] | None, *,
              managed_policy_arns: Sequence[str] = (), associate: bool = True,
              opts: pulumi.ResourceOptions | None = None) -> PodIdentityRole:
-        base = pulumi.ResourceOptions(parent=self.parent)
+        base = pulumi.ResourceOptions(
+            parent=self.parent, providers={"aws": self.aws_provider} if self.aws_provider is not None else None)
         return PodIdentityRole(
             f"{self.resource_prefix}-{name}",
             PodIdentityRoleArgs(

@@ -67,3 +67,14 @@ def test_prod_standby_cluster_is_warm_and_small(plans: dict[str, Plan]) -> None:
     groups = [g for g in plans["prod"].of_type("aws:eks/nodeGroup:NodeGroup") if g.region == "eu-central-1"]
     assert len(groups) == 3
     assert all(g.get("scalingConfig.desiredSize") == 1 for g in groups)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pod_identity_roles_use_the_stack_provider(plans: dict[str, Plan], stack: str) -> None:
+    """Roles made through `base.pod_identity` by any layer carry the provider's default tags."""
+    plan = plans[stack]
+    helpers = {r.urn for r in plan.of_type("agentic:eks:PodIdentityRole")}
+    children = [r for r in plan.custom_resources if r.parent in helpers]
+    assert children
+    for r in children:
+        assert r.provider.split("::")[-2] == f"aws-{stack}", (r.name, r.provider)

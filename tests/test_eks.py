@@ -180,6 +180,15 @@ def test_deletion_protection_only_in_prod(dev: Plan, staging: Plan, prod: Plan) 
             assert c.options["protect"] is expected
 
 
+def test_keys_protected_outside_dev(dev: Plan, staging: Plan) -> None:
+    for plan, expected in ((dev, False), (staging, True)):
+        keys = [k for k in plan.of_type("aws:kms/key:Key")
+                if k.name.endswith(("-secrets-key", "-ebs-key", "-logs-key"))]
+        assert len(keys) == 3
+        assert {k.options["protect"] for k in keys} == {expected}
+        assert all(k.get("deletionWindowInDays") == 30 and k.get("enableKeyRotation") for k in keys)
+
+
 def test_access_entries_for_ci_and_break_glass(dev: Plan) -> None:
     entries = dev.of_type("aws:eks/accessEntry:AccessEntry")
     standard = {e.get("principalArn") for e in entries if e.get("type") == "STANDARD"}
@@ -353,10 +362,11 @@ def test_external_secrets_reads_only_this_environment(dev: Plan) -> None:
     policy = policy_of_role(dev, "-external-secrets-role")
     read = next(s for s in policy["Statement"] if s["Sid"] == "ReadEnvironmentSecrets")
     assert read["Resource"] == "arn:aws:secretsmanager:us-east-1:111122223333:secret:agentic-platform/dev/*"
-    others = [s["Resource"] for s in policy["Statement"] if s["Sid"] != "DecryptThroughSecretsManager"]
-    assert "*" not in json.dumps(others).replace("dev/*", "")
     decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptThroughSecretsManager")
+    assert decrypt["Resource"] == "arn:aws:kms:us-east-1:111122223333:key/*"
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == "secretsmanager.us-east-1.amazonaws.com"
+    assert decrypt["Condition"]["ForAnyValue:StringLike"] == {"kms:ResourceAliases": "alias/agentic-platform/dev/*"}
+    assert {s["Sid"] for s in policy["Statement"]} == {"ReadEnvironmentSecrets", "DecryptThroughSecretsManager"}
 
 
 def test_karpenter_iam_queue_and_events(dev: Plan) -> None:

@@ -109,7 +109,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
         vpc_cidr=ctx.region.cidr, subnet_ids=network.private_subnet_ids, account_id=account_id,
         logs_key_arn=network.logs_key_arn, public_access_cidrs=list(cluster_cfg.public_access_cidrs),
         log_types=PROD_LOG_TYPES if prod else BASE_LOG_TYPES, log_retention_days=cluster_cfg.log_retention_days,
-        deletion_protection=prod, admin_role_arns=admin_principals(cluster_cfg),
+        deletion_protection=prod, protect_keys=cfg.protected, admin_role_arns=admin_principals(cluster_cfg),
     ), opts=opts)
 
     addons = cluster_cfg.addons
@@ -128,7 +128,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
     pod_identity = PodIdentityFactory(
         cluster_name=eks.name, cluster_arn=eks.arn, account_id=account_id, region=region,
         resource_prefix=names.resource_prefix, name_prefix=names.physical_prefix, parent=ctx.parent,
-        depends_on=[bootstrap.pod_identity_agent])
+        aws_provider=ctx.aws_provider, depends_on=[bootstrap.pod_identity_agent])
 
     core = NodeAddons(f"{names.resource_prefix}-addons-post", NodeAddonsArgs(
         region=region, cluster_name=eks.name, coredns_version=addons.coredns, kube_proxy_version=addons.kube_proxy,
