@@ -62,6 +62,11 @@ class IngressSpec:
     depends_on: Sequence[pulumi.Resource] = ()
     """The AWS Load Balancer Controller: its webhook must answer before Services/Ingresses (G28)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    access_logs_bucket: pulumi.Input[str] | None = None
+    """Bucket whose policy admits this region's ALB log delivery under `access_logs_prefix`."""
+    access_logs_prefix: str = "alb"
+    deletion_protection: bool = False
+    """On in staging/prod; lift it (config) before a destroy, or the controller cannot delete the ALB."""
 
 
 @dataclass

@@ -18,9 +18,13 @@ from app.names import PLATFORM_CORE, READY_PATH, labels, selector
 ALB = "alb.ingress.kubernetes.io"
 
 
-def alb_annotations(spec: IngressSpec, certificate_arn: str) -> dict[str, str]:
+def alb_annotations(spec: IngressSpec, certificate_arn: str, log_bucket: str | None = None) -> dict[str, str]:
     """Annotations of the Ingress; pure so the policy tests can read them without a cluster."""
-    attrs = ["routing.http.drop_invalid_header_fields.enabled=true", "idle_timeout.timeout_seconds=120"]
+    attrs = ["routing.http.drop_invalid_header_fields.enabled=true", "idle_timeout.timeout_seconds=120",
+             f"deletion_protection.enabled={'true' if spec.deletion_protection else 'false'}"]
+    if log_bucket:
+        attrs += ["access_logs.s3.enabled=true", f"access_logs.s3.bucket={log_bucket}",
+                  f"access_logs.s3.prefix={spec.access_logs_prefix}"]
     out = {
         f"{ALB}/scheme": "internet-facing",
         f"{ALB}/target-type": "ip",
@@ -78,7 +82,8 @@ def api_ingress(prefix: str, environment: str, spec: IngressSpec,
         )
         for host in spec.hosts
     ]
-    annotations = pulumi.Output.from_input(spec.certificate_arn).apply(lambda arn: alb_annotations(spec, arn))
+    annotations = pulumi.Output.all(spec.certificate_arn, spec.access_logs_bucket).apply(
+        lambda a: alb_annotations(spec, str(a[0]), str(a[1]) if a[1] else None))
     return k8s.networking.v1.Ingress(
         f"{prefix}-ingress-api",
         metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment),

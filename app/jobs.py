@@ -32,8 +32,11 @@ def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, e
             backoff_limit=3,
             active_deadline_seconds=deadline,
             template=k8s.core.v1.PodTemplateSpecArgs(
-                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels,
-                                                    annotations=pod_annotations(config_checksum, None)),
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels, annotations={
+                    **pod_annotations(config_checksum, None),
+                    # A mesh sidecar never exits, so a meshed Job never completes (and Pulumi
+                    # would wait for it forever); Jobs only talk to the database outside the mesh.
+                    "linkerd.io/inject": "disabled"}),
                 spec=pod_spec([container(component, f"{image}:{tag}", spec, command=command, with_probes=False)],
                               JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never"),
             ),

@@ -301,6 +301,9 @@ def test_ingress_on_aws_and_port_forward_locally(plans: dict[str, Plan]) -> None
             assert "173.245.48.0/20" in ann["alb.ingress.kubernetes.io/inbound-cidrs"]
             assert "0.0.0.0/0" not in ann["alb.ingress.kubernetes.io/inbound-cidrs"]
             assert set(ing.options["dependsOn"]) & lbc, "Ingress must wait for the LB controller webhook (G28)"
+            attrs = ann["alb.ingress.kubernetes.io/load-balancer-attributes"].split(",")
+            assert "access_logs.s3.enabled=true" in attrs
+            assert f"deletion_protection.enabled={'true' if stack == 'prod' else 'false'}" in attrs
         for region, out in plan.outputs["regional"].items():
             assert str(out["ingress_hostname"]).endswith(f"{region}.elb.amazonaws.com")
         certs = plan.of_type("aws:acm/certificate:Certificate")
@@ -441,3 +444,14 @@ def test_schema_validation_catches_a_misspelt_field(plans: dict[str, Plan]) -> N
         "containers"][0].pop("livenessProbe")
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(dep, "1.33", strict=True)
+
+
+def test_platform_namespaces_are_meshed_when_the_mesh_is_on_and_jobs_never_are(plans: dict[str, Plan]) -> None:
+    for stack, meshed in (("dev", False), ("prod", True)):
+        for ns in plans[stack].of_type("kubernetes:core/v1:Namespace"):
+            if ns.get("metadata.name") in PLATFORM_NAMESPACES:
+                annotations = ns.get("metadata.annotations") or {}
+                assert (annotations.get("linkerd.io/inject") == "enabled") is meshed, f"{stack}: {ns.name}"
+        for job in plans[stack].of_type(JOB):
+            if job.get("metadata.namespace") == "platform-core":
+                assert job.get("spec.template.metadata.annotations")["linkerd.io/inject"] == "disabled"

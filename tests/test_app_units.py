@@ -26,6 +26,7 @@ from stacks.compose.workload import (
     scaling_spec,
     secret_refs,
 )
+from stacks.config.errors import ConfigError
 from stacks.config.load import parse
 from tests.conftest import namespace
 
@@ -101,6 +102,13 @@ def test_alb_annotations_follow_the_bar() -> None:
     assert ann[p + "ssl-redirect"] == "443"
     assert ann[p + "healthcheck-path"] == "/health/ready"
     assert ann[p + "inbound-cidrs"] == "173.245.48.0/20,1.1.1.0/24"
+    assert "deletion_protection.enabled=false" in ann[p + "load-balancer-attributes"]
+    assert "access_logs" not in ann[p + "load-balancer-attributes"]
+    logged = alb_annotations(IngressSpec(hosts=["h"], certificate_arn="c", ssl_policy="s", allowed_cidrs=["1.1.1.0/24"],
+                                         deletion_protection=True), "c", "logs-bucket")
+    attrs = logged[p + "load-balancer-attributes"].split(",")
+    assert {"deletion_protection.enabled=true", "access_logs.s3.enabled=true", "access_logs.s3.bucket=logs-bucket",
+            "access_logs.s3.prefix=alb"} <= set(attrs)
 
 
 def test_secret_refs_map_env_vars_and_pinecone_only_when_chosen() -> None:
@@ -169,3 +177,17 @@ def test_scaling_and_settings_come_from_config() -> None:
     assert settings["MCP_SERVER_PATH"] == "/app/mcp-servers"
     assert settings["AWS_REGION"] == "eu-west-1"
     assert_no_secret("app-settings", settings)
+
+
+def test_hpa_min_above_max_is_refused_with_its_key() -> None:
+    ns, region = namespace("dev")
+    ns["app"]["api"]["hpa"]["min_replicas"] = 5
+    with pytest.raises(ConfigError, match=r"agentic-platform:app\.api\.hpa: min_replicas \(5\) must not exceed"):
+        parse(ns, stack="dev", aws_region=region)
+
+
+def test_worker_replicas_above_keda_max_is_refused_with_its_key() -> None:
+    ns, region = namespace("dev")
+    ns["app"]["worker"]["replicas"] = 9
+    with pytest.raises(ConfigError, match=r"agentic-platform:app\.worker: replicas \(9\) must not exceed max"):
+        parse(ns, stack="dev", aws_region=region)

@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from app.local_stores import LocalStoresArgs, database_url, redis_url
+from app.mesh import mesh_annotations
 from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.vpa import VpaRecommender
 from app.workload import (
@@ -36,6 +37,7 @@ from app.workload import (
 )
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
+from stacks.compose.data import ALB_LOG_PREFIX
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_app import Resources
@@ -177,12 +179,13 @@ def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pul
     return make
 
 
-def _bind(identity: Callable[..., Any], name: str, service_account: str, policy: pulumi.Input[str]) -> Any:
+def _bind(identity: Callable[..., Any], name: str, service_account: str, policy: pulumi.Input[str],
+          opts: pulumi.ResourceOptions) -> Any:
     """Role for one service account; the whole PodIdentityRole (role + association) when the
     base's factory offers it, so pods start only once the association exists."""
     role = getattr(identity, "role", None)
     if callable(role):
-        return role(name, PLATFORM_CORE, service_account, policy)
+        return role(name, PLATFORM_CORE, service_account, policy, opts=opts)
     return identity(name, PLATFORM_CORE, service_account, policy)
 
 
@@ -241,7 +244,7 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
     identity_resources: list[pulumi.Resource] = []
     if identity is not None and policy is not None:
         for component in roles:
-            made = _bind(identity, f"workload-{component}", component, policy)
+            made = _bind(identity, f"workload-{component}", component, policy, ctx.opts())
             roles[component] = made if isinstance(made, pulumi.Output) else made.role_arn
             if isinstance(made, pulumi.Resource):
                 identity_resources.append(made)
@@ -258,6 +261,9 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
                                                      depends_on=[r for r in (base.extras.get("metrics_server"),)
                                                                  if r is not None]))
     addon_deps = [r for r in (base.extras.get("keda"), vpa.release) if r is not None]
+    # Meshed namespaces: pods must start after Linkerd's injector, or they run without a proxy.
+    mesh = base.extras.get("mesh")
+    mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     workload = PlatformWorkload(name, WorkloadArgs(
         environment=cfg.environment,
         location=ctx.name,
@@ -281,12 +287,16 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
                             allowed_cidrs=cfg.ingress.allowed_cidrs,
                             depends_on=[base.lb_controller] if base.lb_controller is not None else [],
-                            tags={"environment": cfg.environment, "project": cfg.project}),
+                            tags={"environment": cfg.environment, "project": cfg.project},
+                            access_logs_bucket=data.log_bucket, access_logs_prefix=ALB_LOG_PREFIX,
+                            deletion_protection=cfg.protected if cfg.ingress.deletion_protection is None
+                            else cfg.ingress.deletion_protection),
         queue=queue,
         strict_zone_spread=cfg.network.az_count > 1 and not ctx.region.standby,
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
-        depends_on=identity_resources,
+        depends_on=[*identity_resources, *mesh_deps],
+        namespace_annotations=mesh_annotations(cfg.mesh.enabled),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
     return RegionWorkload(
         ingress_hostname=workload.ingress_hostname,

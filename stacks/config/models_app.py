@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from stacks.config.models_infra import Frozen
 
@@ -30,6 +30,12 @@ class HpaConfig(Frozen):
     cpu_percent: int = Field(default=70, ge=10, le=100)
     memory_percent: int = Field(default=80, ge=10, le=100)
 
+    @model_validator(mode="after")
+    def _min_below_max(self) -> HpaConfig:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas ({self.min_replicas}) must not exceed max_replicas ({self.max_replicas})")
+        return self
+
 
 class ApiConfig(Frozen):
     replicas: int = Field(default=3, ge=1)
@@ -51,6 +57,13 @@ class WorkerConfig(Frozen):
     """Prometheus metrics port of the worker (the api serves /metrics on 8000)."""
     queue_list_name: str = "agent-jobs"
     """Redis list the api pushes jobs to; KEDA scales the worker on its length."""
+
+    @model_validator(mode="after")
+    def _replicas_below_max(self) -> WorkerConfig:
+        if self.replicas > self.max_replicas:
+            raise ValueError(f"replicas ({self.replicas}) must not exceed max_replicas ({self.max_replicas}): "
+                             "KEDA scales between the two")
+        return self
 
 
 class AppConfig(Frozen):
@@ -74,6 +87,8 @@ class IngressConfig(Frozen):
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
     certificate_arn: str | None = None
     """Existing ACM certificate; when unset one is requested and validated through Cloudflare DNS."""
+    deletion_protection: bool | None = None
+    """ALB deletion protection; None: on in staging and prod. Set false and `pulumi up` before a destroy."""
 
 
 class MonitorConfig(Frozen):
