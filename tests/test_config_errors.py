@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from stacks.harness.run import stack_namespace as namespace
 
 from stacks.config import ConfigError, parse
+from stacks.harness.run import stack_namespace as namespace
 
 Mutator = Callable[[dict[str, Any]], None]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from stacks.harness.run import stack_namespace as namespace
 
 from stacks.config import parse
 from stacks.config.models import PlatformConfig
+from stacks.harness.run import stack_namespace as namespace
 
 
 def load(stack: str) -> PlatformConfig:
@@ -62,6 +62,7 @@ def test_secrets_are_masked_in_repr() -> None:
 def test_domain_lookup_helpers() -> None:
     cfg = load("prod")
     assert cfg.domain_for_residency("eu").name == "eu"
-    assert cfg.domain_of_region("eu-west-1").name == "eu"  # primary wins over replica
-    assert cfg.domain_of_region("ap-southeast-1").name == "global"
+    eu_west, ap_south = cfg.domain_of_region("eu-west-1"), cfg.domain_of_region("ap-southeast-1")
+    assert eu_west is not None and eu_west.name == "eu"  # primary wins over replica
+    assert ap_south is not None and ap_south.name == "global"
     assert cfg.default_region == "us-east-1"
