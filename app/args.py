@@ -89,6 +89,8 @@ class NetworkSpec:
     store_namespace: str | None = None
     """Namespace of in-cluster Postgres/Redis (local stack)."""
     monitoring_namespace: str = "monitoring"
+    telemetry_ports: Sequence[int] = (4317, 4318)
+    """OTLP gRPC/HTTP of the trace collector in the monitoring namespace."""
     pod_identity_agent: bool = False
     """Open egress to the EKS Pod Identity agent (169.254.170.23:80) for AWS credentials."""
 

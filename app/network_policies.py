@@ -77,7 +77,10 @@ def platform_allows(prefix: str, environment: str, net: NetworkSpec, worker_metr
                                      pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}))],
         ports=_ports(53, protocol="UDP") + _ports(53),
     )
-    egress = [dns]
+    telemetry = NP.NetworkPolicyEgressRuleArgs(
+        to=[NP.NetworkPolicyPeerArgs(namespace_selector=_ns(net.monitoring_namespace))],
+        ports=_ports(*net.telemetry_ports))
+    egress = [dns, telemetry]
     if net.vpc_cidr:
         # Aurora (through RDS Proxy), ElastiCache, and VPC interface endpoints (Secrets Manager, STS).
         egress.append(NP.NetworkPolicyEgressRuleArgs(

@@ -66,6 +66,7 @@ def downward_env(component: str) -> list[k8s.core.v1.EnvVarArgs]:
         k8s.core.v1.EnvVarArgs(name="POD_NAME", value_from=field("metadata.name")),
         k8s.core.v1.EnvVarArgs(name="POD_NAMESPACE", value_from=field("metadata.namespace")),
         k8s.core.v1.EnvVarArgs(name="SERVICE_NAME", value=component),
+        k8s.core.v1.EnvVarArgs(name="OTEL_SERVICE_NAME", value=component),
     ]
 
 

@@ -398,6 +398,9 @@ def test_allows_are_the_documented_flows(plans: dict[str, Plan]) -> None:
             public = [r for r in rules if r["to"][0].get("ipBlock", {}).get("cidr") == "0.0.0.0/0"]
             assert len(public) == 1 and public[0]["ports"] == [{"port": 443, "protocol": "TCP"}]
             assert "10.0.0.0/8" in public[0]["to"][0]["ipBlock"]["except"]
+            monitoring = json.dumps([{"namespaceSelector": {"matchLabels": {
+                "kubernetes.io/metadata.name": "monitoring"}}}], sort_keys=True)
+            assert (4317, monitoring) in ports, "traces to the OTel collector"
 
 
 # --- local stack ------------------------------------------------------------------------------------

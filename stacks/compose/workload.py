@@ -22,6 +22,7 @@ import pulumi_random as random
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.mesh import mesh_annotations
 from app.names import PLATFORM_CORE, SHARED_SERVICES
+from app.observability import TRACES_ENDPOINT
 from app.vpa import VpaRecommender
 from app.workload import (
     AddonSupport,
@@ -101,6 +102,8 @@ def app_settings(cfg: PlatformConfig, location: str, uploads_bucket: str | None 
     }
     if location != "local":
         out["AWS_REGION"] = location
+        out["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://{TRACES_ENDPOINT}:4317"
+        out["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc"
     if uploads_bucket:
         out["UPLOADS_BUCKET"] = uploads_bucket
     return out
