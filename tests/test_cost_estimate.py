@@ -235,3 +235,14 @@ def test_load_driven_resources_are_listed_as_not_modelled_never_silently_zero() 
     assert est.total == 0
     assert est.unmodelled["aws:guardduty/detectorFeature:DetectorFeature"]["count"] == 1
     assert "Karpenter" in est.unmodelled["kubernetes:karpenter.sh/v1:NodePool"]["reason"]
+
+
+def test_cost_report_shows_every_gap_instead_of_a_total() -> None:
+    from stacks.reports import cost as cost_report
+
+    odd = res("aws:opensearch/domain:Domain", "search")
+    gpu = res("aws:eks/nodeGroup:NodeGroup", "gpu", scalingConfig={"desiredSize": 1}, instanceTypes=["p5.48xlarge"])
+    rep = cost_report.report(plan(odd, gpu))
+    assert rep.lines[0].startswith("ERROR") and not rep.failed
+    assert len(rep.data["problems"]) == 2
+    assert "monthly_total" not in rep.data

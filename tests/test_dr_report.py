@@ -140,3 +140,11 @@ def test_local_stack_has_no_dr_section() -> None:
 def test_regional_redis_is_called_out_per_domain(prod: Plan) -> None:
     notes = {d.name: d.notes for d in assess(prod).domains}
     assert any("regional" in n and "jobs queued" in n for n in notes["global"])
+
+
+def test_dns_only_load_balancer_adds_its_ttl_to_traffic_failover(prod: Plan) -> None:
+    dns_only = copy.deepcopy(prod)
+    for lb in dns_only.of_type("cloudflare:index/loadBalancer:LoadBalancer"):
+        lb.inputs["proxied"], lb.inputs["ttl"] = False, 60
+    got = checks(assess(dns_only, platform_config(prod)), "api.agentic.example.com")
+    assert got["failover (traffic)"] == (90, "met")
