@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs
 
 from .config import Settings
-from .props import UNKNOWN, as_list, get, is_set, items, mapping, parse_json, truthy
+from .props import MISSING, UNKNOWN, as_list, get, is_set, items, mapping, parse_json, truthy
 from .residency import BUCKETS
 from .spec import Meta, resource_policy, stack_policy
 from .stack import StackView
@@ -108,9 +108,9 @@ def _ingress_tls(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
     protocols = {k for entry in (ports or []) if isinstance(entry, dict) for k in entry}
     if not ports or "HTTPS" not in protocols:
         yield f"annotation {ALB}listen-ports must declare an HTTPS listener"
-    if "HTTP" in protocols and not ann.get(ALB + "ssl-redirect"):
+    if "HTTP" in protocols and not is_set(ann.get(ALB + "ssl-redirect", MISSING)):
         yield f"an HTTP listener without {ALB}ssl-redirect serves plaintext"
-    if not ann.get(ALB + "certificate-arn") and not items(args.props, "spec.tls"):
+    if not is_set(ann.get(ALB + "certificate-arn", MISSING)) and not items(args.props, "spec.tls"):
         yield f"no certificate: set {ALB}certificate-arn (or spec.tls)"
 
 

@@ -185,12 +185,16 @@ s3_replication = stack_policy(
     _s3_replication)
 
 
-def _region_of_vault_ref(view: StackView, plan: PolicyResource, value: Any) -> Any:
+def _copy_regions(view: StackView, plan: PolicyResource, value: Any) -> list[Any]:
+    """Regions a copy action sends to: the ARN's region; in preview (unknown ARN) every vault the
+    plan's rules depend on (the target vault included, which is conservative but never wrong)."""
     region = arn_region(value)
     if region:
-        return region
+        return [region]
     vaults = view.refs(plan, "rules", VAULTS, value=value) if value is not UNKNOWN else []
-    return view.region(vaults[0]) if vaults else None
+    if not vaults:
+        vaults = view.refs(plan, "rules", VAULTS)
+    return [view.region(v) for v in vaults] or [None]
 
 
 def _backup_copies(view: StackView) -> Iterator[tuple[str, str | None]]:
@@ -206,10 +210,10 @@ def _backup_copies(view: StackView) -> Iterator[tuple[str, str | None]]:
         for rule in items(plan.props, "rules"):
             for action in items(rule, "copyActions"):
                 dest = get(action, "destinationVaultArn")
-                region = _region_of_vault_ref(view, plan, dest)
-                if region not in allowed:
-                    yield (f"backup plan {plan.name} copies {sorted(classes) or ['none']}-resident backups to a vault "
-                           f"in {_where(region)}; allowed {sorted(allowed)}"), plan.urn
+                for region in _copy_regions(view, plan, dest):
+                    if region not in allowed:
+                        yield (f"backup plan {plan.name} copies {sorted(classes) or ['none']}-resident backups to a "
+                               f"vault in {_where(region)}; allowed {sorted(allowed)}"), plan.urn
 
 
 backup_copies = stack_policy(

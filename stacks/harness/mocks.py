@@ -167,6 +167,8 @@ class RecordingMonitor(MockMonitor):
             "deleteBeforeReplace": bool(request.deleteBeforeReplace),
             "additionalSecretOutputs": list(request.additionalSecretOutputs),
             "replaceOnChanges": list(request.replaceOnChanges),
+            # camelCase input -> URNs it depends on: the engine hands these to stack policies.
+            "propertyDependencies": {k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items()},
         }
         reg = Registration(urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
                            parent=request.parent, provider=request.provider, inputs=inputs,

@@ -121,7 +121,8 @@ def plan_inputs(plan: Plan, memo: dict[int, tuple[Any, Any]] | None = None,
         res.parent = stack.get(r.parent)
         res.dependencies = [stack[d] for d in r.options.get("dependsOn") or [] if d in stack]
         for prop, urns in (r.options.get("propertyDependencies") or {}).items():
-            res.property_dependencies[prop] = [stack[u] for u in urns if u in stack]
+            if urns:  # the engine skips properties without dependencies
+                res.property_dependencies[prop] = [stack[u] for u in urns if u in stack]
     return inputs, list(stack.values())
 
 

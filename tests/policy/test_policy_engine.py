@@ -224,3 +224,13 @@ def test_settings_errors_name_the_key() -> None:
 def test_stack_resource_props_are_proxies_like_the_engine() -> None:
     r = sres("aws:s3/bucket:Bucket", {"tags": {"a": "b"}}, "b")
     assert not isinstance(r.props["tags"], dict)  # pitfall 2: the engine hands proxies, not dicts
+
+
+def test_docs_list_every_policy_with_its_levels() -> None:
+    text = (ROOT / "docs" / "policy.md").read_text()
+    stacks = {s: load_stack_settings(s) for s in STACKS}
+    short = {"mandatory": "M", "advisory": "A", "disabled": "-"}
+    for p in POLICIES:
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{p.name}` |")), None)
+        assert row, f"docs/policy.md does not list {p.name}"
+        assert row.rstrip().endswith("/".join(short[level_name(p, stacks[s])] for s in STACKS) + " |"), p.name
