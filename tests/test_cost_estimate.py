@@ -246,3 +246,13 @@ def test_cost_report_shows_every_gap_instead_of_a_total() -> None:
     assert rep.lines[0].startswith("ERROR") and not rep.failed
     assert len(rep.data["problems"]) == 2
     assert "monthly_total" not in rep.data
+
+
+def test_helm_chart_volumes_are_priced_as_gp3() -> None:
+    values = {"prometheus": {"prometheusSpec": {"replicas": 2, "storageSpec": {"volumeClaimTemplate": {
+        "spec": {"resources": {"requests": {"storage": "50Gi"}}}}}}},
+        "grafana": {"persistence": {"enabled": True, "size": "10Gi"}},
+        "loki": {"persistence": {"enabled": False, "size": "100Gi"}}}
+    rel = res("kubernetes:helm.sh/v3:Release", "monitoring", chart="kube-prometheus-stack", values=values)
+    est = estimate(plan(rel), PRICES, usage())
+    assert est.total == pytest.approx((2 * 50 + 10) * 0.08)

@@ -157,6 +157,32 @@ def stateful_set(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
     return [LineItem("ebs.gp3", replicas * total, "GB-month", f"{replicas} x {total:g} GB claims")] if total else []
 
 
+def _chart_volumes(values: Any, replicas: float = 1.0) -> float:
+    """GiB of volumes a chart's values ask for: `volumeClaimTemplate` specs (x the sibling
+    `replicas` of the spec holding them) and enabled `persistence.size` blocks."""
+    total = 0.0
+    if isinstance(values, dict):
+        here = float(values["replicas"]) if isinstance(values.get("replicas"), int | float) else replicas
+        vct = values.get("volumeClaimTemplate")
+        if isinstance(vct, dict):
+            total += here * _gib(((vct.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage"))
+        persistence = values.get("persistence")
+        if isinstance(persistence, dict) and persistence.get("enabled") and persistence.get("size"):
+            total += here * _gib(persistence["size"])
+        for key, value in values.items():
+            if key not in ("volumeClaimTemplate", "persistence"):
+                total += _chart_volumes(value, here)
+    elif isinstance(values, list):
+        total += sum(_chart_volumes(v, replicas) for v in values)
+    return total
+
+
+def helm_release(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    """Pods of a chart run on the priced nodes; the volumes its values request are gp3."""
+    gib = _chart_volumes(r.get("values"))
+    return [LineItem("ebs.gp3", gib, "GB-month", f"chart {r.get('chart')} volumes")] if gib else []
+
+
 # --- network ------------------------------------------------------------------------------
 
 def nat_gateway(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
@@ -446,6 +472,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:ebs/volume:Volume": ebs_volume,
     "kubernetes:core/v1:PersistentVolumeClaim": pvc,
     "kubernetes:apps/v1:StatefulSet": stateful_set,
+    "kubernetes:helm.sh/v3:Release": helm_release,
     "aws:ec2/natGateway:NatGateway": nat_gateway,
     "aws:ec2/eip:Eip": eip,
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
