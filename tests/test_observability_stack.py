@@ -276,3 +276,9 @@ def test_token_usage_rules_follow_residency(prod: Plan):
     assert not eu_tenants & tenants_by_region["ap-southeast-1"]
     assert "acme" in tenants_by_region["ap-southeast-1"]
     assert "globex" not in tenants_by_region["ap-southeast-1"]  # allowed_regions: us-east-1, eu-west-1
+
+
+def test_app_service_monitors_exist_in_every_region(prod: Plan):
+    monitors = prod.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+    assert {(m.region, m.get("metadata.name")) for m in monitors} >= {
+        (r, n) for r in prod.outputs["regions"] for n in ("api", "worker")}

@@ -260,5 +260,9 @@ def build_observability(ctx: RegionContext, base: RegionBase, data: RegionData,
     if base.k8s_provider is not None and cfg.cluster is not None:
         monitoring = build_monitoring(ctx, base, data, topic)
         exports["monitoring_namespace"] = monitoring.namespace
+        # The app's ServiceMonitors need the operator's CRDs, which come with this release.
+        attach = workload.extras.get("attach_service_monitors")
+        if callable(attach):
+            attach([monitoring.releases["kube-prometheus-stack"]])
     return exports
 
