@@ -68,6 +68,7 @@ class Verifier:
         self.check_buckets()
         self.check_tenant_residency()
         self.check_backup_vaults()
+        self.check_hostnames()
         if self.url:
             self.check_health(self.url)
         return self.rows
@@ -376,6 +377,21 @@ class Verifier:
                     self.add("backup.vault", vault, region, False, f"vault of domain {name} not found")
                     continue
                 self.add("backup.vault", vault, region, *self.key_detail(desc.get("EncryptionKeyArn"), region))
+
+    # -- global traffic -------------------------------------------------------------------------
+
+    def check_hostnames(self) -> None:
+        """A resident hostname's pools must all be inside its domain (DESIGN.md: global traffic)."""
+        for name, host in self.outputs.hostnames.items():
+            domain = next((d for d in self.outputs.data_domains.values() if d.residency == host.residency), None)
+            if domain is None:
+                self.add("residency.hostname", name, "-", False, f"no data domain with residency {host.residency}")
+                continue
+            regions = [p.region for p in host.pools]
+            outside = [r for r in regions if r not in domain.regions] if host.residency != "none" else []
+            self.add("residency.hostname", name, ",".join(regions), not outside,
+                     f"pools outside {domain.describe()}: {', '.join(outside)}" if outside
+                     else f"pools fit residency {host.residency}")
 
     # -- health -----------------------------------------------------------------------------------
 

@@ -105,15 +105,25 @@ def stdin_deps(outputs: dict[str, Any], **overrides: Any) -> Deps:
     return deps
 
 
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
+def client(service: str, region: str) -> Any:
+    """One boto3 client per (service, region) while a world is built (client creation dominates)."""
+    if (service, region) not in _CLIENTS:
+        _CLIENTS[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+    return _CLIENTS[(service, region)]
+
+
 def _key(region: str, purpose: str) -> str:
-    kms = boto3.client("kms", region_name=region)
+    kms = client("kms", region)
     meta = kms.create_key(Description=f"{ENV}-{purpose}-{region}")["KeyMetadata"]
     kms.enable_key_rotation(KeyId=meta["KeyId"])
     return meta["Arn"]
 
 
 def make_bucket(region: str, name: str, key: str) -> None:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = client("s3", region)
     if region == "us-east-1":
         s3.create_bucket(Bucket=name)
     else:
@@ -133,13 +143,13 @@ def replicate(region: str, source: str, targets: list[tuple[str, str]]) -> None:
         "Destination": {"Bucket": f"arn:aws:s3:::{bucket}", "EncryptionConfiguration": {"ReplicaKmsKeyID": key}},
     } for i, (bucket, key) in enumerate(targets, 1)]
     PUT_RULES.update({rule["ID"]: rule for rule in rules})
-    boto3.client("s3", region_name=region).put_bucket_replication(
+    client("s3", region).put_bucket_replication(
         Bucket=source, ReplicationConfiguration={"Role": "arn:aws:iam::123456789012:role/crr", "Rules": rules})  # type: ignore[typeddict-item]
 
 
 def make_cluster(region: str, identifier: str, key: str, *, global_id: str | None = None, primary: bool = True,
                  instance: bool = True) -> None:
-    rds = boto3.client("rds", region_name=region)
+    rds = client("rds", region)
     params: dict[str, Any] = {
         "DBClusterIdentifier": identifier, "Engine": "aurora-postgresql", "EngineVersion": "16.6",
         "StorageEncrypted": True, "KmsKeyId": key, "DeletionProtection": True, "BackupRetentionPeriod": 30,
@@ -156,19 +166,20 @@ def make_cluster(region: str, identifier: str, key: str, *, global_id: str | Non
 
 def build_world() -> dict[str, Any]:
     """Create the account (inside an active mock) and return its stack outputs."""
-    keys = {r: {"rds": _key(r, "rds"), "s3": _key(r, "s3")} for r in REGIONS}
+    _CLIENTS.clear()
+    keys = {r: {"database": _key(r, "database"), "storage": _key(r, "storage")} for r in REGIONS}
     regional: dict[str, Any] = {}
     for region in REGIONS:
         short = SHORT[region]
         uploads = f"{ENV}-uploads-{short}"
-        make_bucket(region, uploads, keys[region]["s3"])
-        ec = boto3.client("elasticache", region_name=region)
+        make_bucket(region, uploads, keys[region]["storage"])
+        ec = client("elasticache", region)
         endpoints = {}
         for role in ("cache", "queue"):
             group = ec.create_replication_group(
                 ReplicationGroupId=f"{ENV}-{short}-{role}", ReplicationGroupDescription=role, Engine="redis",
                 CacheNodeType="cache.r7g.large", NumCacheClusters=2, AtRestEncryptionEnabled=True,
-                TransitEncryptionEnabled=True, KmsKeyId=keys[region]["rds"])["ReplicationGroup"]
+                TransitEncryptionEnabled=True, KmsKeyId=keys[region]["database"])["ReplicationGroup"]
             endpoints[role] = f"{group['NodeGroups'][0]['PrimaryEndpoint']['Address']}:6379"
         domain = "eu" if region.startswith("eu-central") else "global"
         regional[region] = {
@@ -181,30 +192,30 @@ def build_world() -> dict[str, Any]:
     for name, spec in DOMAINS.items():
         regions = [spec["primary"], *spec["replicas"]]
         gid = f"{ENV}-{name}"
-        rds = boto3.client("rds", region_name=spec["primary"])
+        rds = client("rds", spec["primary"])
         rds.create_global_cluster(GlobalClusterIdentifier=gid, Engine="aurora-postgresql", EngineVersion="16.6",
                                   StorageEncrypted=True, DeletionProtection=True)
         clusters, buckets, vaults = {}, {}, {}
         for region in regions:
             cid = f"{ENV}-{name}-{SHORT[region]}"
-            make_cluster(region, cid, keys[region]["rds"], global_id=gid, primary=region == spec["primary"])
+            make_cluster(region, cid, keys[region]["database"], global_id=gid, primary=region == spec["primary"])
             clusters[region] = cid
             bucket = f"{ENV}-{name}-data-{SHORT[region]}"
-            make_bucket(region, bucket, keys[region]["s3"])
+            make_bucket(region, bucket, keys[region]["storage"])
             buckets[region] = bucket
             vault = f"{ENV}-{name}-{SHORT[region]}"
-            boto3.client("backup", region_name=region).create_backup_vault(
-                BackupVaultName=vault, EncryptionKeyArn=keys[region]["rds"])
+            client("backup", region).create_backup_vault(
+                BackupVaultName=vault, EncryptionKeyArn=keys[region]["database"])
             vaults[region] = vault
         replicate(spec["primary"], buckets[spec["primary"]],
-                  [(buckets[r], keys[r]["s3"]) for r in spec["replicas"]])
+                  [(buckets[r], keys[r]["storage"]) for r in spec["replicas"]])
         domains[name] = {
             "residency": spec["residency"], "primary": spec["primary"], "replicas": spec["replicas"],
             "global_cluster_identifier": gid, "clusters": clusters, "buckets": buckets, "backup_vaults": vaults,
             "kms_keys": {r: keys[r] for r in regions},
         }
     for region, cid in (("us-east-1", f"{ENV}-tenant-initech-use1"), ("eu-west-1", f"{ENV}-tenant-hanse-eu-euw1")):
-        make_cluster(region, cid, keys[region]["rds"])
+        make_cluster(region, cid, keys[region]["database"])
     tenants = {
         "acme": _tenant("shared", "none", "global", ["us-east-1", "eu-west-1", "ap-southeast-1"],
                         ("us-east-1", f"{ENV}-global-use1"), ("us-east-1", domains["global"]["buckets"]["us-east-1"])),
@@ -257,7 +268,7 @@ def fake_key(region: str, purpose: str) -> str:
 
 def sample_outputs() -> dict[str, Any]:
     """The same shape as `build_world()` without creating anything (for Stubber and parsing tests)."""
-    keys = {r: {"rds": fake_key(r, "rds"), "s3": fake_key(r, "s3")} for r in REGIONS}
+    keys = {r: {"database": fake_key(r, "database"), "storage": fake_key(r, "storage")} for r in REGIONS}
     domains = {}
     for name, spec in DOMAINS.items():
         regions = [spec["primary"], *spec["replicas"]]

@@ -19,7 +19,7 @@ def test_sample_outputs_parse_into_the_contract():
     assert eu.regions == ("eu-west-1", "eu-central-1")
     assert out.tenant("hanse-eu").stores.database is not None
     assert out.hostnames["api.eu.agentic.example.com"].pools[1].region == "eu-central-1"
-    assert out.kms_key(eu, "eu-central-1", "rds").endswith("key/rds-euc1")
+    assert out.kms_key(eu, "eu-central-1", "rds").endswith("key/database-euc1")
     assert out.detection_seconds == 30
 
 

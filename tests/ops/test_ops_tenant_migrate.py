@@ -29,7 +29,7 @@ def test_dry_run_plans_every_step_and_prints_the_config_change(world, capsys):
     assert res.code == 0, res.err
     out = res.out
     assert "snapshot prod-tenant-initech-use1 in us-east-1 as migrate-initech-202611261930" in out
-    eu_key = world["data_domains"]["global"]["kms_keys"]["eu-west-1"]["rds"]
+    eu_key = world["data_domains"]["global"]["kms_keys"]["eu-west-1"]["database"]
     assert f"copy snapshot migrate-initech-202611261930 to eu-west-1, re-encrypted with {eu_key}" in out
     assert "restore cluster prod-tenant-initech-euw1 in eu-west-1 (network of prod-global-euw1)" in out
     assert "copy 3 objects" in out and "s3://prod-global-data-euw1/tenants/initech/ (eu-west-1)" in out
@@ -47,7 +47,7 @@ def test_enterprise_tenant_moves_with_the_target_key_and_keeps_the_source(world,
     assert res.code == 0, res.err
     rds_eu = boto3.client("rds", region_name="eu-west-1")
     restored = rds_eu.describe_db_clusters(DBClusterIdentifier="prod-tenant-initech-euw1")["DBClusters"][0]
-    eu_key = world["data_domains"]["global"]["kms_keys"]["eu-west-1"]["rds"]
+    eu_key = world["data_domains"]["global"]["kms_keys"]["eu-west-1"]["database"]
     assert restored["StorageEncrypted"] and restored["KmsKeyId"] == eu_key
     copy = rds_eu.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier="migrate-initech-202611261930")
     assert copy["DBClusterSnapshots"][0]["KmsKeyId"] == eu_key
@@ -71,7 +71,7 @@ def test_shared_tenant_copies_its_prefix_only_and_skips_what_is_there(world, cap
     head = boto3.client("s3", region_name="eu-central-1").head_object(Bucket="prod-eu-data-euc1",
                                                                       Key="tenants/muller-eu/doc-3.txt")
     assert head["ServerSideEncryption"] == "aws:kms"
-    assert head["SSEKMSKeyId"] == world["data_domains"]["eu"]["kms_keys"]["eu-central-1"]["s3"]
+    assert head["SSEKMSKeyId"] == world["data_domains"]["eu"]["kms_keys"]["eu-central-1"]["storage"]
 
 
 def test_target_outside_the_tenants_residency_is_refused(world, capsys):

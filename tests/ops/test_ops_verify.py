@@ -40,7 +40,7 @@ def test_reads_outputs_from_stdin(world, capsys):
 def test_replica_outside_the_domain_fails(world, tmp_path, capsys):
     """An EU bucket replicating to us-east-1 breaks residency even if everything else is fine."""
     eu = world["data_domains"]["eu"]
-    us_key = world["regional"]["us-east-1"]["kms_keys"]["s3"]
+    us_key = world["regional"]["us-east-1"]["kms_keys"]["storage"]
     make_bucket("us-east-1", "leaky-replica", us_key)
     s3 = boto3.client("s3", region_name="eu-west-1")
     config = s3.get_bucket_replication(Bucket=eu["buckets"]["eu-west-1"])["ReplicationConfiguration"]
@@ -73,7 +73,7 @@ def test_unencrypted_bucket_and_suspended_versioning_fail(world, tmp_path, capsy
 
 def test_key_from_another_region_fails(world, tmp_path, capsys):
     """KMS keys are regional (G4): a cluster whose key ARN names another region is flagged."""
-    foreign = world["regional"]["us-east-1"]["kms_keys"]["rds"]
+    foreign = world["regional"]["us-east-1"]["kms_keys"]["database"]
     rds = boto3.client("rds", region_name="eu-west-1")
     rds.create_db_cluster(DBClusterIdentifier="prod-tenant-odd-euw1", Engine="aurora-postgresql",
                           MasterUsername="u", MasterUserPassword="long-enough-pw", StorageEncrypted=True,
@@ -149,3 +149,12 @@ def test_unhealthy_endpoint_fails(world, tmp_path, capsys, status, body, detail)
     assert res.code == 1
     failed = rows_with(res.out, "FAIL")
     assert len(failed) == 1 and "/health/ready" in failed[0] and detail in failed[0]
+
+
+def test_resident_hostname_with_a_pool_outside_its_domain_fails(world, tmp_path, capsys):
+    eu_host = world["hostnames"]["api.eu.agentic.example.com"]
+    eu_host["pools"].append({"region": "us-east-1", "origin": "k8s-use1", "pool_id": "pool-eu-use1"})
+    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--only-problems"])
+    assert res.code == 1
+    (row,) = rows_with(res.out, "FAIL")
+    assert "residency.hostname" in row and "pools outside data domain eu (eu-west-1, eu-central-1): us-east-1" in row

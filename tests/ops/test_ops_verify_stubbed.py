@@ -19,7 +19,7 @@ def test_access_denied_on_kms_names_action_and_key(world, tmp_path, capsys):
     stub = Stubber(kms)
     stub.add_client_error("describe_key", service_error_code="AccessDeniedException", http_status_code=400,
                           service_message="User is not authorized to perform: kms:DescribeKey")
-    key = world["regional"]["us-east-1"]["kms_keys"]["rds"]
+    key = world["regional"]["us-east-1"]["kms_keys"]["database"]
     with stub:
         res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world)],
                       make_deps(Clients(overrides={("kms", "us-east-1"): kms})))
