@@ -98,8 +98,7 @@ class AuroraGlobalDatabase(pulumi.ComponentResource):
             engine=ENGINE, engine_version=args.engine_version, database_name=args.database_name,
             engine_lifecycle_support="open-source-rds-extended-support-disabled",
             storage_encrypted=True, deletion_protection=args.protected, force_destroy=False,
-            tags=tags, opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
-                ignore_changes=["engine_version"])))
+            tags=tags, opts=stateful)  # engine upgrades go through here; members ignore the version (G5)
         self.global_cluster_identifier = self.global_cluster.global_cluster_identifier
 
         # One password for the whole global database (G2, G6), replicated inside the domain only.

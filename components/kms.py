@@ -88,7 +88,8 @@ class KmsKeyArgs:
     replication_role_pattern: str | None = None
     """IAM role ARN pattern (wildcards allowed) of S3 replication roles using a storage key."""
     protect: bool = False
-    deletion_window_in_days: int = 30
+    deletion_window_in_days: int | None = None
+    """None: 30 days when protected, else the 7-day minimum."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -111,7 +112,7 @@ class KmsKey(pulumi.ComponentResource):
             description=f"{args.alias} ({args.purpose}, {args.region})",
             enable_key_rotation=True,
             rotation_period_in_days=365,
-            deletion_window_in_days=args.deletion_window_in_days,
+            deletion_window_in_days=args.deletion_window_in_days or (30 if args.protect else 7),
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             multi_region=False,  # S3/RDS treat MRKs as single-region anyway (G20)

@@ -32,7 +32,9 @@ class SecretSetArgs:
     """logical name -> value; every value is stored as a Pulumi secret whatever it arrives as."""
     replicas: Sequence[SecretReplica] = ()
     protect: bool = False
-    recovery_window_in_days: int = 30
+    recovery_window_in_days: int | None = None
+    """None: 30 days when protected; 0 otherwise, so a torn-down dev stack can be rebuilt at once
+    (a secret pending deletion blocks its name)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
 
@@ -56,6 +58,9 @@ class SecretSet(pulumi.ComponentResource):
                 raise ValueError(f"SecretSetArgs.replicas: '{rep.region}' is the secret's own region")
         self.arns = {}
         self.names = {}
+        recovery = args.recovery_window_in_days
+        if recovery is None:
+            recovery = 30 if args.protect else 0
         for logical, value in args.values.items():
             secret_name = f"{args.path_prefix}/{logical}"
             secret = aws.secretsmanager.Secret(
@@ -64,7 +69,7 @@ class SecretSet(pulumi.ComponentResource):
                 name=secret_name,
                 description=args.descriptions.get(logical, f"{logical} (managed by Pulumi)"),
                 kms_key_id=args.kms_key_arn,
-                recovery_window_in_days=args.recovery_window_in_days,
+                recovery_window_in_days=recovery,
                 replicas=[aws.secretsmanager.SecretReplicaArgs(region=r.region, kms_key_id=r.kms_key_arn)
                           for r in args.replicas] or None,
                 tags=dict(args.tags),

@@ -303,6 +303,11 @@ def test_stateful_resources_protected_in_staging_and_prod(plans: dict[str, Plan]
         assert c.inputs["skipFinalSnapshot"] is False and c.inputs["finalSnapshotIdentifier"]
     for g in plan.of_type(GLOBAL):
         assert g.inputs["deletionProtection"] is True
+        assert "engineVersion" not in g.options["ignoreChanges"]  # upgrades go through the global cluster
+    for s in data_resources(plan, SECRET):
+        assert s.inputs["recoveryWindowInDays"] == 30
+    for k in data_resources(plan, KEY):
+        assert k.inputs["deletionWindowInDays"] == 30
     for g in plan.of_type(REDIS):
         assert g.inputs["finalSnapshotIdentifier"], g.name
     for b in data_resources(plan, BUCKET):
@@ -312,6 +317,8 @@ def test_stateful_resources_protected_in_staging_and_prod(plans: dict[str, Plan]
 def test_dev_is_not_protected_but_still_snapshots(plans: dict[str, Plan]) -> None:
     plan = plans["dev"]
     assert all(r.options["protect"] is False for r in data_resources(plan, *STATEFUL))
+    # a torn-down sandbox can be rebuilt at once: no secret name held in its recovery window
+    assert all(s.inputs["recoveryWindowInDays"] == 0 for s in data_resources(plan, SECRET))
     for c in plan.of_type(CLUSTER):
         assert c.inputs["deletionProtection"] is False
         assert c.inputs["skipFinalSnapshot"] is False and c.inputs["finalSnapshotIdentifier"]
