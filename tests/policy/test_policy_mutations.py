@@ -224,6 +224,14 @@ def m_eu_pool_in_us(plan: Plan) -> PlannedResource:
     return lb
 
 
+def m_eu_tenant_namespace_on_us_cluster(plan: Plan) -> PlannedResource:
+    ns = _one(plan, "kubernetes:core/v1:Namespace",
+              lambda r: (r.inputs["metadata"].get("labels") or {}).get("agentic.io/data-residency") == "eu")
+    us = _one(plan, "kubernetes:core/v1:Namespace", lambda r: r.region == "us-east-1")
+    ns.provider = us.provider  # the same namespace, created through the us-east-1 cluster's provider
+    return ns
+
+
 MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("encryption off (Aurora)", m_unencrypted_aurora, "rds-cluster-storage-encrypted"),
     ("bucket back to SSE-S3", m_bucket_sse_s3, "s3-bucket-sse-kms-customer-key"),
@@ -244,6 +252,8 @@ MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("EU bucket in the US", m_eu_bucket_in_us, "residency-tagged-resource-in-residency"),
     ("missing cost-center tag", m_missing_cost_center, "aws-required-tags"),
     ("EU hostname routed to a US pool", m_eu_pool_in_us, "residency-cloudflare-pools"),
+    ("EU tenant namespace on the US cluster", m_eu_tenant_namespace_on_us_cluster,
+     "residency-tagged-resource-in-residency"),
 ]
 
 
@@ -319,3 +329,15 @@ def test_preview_still_catches_an_eu_member_outside_the_eu() -> None:
     assert target.inputs["kmsKeyId"].__class__.__name__ == "Unknown"  # the key ARN is not known yet
     hits = [v for v in run_plan(plan).of("residency-aurora-global-members") if v.urn == target.urn]
     assert hits and hits[0].level == "mandatory"
+
+
+def test_offline_preview_exits_non_zero_on_a_mandatory_violation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import stacks.preview as preview_module
+
+    plan = fresh("dev")
+    _set(plan.of_type("aws:rds/cluster:Cluster")[0], "storageEncrypted", False)  # mandatory in dev too
+    monkeypatch.setattr(preview_module, "run_stack", lambda stack: plan)
+    lines: list[str] = []
+    assert preview_module.preview("dev", echo=lines.append) == 1
+    assert any("[mandatory] rds-cluster-storage-encrypted" in line for line in lines)
+    assert lines[-1].startswith("stack dev: FAILED") and "policy" in lines[-1]
