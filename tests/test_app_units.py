@@ -26,7 +26,6 @@ from stacks.compose.workload import (
     scaling_spec,
     secret_refs,
 )
-from stacks.config.errors import ConfigError
 from stacks.config.load import parse
 from tests.conftest import namespace
 
@@ -178,16 +177,3 @@ def test_scaling_and_settings_come_from_config() -> None:
     assert settings["AWS_REGION"] == "eu-west-1"
     assert_no_secret("app-settings", settings)
 
-
-def test_hpa_min_above_max_is_refused_with_its_key() -> None:
-    ns, region = namespace("dev")
-    ns["app"]["api"]["hpa"]["min_replicas"] = 5
-    with pytest.raises(ConfigError, match=r"agentic-platform:app\.api\.hpa: min_replicas \(5\) must not exceed"):
-        parse(ns, stack="dev", aws_region=region)
-
-
-def test_worker_replicas_above_keda_max_is_refused_with_its_key() -> None:
-    ns, region = namespace("dev")
-    ns["app"]["worker"]["replicas"] = 9
-    with pytest.raises(ConfigError, match=r"agentic-platform:app\.worker: replicas \(9\) must not exceed max"):
-        parse(ns, stack="dev", aws_region=region)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from stacks.config.models_infra import Frozen
 
@@ -30,12 +30,6 @@ class HpaConfig(Frozen):
     cpu_percent: int = Field(default=70, ge=10, le=100)
     memory_percent: int = Field(default=80, ge=10, le=100)
 
-    @model_validator(mode="after")
-    def _min_below_max(self) -> HpaConfig:
-        if self.min_replicas > self.max_replicas:
-            raise ValueError(f"min_replicas ({self.min_replicas}) must not exceed max_replicas ({self.max_replicas})")
-        return self
-
 
 class ApiConfig(Frozen):
     replicas: int = Field(default=3, ge=1)
@@ -57,13 +51,6 @@ class WorkerConfig(Frozen):
     """Prometheus metrics port of the worker (the api serves /metrics on 8000)."""
     queue_list_name: str = "agent-jobs"
     """Redis list the api pushes jobs to; KEDA scales the worker on its length."""
-
-    @model_validator(mode="after")
-    def _replicas_below_max(self) -> WorkerConfig:
-        if self.replicas > self.max_replicas:
-            raise ValueError(f"replicas ({self.replicas}) must not exceed max_replicas ({self.max_replicas}): "
-                             "KEDA scales between the two")
-        return self
 
 
 class AppConfig(Frozen):
