@@ -76,6 +76,8 @@ class MonitoringArgs:
     """service account -> its Pod Identity role ARN (annotated on the account for operators)."""
     vpc_cidr: str | None = None
     """The EKS control plane calls the prometheus-operator webhook from the VPC."""
+    storage_class: str | None = None
+    """StorageClass of Prometheus/Alertmanager/Loki volumes (None: the cluster default)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Roles/associations and the LB controller webhook (G28) must exist before the charts."""
 
@@ -162,6 +164,13 @@ def load_dashboards(directory: Path = DASHBOARDS_DIR) -> dict[str, str]:
     return out
 
 
+def volume_claim(storage_class: str | None, size: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    if storage_class:
+        spec["storageClassName"] = storage_class
+    return {"volumeClaimTemplate": {"spec": spec}}
+
+
 # --- chart values ------------------------------------------------------------------------------
 
 def kube_prometheus_values(a: MonitoringArgs, admin_secret: str) -> dict[str, Any]:
@@ -179,14 +188,13 @@ def kube_prometheus_values(a: MonitoringArgs, admin_secret: str) -> dict[str, An
             "serviceMonitorSelectorNilUsesHelmValues": False,
             "podMonitorSelectorNilUsesHelmValues": False,
             "probeSelectorNilUsesHelmValues": False,
-            "storageSpec": {"volumeClaimTemplate": {"spec": {
-                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "50Gi"}}}}},
+            "storageSpec": volume_claim(a.storage_class, "50Gi"),
             "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "4Gi"}},
         }},
         "alertmanager": {
             "serviceAccount": service_account(a, ALERTMANAGER_SA),
             "config": alertmanager_config(a.alert_topic_arn, a.region),
-            "alertmanagerSpec": {"replicas": replicas},
+            "alertmanagerSpec": {"replicas": replicas, "storage": volume_claim(a.storage_class, "5Gi")},
         },
         "grafana": {
             "admin": {"existingSecret": admin_secret, "userKey": "admin-user", "passwordKey": "admin-password"},
@@ -224,11 +232,12 @@ def loki_values(a: MonitoringArgs) -> dict[str, Any]:
         "chunksCache": {"enabled": ha, "allocatedMemory": 2048},
         "resultsCache": {"enabled": ha},
     }
+    disk = {"persistence": {"storageClass": a.storage_class}} if a.storage_class else {}
     if ha:
-        values.update({"read": {"replicas": 3}, "write": {"replicas": 3}, "backend": {"replicas": 3},
+        values.update({"read": {"replicas": 3}, "write": {"replicas": 3, **disk}, "backend": {"replicas": 3, **disk},
                        "singleBinary": {"replicas": 0}})
     else:
-        values.update({"singleBinary": {"replicas": 1}, "read": {"replicas": 0}, "write": {"replicas": 0},
+        values.update({"singleBinary": {"replicas": 1, **disk}, "read": {"replicas": 0}, "write": {"replicas": 0},
                        "backend": {"replicas": 0}})
     return values
 

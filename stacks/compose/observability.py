@@ -221,7 +221,8 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
         alert_topic_arn=topic.topic_arn, loki_bucket=loki_bucket.bucket,
         log_retention_days=obs.log_cold_days, cloudwatch_regions=list(cfg.region_names),
         k8s_provider=base.k8s_provider, highly_available=cfg.environment == "prod" and not ctx.region.standby,
-        token_quotas=token_quotas(ctx), role_arns=role_arns, vpc_cidr=base.vpc_cidr, depends_on=deps,
+        token_quotas=token_quotas(ctx), role_arns=role_arns, vpc_cidr=base.vpc_cidr,
+        storage_class=base.extras.get("storage_class"), depends_on=deps,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
 
 
