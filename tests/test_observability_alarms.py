@@ -194,3 +194,10 @@ def test_log_cold_days_must_follow_hot_days():
     with pytest.raises(ConfigError) as info:
         _parse_with("dev", log_hot_days=30, log_cold_days=30)
     assert "agentic-platform:observability.log_cold_days" in str(info.value)
+
+
+def test_remote_write_aggregation_is_refused_until_implemented():
+    with pytest.raises(ConfigError) as info:
+        _parse_with("dev", metrics_aggregation="remote-write")
+    assert "agentic-platform:observability.metrics_aggregation" in str(info.value)
+    assert "per-region-datasource" in str(info.value)
