@@ -70,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PATCH = _reply
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
