@@ -51,7 +51,7 @@ def source(token: str) -> str:
 
 def has_property(token: str, prop: str) -> bool:
     text = source(token)
-    return f'getter(name="{prop}")' in text or (prop.islower() and f"def {prop}(self)" in text)
+    return f'getter(name="{prop}")' in text or (prop.isalpha() and prop.islower() and f"def {prop}(self)" in text)
 
 
 def test_every_type_token_exists_in_the_installed_sdks() -> None:
@@ -143,3 +143,9 @@ def test_nested_names_the_policies_read_exist() -> None:
                  "associatePublicIpAddress", "copyActions", "destinationVaultArn", "deleteAfter",
                  "objectOwnership"):
         assert f'getter(name="{name}")' in aws_inputs or f'"{name}"' in aws_inputs, name
+
+
+def test_lookup_rejects_snake_case_and_misspellings() -> None:
+    assert has_property("aws:rds/cluster:Cluster", "storageEncrypted")
+    assert not has_property("aws:rds/cluster:Cluster", "storage_encrypted")
+    assert not has_property("aws:rds/cluster:Cluster", "storageEncryption")
