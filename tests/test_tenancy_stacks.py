@@ -106,6 +106,11 @@ def test_quota_configmaps_list_only_tenants_placed_in_their_region(prod: Plan) -
     assert muller == {"tier": "shared", "data_residency": "eu", "api_calls_per_day": 100000,
                       "tokens_per_month": 10000000, "agent_execution_minutes_per_day": 600, "storage": "50Gi"}
     assert maps["eu-west-1"]["eurobank"]["tokens_per_month"] == 100_000_000
+    core = {r.region: r for r in prod.of_type("kubernetes:core/v1:ConfigMap") if r.name.endswith("-tenant-quotas-core")}
+    assert set(core) == set(maps)
+    for region, cm in core.items():
+        assert cm.get("metadata.namespace") == "platform-core"  # where the API that enforces them runs
+        assert json.loads(cm.inputs["data"]["quotas.json"]) == maps[region]
 
 
 def test_resource_quota_renders_the_catalog(prod: Plan) -> None:

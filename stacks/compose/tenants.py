@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.tenant_namespace import NamespaceQuota, TenantNamespace, TenantNamespaceArgs, tenant_storage_policy
 from app.tenant_quotas import TenantAppQuota, tenant_quotas_config_map
 from components.aurora import AuroraCluster, AuroraClusterArgs
@@ -32,7 +33,6 @@ from stacks.placement import TenantPlacement, place_tenants, tenant_prefix, tena
 from stacks.tags import tenant_tags
 
 COST_ALLOCATION_TAGS = ("environment", "project", "managed-by", "cost-center", "tenant", "data-residency")
-SHARED_SERVICES = "shared-services"
 
 
 def app_quota(t: TenantConfig) -> TenantAppQuota:
@@ -101,11 +101,14 @@ def _shared_quotas(cfg: PlatformConfig, ctx: RegionContext, base: RegionBase,
     served = [app_quota(t) for t, _ in tenants_in_region(cfg, ctx.name)]
     if not served or base.k8s_provider is None:
         return
-    # The workload's namespace name Output carries the dependency on the Namespace object.
-    namespace = (workload.namespaces.get(SHARED_SERVICES) if workload else None) or SHARED_SERVICES
-    tenant_quotas_config_map(
-        f"{cfg.environment}-{ctx.name}-tenant-quotas", served, cfg.environment, namespace=namespace,
-        opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider))
+    # shared-services holds the multi-tenant components (guide); platform-core gets the same map
+    # because the API that enforces the quotas runs there and can only mount its own namespace's.
+    for ns_name, suffix in ((SHARED_SERVICES, ""), (PLATFORM_CORE, "-core")):
+        # The workload's namespace name Output carries the dependency on the Namespace object.
+        namespace = (workload.namespaces.get(ns_name) if workload else None) or ns_name
+        tenant_quotas_config_map(
+            f"{cfg.environment}-{ctx.name}-tenant-quotas{suffix}", served, cfg.environment, namespace=namespace,
+            opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider))
 
 
 def _build_tenant(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
