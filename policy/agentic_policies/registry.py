@@ -22,7 +22,7 @@ from . import (
     tags,
 )
 from .config import Settings
-from .spec import Meta, PackResourcePolicy, PackStackPolicy
+from .spec import PackResourcePolicy, PackStackPolicy
 
 Policy = PackResourcePolicy | PackStackPolicy
 
@@ -47,10 +47,6 @@ BY_NAME: dict[str, Policy] = {p.name: p for p in POLICIES}
 
 LEVEL = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY,
          "disabled": EnforcementLevel.DISABLED}
-
-
-def meta(policy: Policy) -> Meta:
-    return policy.meta
 
 
 def level_name(policy: Policy, settings: Settings) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -109,10 +108,3 @@ def stack_policy(meta: Meta, check: StackCheck) -> PackStackPolicy:
         config_schema=CONFIG_SCHEMA, severity=meta.severity, tags=_tags(meta))
     policy.meta = meta
     return policy
-
-
-Policy = PackResourcePolicy | PackStackPolicy
-
-
-def meta_of(policy: Any) -> Meta:
-    return policy.meta
