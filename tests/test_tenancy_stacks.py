@@ -173,6 +173,12 @@ def test_enterprise_tenant_owns_protected_stores(prod: Plan) -> None:
     assert cluster.get("kmsKeyId") == key.outputs["arn"]
     assert key.options["protect"] and key.tags["tenant"] == "hanse-eu"
     assert cluster.tags == {**cluster.tags, "tenant": "hanse-eu", "data-residency": "eu", "cost-center": "cc-hanse"}
+    vaults = {r.region: r for r in prod.of_type("aws:backup/vault:Vault") if "hanse-eu" in r.name}
+    assert set(vaults) == {"eu-west-1", "eu-central-1"}  # its own vault + the copy inside the EU domain
+    assert vaults["eu-west-1"].get("kmsKeyArn") == key.outputs["arn"]
+    plan = next(r for r in prod.of_type("aws:backup/plan:Plan") if "hanse-eu" in r.name)
+    copies = [c["destinationVaultArn"] for rule in plan.get("rules") for c in rule.get("copyActions") or []]
+    assert copies == [vaults["eu-central-1"].outputs["arn"]]
     redis = [r for r in prod.of_type("aws:elasticache/replicationGroup:ReplicationGroup") if "initech" in r.name]
     assert len(redis) == 1 and redis[0].region == "us-east-1"
     assert not [r for r in prod.of_type("aws:elasticache/replicationGroup:ReplicationGroup") if "hanse" in r.name]

@@ -19,6 +19,7 @@ from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.tenant_namespace import NamespaceQuota, TenantNamespace, TenantNamespaceArgs, tenant_storage_policy
 from app.tenant_quotas import TenantAppQuota, tenant_quotas_config_map
 from components.aurora import AuroraCluster, AuroraClusterArgs
+from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVault, BackupVaultArgs
 from components.budgets import BudgetSpec, CostControls, CostControlsArgs
 from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
@@ -124,7 +125,7 @@ def _build_tenant(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement,
     if p.own_database:
         cluster_id = _enterprise_stores(cfg, tenant, p, ctx=contexts[p.database_region],
                                         base=bases[p.database_region], data=data[p.database_region],
-                                        account_id=account_id, tags=tags)
+                                        account_id=account_id, tags=tags, contexts=contexts, all_data=data)
     if p.tier != "shared":
         for region in p.workload_regions:
             _namespace(cfg, tenant, p, region=region, ctx=contexts[region], base=bases[region], data=data,
@@ -174,7 +175,8 @@ def _api_key(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, c
 
 def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, ctx: RegionContext,
                        base: RegionBase, data: RegionData, account_id: pulumi.Output[str],
-                       tags: dict[str, str]) -> Any:
+                       tags: dict[str, str], contexts: dict[str, RegionContext],
+                       all_data: dict[str, RegionData]) -> Any:
     """Database per tenant: its own KMS keys, Aurora cluster (and Redis), protected in staging/prod."""
     region = p.database_region
     logs_key, secrets_key = data.kms_keys.get("logs"), data.kms_keys.get("secrets")
@@ -219,9 +221,40 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
             snapshot_retention_days=cfg.redis.cache.snapshot_retention_days,
             protected=cfg.protected, tags=tags,
         ), opts=ctx.opts())
+    _enterprise_backups(cfg, tenant, p, db_arn=db.arn, key_arn=keys.arns["database"], contexts=contexts,
+                        data=all_data, tags=tags)
     tenant_store_alarms(ctx, data, tenant.id, db_cluster_identifier=db.cluster_identifier,
                         redis_group_id=redis.replication_group.replication_group_id if redis else None)
     return db.cluster_identifier
+
+
+def _enterprise_backups(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
+                        db_arn: pulumi.Output[str], key_arn: pulumi.Output[str],
+                        contexts: dict[str, RegionContext], data: dict[str, RegionData],
+                        tags: dict[str, str]) -> None:
+    """The tenant's own vault and daily plan; the copy goes only to the placement's other backup
+    region (inside the domain), encrypted with that region's database key (keys are regional)."""
+    vaults: dict[str, BackupVault] = {}
+    for region in p.backup_regions:
+        key = key_arn if region == p.database_region else data[region].kms_keys.get("database")
+        if key is None:
+            continue
+        vaults[region] = BackupVault(f"{tenant_resource_name(cfg, region, tenant.id)}-vault", BackupVaultArgs(
+            name=backup_name(cfg, region, tenant.id), region=region, kms_key_arn=key, protected=cfg.protected,
+            tags=tags), opts=contexts[region].opts())
+    if p.database_region not in vaults:
+        return
+    BackupPlan(f"{tenant_resource_name(cfg, p.database_region, tenant.id)}-backup", BackupPlanArgs(
+        name=backup_name(cfg, p.database_region, tenant.id), region=p.database_region,
+        vault_name=vaults[p.database_region].name, resources=[db_arn], retention_days=cfg.backup.retention_days,
+        schedule=cfg.backup.schedule,
+        copies=[BackupCopy(r, v.arn) for r, v in vaults.items() if r != p.database_region], tags=tags,
+    ), opts=contexts[p.database_region].opts())
+
+
+def backup_name(cfg: PlatformConfig, region: str, tenant_id: str) -> str:
+    """Vault/plan name; the plan's IAM role appends `-backup` and must fit IAM's 64 characters."""
+    return f"{cfg.environment}-t-{tenant_id}-{short_region(region)}"
 
 
 def _namespace(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, region: str, ctx: RegionContext,
