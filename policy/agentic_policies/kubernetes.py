@@ -335,5 +335,20 @@ k8s_automount = resource_policy(
          "Pods that use no dedicated service account do not mount a token.", ("CKV_K8S_38",), advisory_only=True),
     WORKLOADS, _automount)
 
-POLICIES = [k8s_privileged, k8s_host, k8s_non_root, k8s_caps, k8s_resources, k8s_probes, k8s_read_only, k8s_seccomp,
+
+
+def _k8s_secret(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
+    keys = sorted({*mapping(args.props, "data"), *mapping(args.props, "stringData")})
+    if keys:
+        yield (f"a Kubernetes Secret with literal data ({', '.join(keys)}) is written by the program; keep the value "
+               "in Secrets Manager and sync it with an ExternalSecret")
+
+
+k8s_secret_source = resource_policy(
+    Meta("k8s-secrets-via-external-secrets", CAT,
+         "Kubernetes Secrets are synced from Secrets Manager by External Secrets, not written with literal data.",
+         advisory_only=True),
+    ["kubernetes:core/v1:Secret"], _k8s_secret)
+
+POLICIES = [k8s_secret_source, k8s_privileged, k8s_host, k8s_non_root, k8s_caps, k8s_resources, k8s_probes, k8s_read_only, k8s_seccomp,
             k8s_images, k8s_default_ns, k8s_pss, k8s_default_deny, k8s_plain_secrets, k8s_rbac, k8s_automount]
