@@ -350,5 +350,6 @@ k8s_secret_source = resource_policy(
          advisory_only=True),
     ["kubernetes:core/v1:Secret"], _k8s_secret)
 
-POLICIES = [k8s_secret_source, k8s_privileged, k8s_host, k8s_non_root, k8s_caps, k8s_resources, k8s_probes, k8s_read_only, k8s_seccomp,
-            k8s_images, k8s_default_ns, k8s_pss, k8s_default_deny, k8s_plain_secrets, k8s_rbac, k8s_automount]
+POLICIES = [k8s_secret_source, k8s_privileged, k8s_host, k8s_non_root, k8s_caps, k8s_resources, k8s_probes,
+            k8s_read_only, k8s_seccomp, k8s_images, k8s_default_ns, k8s_pss, k8s_default_deny, k8s_plain_secrets,
+            k8s_rbac, k8s_automount]
