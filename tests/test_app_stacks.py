@@ -458,3 +458,22 @@ def test_platform_namespaces_are_meshed_when_the_mesh_is_on_and_jobs_never_are(p
         for job in plans[stack].of_type(JOB):
             if job.get("metadata.namespace") == "platform-core":
                 assert job.get("spec.template.metadata.annotations")["linkerd.io/inject"] == "disabled"
+
+
+def test_local_pinecone_keys_and_kube_context_from_config() -> None:
+    app = dict(app_config("local"), vector_store="pinecone")
+    plan = run_stack("local", overrides={
+        f"{NS}app": app,
+        f"{NS}local": {**stack_config("local")[f"{NS}local"], "kube_context": "kind-agentic"},
+        f"{NS}pinecone_api_key": {"secure": "v1:abc"},
+        f"{NS}pinecone_environment": {"secure": "v1:def"},
+    })
+    provider = plan.of_type("pulumi:providers:kubernetes")[0]
+    assert provider.get("context") == "kind-agentic"
+    secret = next(r for r in plan.of_type("kubernetes:core/v1:Secret") if r.get("metadata.name") == "platform-secrets")
+    data = secret.get("stringData")
+    assert data["PINECONE_API_KEY"] == TEST_SECRET_PREFIX + "pinecone_api_key"
+    assert data["PINECONE_ENVIRONMENT"] == TEST_SECRET_PREFIX + "pinecone_environment"
+    settings = next(r for r in plan.of_type("kubernetes:core/v1:ConfigMap") if r.get("metadata.name") == "app-settings")
+    assert settings.get("data.VECTOR_STORE") == "pinecone"
+    assert not any("PINECONE" in k for k in settings.get("data"))
