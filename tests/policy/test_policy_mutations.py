@@ -341,3 +341,14 @@ def test_offline_preview_exits_non_zero_on_a_mandatory_violation(monkeypatch: py
     assert preview_module.preview("dev", echo=lines.append) == 1
     assert any("[mandatory] rds-cluster-storage-encrypted" in line for line in lines)
     assert lines[-1].startswith("stack dev: FAILED") and "policy" in lines[-1]
+
+
+def test_local_exemption_waives_plain_secrets_there_and_only_by_its_file() -> None:
+    from dataclasses import replace
+
+    from policy.agentic_policies.config import load_stack_settings
+
+    plan, settings = plan_for("local"), load_stack_settings("local")
+    assert plan.of_type("kubernetes:core/v1:Secret"), "the local stack writes plain Secrets by design"
+    assert not run_plan(plan, settings, memo=MEMO).of("k8s-secrets-via-external-secrets")
+    assert run_plan(plan, replace(settings, exemptions=()), memo=MEMO).of("k8s-secrets-via-external-secrets")
