@@ -477,3 +477,13 @@ def test_local_pinecone_keys_and_kube_context_from_config() -> None:
     settings = next(r for r in plan.of_type("kubernetes:core/v1:ConfigMap") if r.get("metadata.name") == "app-settings")
     assert settings.get("data.VECTOR_STORE") == "pinecone"
     assert not any("PINECONE" in k for k in settings.get("data"))
+
+
+def test_workload_objects_use_their_regions_cluster_provider(plans: dict[str, Plan]) -> None:
+    """Never the default provider (the deployer's ambient kube context)."""
+    for stack in ("dev", "prod"):
+        objects = [r for r in k8s_objects(plans[stack]) + plans[stack].of_type("kubernetes:helm.sh/v3:Release")
+                   if r.component in ("agentic:app:PlatformWorkload", "agentic:app:VpaRecommender")]
+        assert objects
+        for r in objects:
+            assert f"::{stack}-{r.region}-k8s::" in r.provider, f"{r.name}: provider {r.provider}"
