@@ -29,8 +29,10 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check encryption, replication, residency, backups and health of the account")
     outputs_arg(v)
     v.add_argument("--url", help="base URL of the API (checks /health, /health/live, /health/ready)")
-    v.add_argument("--min-backup-retention-days", type=int, default=30, metavar="N",
-                   help="required Aurora backup retention (database.backup_retention_days; default 30)")
+    v.add_argument("--min-backup-retention-days", type=int, metavar="N",
+                   help="required Aurora backup retention (default: database.backup_retention_days from"
+                        " --stack-config or ./Pulumi.<environment>.yaml, else 30)")
+    v.add_argument("--stack-config", metavar="FILE", help="the stack's Pulumi.<stack>.yaml")
     v.add_argument("--only-problems", action="store_true", help="print only rows that did not pass")
 
     f = sub.add_parser("failover", help="switch a data domain's writer (and its traffic) to another region")
@@ -71,10 +73,8 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         if args.command == "verify":
             from ops import verify
 
-            if args.min_backup_retention_days < 1:
-                raise OpsError("--min-backup-retention-days must be at least 1")
             return verify.run(outputs, deps, url=args.url, min_backup_retention_days=args.min_backup_retention_days,
-                              only_problems=args.only_problems)
+                              stack_config=args.stack_config, only_problems=args.only_problems)
         if args.command == "failover":
             from ops import failover
 
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         return tenant_migrate.run(outputs, deps, tenant_id=args.tenant, to=args.to,
                                   target_cluster=args.target_cluster_identifier, apply=args.apply)
     except OpsError as exc:
-        print(f"ops {args.command}: {exc.message}", file=sys.stderr)
+        print(f"ops {args.command}: {' '.join(exc.message.split())}", file=sys.stderr)
         return exc.exit_code
     except ClientError as exc:  # a call outside the guarded clients (e.g. inside a managed transfer)
         err = translate(exc, "aws", {}, None)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ops.context import Deps
-from ops.errors import AwsFailure
+from ops.errors import AwsFailure, BadInput
 from ops.outputs import DataDomain, StackOutputs, arn_region
 from ops.report import table
 
 PASS, FAIL, WARN, SKIP = "PASS", "FAIL", "WARN", "SKIP"
+DEFAULT_BACKUP_RETENTION_DAYS = 30  # the config model's default and the guide's "retain for 30 days"
 HEALTH_PATHS = ("/health", "/health/live", "/health/ready")
 NOT_FOUND = frozenset({
     "DBClusterNotFoundFault", "GlobalClusterNotFoundFault", "NoSuchBucket", "NotFoundException",
@@ -48,6 +50,7 @@ class Verifier:
     deps: Deps
     min_backup_retention_days: int
     url: str | None = None
+    retention_source: str = "--min-backup-retention-days"
     rows: list[Row] = field(default_factory=list)
     _key_regions: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _bucket_regions: dict[str, str] = field(default_factory=dict)
@@ -175,7 +178,8 @@ class Verifier:
                          f"{'on' if protection else 'off'} (not required in {self.outputs.environment})")
             retention = int(c.get("BackupRetentionPeriod") or 0)
             self.add("rds.backup_retention", cid, region, retention >= self.min_backup_retention_days,
-                     f"{retention} days (required >= {self.min_backup_retention_days})")
+                     f"{retention} days (required >= {self.min_backup_retention_days},"
+                     f" {self.retention_source})")
 
     def check_global_clusters(self) -> None:
         for name, domain in self.outputs.data_domains.items():
@@ -403,6 +407,33 @@ class Verifier:
             self.add("health", base + path, "-", status == 200, detail)
 
 
+def configured_retention(environment: str, stack_file: str | None, search: Path | None = None) -> tuple[int, str]:
+    """`database.backup_retention_days` from the stack file (explicit, else `Pulumi.<env>.yaml` here).
+
+    The outputs do not carry config, and the threshold differs per stack (dev 7, staging 14, prod 30),
+    so verify reads it from the same file `pulumi up` used rather than assuming one number.
+    """
+    path = Path(stack_file) if stack_file else (search or Path.cwd()) / f"Pulumi.{environment}.yaml"
+    if not path.is_file():
+        if stack_file:
+            raise BadInput(f"--stack-config file not found: {stack_file}")
+        return DEFAULT_BACKUP_RETENTION_DAYS, "default"
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BadInput(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+    database = (doc.get("config") or {}).get("agentic-platform:database") or {}
+    days = database.get("backup_retention_days") if isinstance(database, dict) else None
+    if days is None:
+        return DEFAULT_BACKUP_RETENTION_DAYS, f"default; not set in {path.name}"
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise BadInput(f"{path.name}: agentic-platform:database.backup_retention_days must be a positive"
+                       f" integer, got {days!r}")
+    return days, path.name
+
+
 def _group_hosts(group: dict[str, Any]) -> set[str]:
     hosts: set[str] = set()
     for key in ("ConfigurationEndpoint",):
@@ -423,9 +454,15 @@ def render(rows: Iterable[Row]) -> str:
                  [(r.check, r.resource, r.region, r.result, r.detail) for r in rows])
 
 
-def run(outputs: StackOutputs, deps: Deps, *, url: str | None, min_backup_retention_days: int,
-        only_problems: bool = False) -> int:
-    verifier = Verifier(outputs, deps, min_backup_retention_days, url)
+def run(outputs: StackOutputs, deps: Deps, *, url: str | None, min_backup_retention_days: int | None,
+        stack_config: str | None = None, only_problems: bool = False) -> int:
+    if min_backup_retention_days is not None:
+        if min_backup_retention_days < 1:
+            raise BadInput("--min-backup-retention-days must be at least 1")
+        days, source = min_backup_retention_days, "--min-backup-retention-days"
+    else:
+        days, source = configured_retention(outputs.environment, stack_config)
+    verifier = Verifier(outputs, deps, days, url, source)
     rows = verifier.run()
     shown = [r for r in rows if r.result != PASS] if only_problems else rows
     if shown:

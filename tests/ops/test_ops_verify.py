@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import boto3
 import pytest
 from ops_world import make_bucket, make_deps, run_cli, stdin_deps, write_outputs
+
+from ops.verify import configured_retention
 
 
 def rows_with(out: str, result: str) -> list[str]:
@@ -93,7 +97,7 @@ def test_low_backup_retention_and_no_deletion_protection_fail(world, tmp_path, c
     assert res.code == 1
     failed = [r.split() for r in rows_with(res.out, "FAIL")]
     assert ["rds.backup_retention", "prod-tenant-initech-use1", "us-east-1", "FAIL", "7", "days", "(required", ">=",
-            "30)"] in failed
+            "30,", "default)"] in failed
     assert ["rds.deletion_protection", "prod-tenant-initech-use1", "us-east-1", "FAIL", "off"] in failed
     assert len(failed) == 2
 
@@ -105,7 +109,7 @@ def test_retention_threshold_follows_the_flag(world, tmp_path, capsys):
     lines = res.out.strip().splitlines()
     assert all("PASS" not in line for line in lines)
     clusters = 3 + 2 + 2  # global and eu domain members + two enterprise tenants (regional ids repeat them)
-    assert sum("30 days (required >= 35)" in line for line in lines) == clusters
+    assert sum("30 days (required >= 35, --min-backup-retention-days)" in line for line in lines) == clusters
     assert lines[-1].startswith(f"verify: {clusters} of ")
 
 
@@ -158,3 +162,36 @@ def test_resident_hostname_with_a_pool_outside_its_domain_fails(world, tmp_path,
     assert res.code == 1
     (row,) = rows_with(res.out, "FAIL")
     assert "residency.hostname" in row and "pools outside data domain eu (eu-west-1, eu-central-1): us-east-1" in row
+
+
+def test_retention_threshold_comes_from_the_stack_file(world, tmp_path, capsys):
+    """Each stack configures its own retention; verify reads the same file `pulumi up` used."""
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  agentic-platform:database:\n    backup_retention_days: 35\n")
+    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--only-problems"])
+    assert res.code == 1
+    assert "30 days (required >= 35, Pulumi.prod.yaml)" in res.out
+
+
+def test_repo_stack_files_give_their_retention():
+    root = Path(__file__).resolve().parents[2]
+    assert configured_retention("staging", str(root / "Pulumi.staging.yaml")) == (14, "Pulumi.staging.yaml")
+    assert configured_retention("dev", None, search=root) == (7, "Pulumi.dev.yaml")
+    assert configured_retention("local", None, search=root)[0] == 30
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("config:\n  agentic-platform:database:\n    backup_retention_days: soon\n", "must be a positive integer"),
+    ("config: [unclosed\n", "is not valid YAML"),
+])
+def test_bad_stack_file_is_one_line(world, tmp_path, capsys, text, message):
+    (tmp_path / "stack.yaml").write_text(text)
+    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--stack-config",
+                           str(tmp_path / "stack.yaml")])
+    assert res.code == 2 and message in res.err and len(res.err.strip().splitlines()) == 1
+
+
+def test_missing_stack_file_and_bad_threshold(world, tmp_path, capsys):
+    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--stack-config", "nope.yaml"])
+    assert res.code == 2 and "--stack-config file not found: nope.yaml" in res.err
+    res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world), "--min-backup-retention-days", "0"])
+    assert res.code == 2 and "must be at least 1" in res.err
