@@ -352,3 +352,23 @@ def test_local_exemption_waives_plain_secrets_there_and_only_by_its_file() -> No
     assert plan.of_type("kubernetes:core/v1:Secret"), "the local stack writes plain Secrets by design"
     assert not run_plan(plan, settings, memo=MEMO).of("k8s-secrets-via-external-secrets")
     assert run_plan(plan, replace(settings, exemptions=()), memo=MEMO).of("k8s-secrets-via-external-secrets")
+
+
+def test_cloudflare_pools_resolve_through_the_ingress_when_hostnames_are_unknown() -> None:
+    """In a first preview the ALB hostnames are unknown: the pool's region comes from its origin's Ingress."""
+    from pulumi.output import Unknown
+
+    def blank_origins(plan: Plan) -> None:
+        for pool in plan.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool"):
+            for i in range(len(pool.inputs["origins"])):
+                _set(pool, f"origins.{i}.address", Unknown())
+            assert pool.options["propertyDependencies"].get("origins"), "the harness records the Ingress edge"
+
+    clean = fresh("prod")
+    blank_origins(clean)
+    assert not run_plan(clean, memo=MEMO).of("residency-cloudflare-pools")
+    bad = fresh("prod")
+    lb = m_eu_pool_in_us(bad)
+    blank_origins(bad)
+    hits = run_plan(bad, memo=MEMO).of("residency-cloudflare-pools")
+    assert hits and all(v.urn == lb.urn for v in hits) and "in us-east-1" in hits[0].message
