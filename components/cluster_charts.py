@@ -66,6 +66,7 @@ class ClusterChartsArgs:
     """Secrets Manager name prefix External Secrets may read, e.g. `agentic-platform/prod/`."""
     autoscaler: Literal["karpenter", "cluster-autoscaler"] = "karpenter"
     arch: Literal["arm64", "x86_64"] = "arm64"
+    karpenter_ami_alias: str = "al2023@latest"
     protect_queue: bool = False
 
 
@@ -259,7 +260,7 @@ class ClusterCharts(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(name="default"),
             spec={
                 "role": node_role_name,
-                "amiSelectorTerms": [{"alias": "al2023@latest"}],
+                "amiSelectorTerms": [{"alias": a.karpenter_ami_alias}],
                 "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": cname}}],
                 "securityGroupSelectorTerms": [{"tags": {"karpenter.sh/discovery": cname}}],
                 "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required",

@@ -78,3 +78,16 @@ def test_pod_identity_roles_use_the_stack_provider(plans: dict[str, Plan], stack
     assert children
     for r in children:
         assert r.provider.split("::")[-2] == f"aws-{stack}", (r.name, r.provider)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ingresses_and_services_wait_for_the_lb_controller(plans: dict[str, Plan], stack: str) -> None:
+    """The contract of `RegionBase.lb_controller` (G28 on create, G29 on destroy)."""
+    plan = plans[stack]
+    controllers = {r.region or "": r.urn for r in plan.of_type("kubernetes:helm.sh/v3:Release")
+                   if r.get("name") == "aws-load-balancer-controller"}
+    assert sorted(controllers) == sorted(regions_of(stack))
+    fronts = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:core/v1:Service")
+    assert any(r.type.endswith("Ingress") for r in fronts)
+    for r in fronts:
+        assert controllers[r.region or ""] in r.options["dependsOn"], r.name

@@ -250,7 +250,8 @@ def test_launch_templates_imdsv2_hop1_encrypted_gp3(dev: Plan) -> None:
         # Only the node SG: the cluster primary SG on nodes too breaks the LB controller (G37).
         assert lt.get("vpcSecurityGroupIds") == [node_sg.id]
     for g in dev.of_type(NODE_GROUP):
-        assert g.get("launchTemplate.id") in lts
+        lt = lts[g.get("launchTemplate.id")]
+        assert g.get("launchTemplate.version") == str(lt.outputs["latestVersion"])  # rolls on LT changes
 
 
 def test_node_sg_carries_the_discovery_tags_once(dev: Plan) -> None:
@@ -387,6 +388,10 @@ def test_karpenter_iam_queue_and_events(dev: Plan) -> None:
         assert karpenter.urn in p.options["dependsOn"]  # destroy: NodePools before Karpenter
     (nc,) = dev.of_type("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
     assert nc.get("spec.metadataOptions.httpPutResponseHopLimit") == 1
+    assert nc.get("spec.amiSelectorTerms") == [{"alias": "al2023@latest"}]
+    pinned = base_plan("dev", cluster={"karpenter_ami_alias": "al2023@v20251015"})
+    (nc,) = pinned.of_type("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+    assert nc.get("spec.amiSelectorTerms") == [{"alias": "al2023@v20251015"}]
 
 
 def test_cluster_autoscaler_instead_of_karpenter() -> None:

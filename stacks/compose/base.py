@@ -152,6 +152,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
         vpc_id=network.vpc_id, ebs_kms_key_arn=eks.ebs_key_arn, pod_identity=pod_identity,
         chart_versions={k: getattr(charts_cfg, k) for k in type(charts_cfg).model_fields},
         secret_prefix=secret_prefix(cfg), autoscaler=cluster_cfg.autoscaler, arch=cluster_cfg.arch,
+        karpenter_ami_alias=cluster_cfg.karpenter_ami_alias,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers=providers))
 
     return RegionBase(

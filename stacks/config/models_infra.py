@@ -145,6 +145,9 @@ class ClusterConfig(Frozen):
     log_retention_days: int = Field(default=90, ge=1, le=3653)
     arch: Literal["arm64", "x86_64"] = "arm64"
     autoscaler: Literal["karpenter", "cluster-autoscaler"] = "karpenter"
+    karpenter_ami_alias: str = Field(default="al2023@latest", pattern=r"^(al2023|bottlerocket)@(latest|v[0-9.]+)$")
+    """AMI of Karpenter nodes; `latest` rolls nodes onto each new EKS AMI (drift). Pin e.g.
+    `al2023@v20251015` in prod to roll AMIs as a reviewed change."""
     node_groups: NodeGroupsConfig
     standby: StandbyScaleConfig = StandbyScaleConfig()
     addons: AddonVersions = AddonVersions()

@@ -162,6 +162,31 @@ def _random_password(name: str, inputs: dict[str, Any], region: str) -> dict[str
             "bcryptHash": "$2a$10$" + short_hash(name, n=53)}
 
 
+def _eks_node_group(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    cluster = str(inputs.get("clusterName", ""))
+    ng = inputs.get("nodeGroupName") or f"{inputs.get('nodeGroupNamePrefix', name + '-')}{short_hash(name, n=26)}"
+    return {"nodeGroupName": ng, "status": "ACTIVE",
+            "arn": arn("eks", region, f"nodegroup/{cluster}/{ng}/{short_hash(name, region, n=8)}"),
+            "resources": [{"autoscalingGroups": [{"name": f"eks-{ng}-{short_hash(name, 'asg', n=8)}"}],
+                           "remoteAccessSecurityGroupId": ""}]}
+
+
+def _launch_template(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    lt_id = "lt-" + short_hash("aws:ec2/launchTemplate:LaunchTemplate", name, n=17)
+    return {"arn": arn("ec2", region, f"launch-template/{lt_id}"), "latestVersion": 1, "defaultVersion": 1}
+
+
+def _eks_addon(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"arn": arn("eks", region, f"addon/{inputs.get('clusterName', '')}/{inputs.get('addonName', name)}/"
+                                      f"{short_hash(name, n=8)}")}
+
+
+def _pod_identity_association(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    assoc = f"a-{short_hash(name, region, n=17)}"
+    return {"associationId": assoc,
+            "associationArn": arn("eks", region, f"podidentityassociation/{inputs.get('clusterName', '')}/{assoc}")}
+
+
 def _generic_arn(service: str, prefix: str) -> Extra:
     def extra(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
         return {"arn": arn(service, region, f"{prefix}{physical_name(name, inputs)}")}
@@ -192,10 +217,12 @@ EXTRAS: dict[str, Extra] = {
     "aws:sns/topic:Topic": _generic_arn("sns", ""),
     "aws:sqs/queue:Queue": _generic_arn("sqs", ""),
     "aws:cloudwatch/logGroup:LogGroup": _generic_arn("logs", "log-group:"),
-    "aws:eks/nodeGroup:NodeGroup": _generic_arn("eks", "nodegroup/"),
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:eks/addon:Addon": _eks_addon,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_association,
     "aws:backup/vault:Vault": _generic_arn("backup", "backup-vault:"),
     "aws:backup/plan:Plan": _generic_arn("backup", "backup-plan:"),
-    "aws:ec2/launchTemplate:LaunchTemplate": _generic_arn("ec2", "launch-template/"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:cloudtrail/trail:Trail": _generic_arn("cloudtrail", "trail/"),
 }
 
