@@ -4,6 +4,7 @@ Cloudflare names and expressions, the mesh's route policy."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -110,3 +111,22 @@ def test_mesh_needs_a_trust_anchor(pem: str | None, message: str) -> None:
         parse(ns, stack="prod", aws_region=region)
     assert any(i.path == "agentic-platform:mesh.trust_anchor_pem" and message in i.message
                for i in info.value.issues)
+
+
+@pytest.mark.parametrize("mutate, path, message", [
+    (lambda ns: ns["global_traffic"]["geo"][0].update(code="EUR"), "global_traffic.geo[0].code",
+     "not a Cloudflare region code"),
+    (lambda ns: ns["global_traffic"].update(eu_hostname="api.eu.other.example"), "global_traffic.eu_hostname",
+     "not in the Cloudflare zone 'agentic.example.com'"),
+    (lambda ns: ns["app"].update(hostname="api.example.org"), "app.hostname", "not in the Cloudflare zone"),
+])
+def test_global_traffic_config_is_checked(mutate: Any, path: str, message: str) -> None:
+    from stacks.config import ConfigError
+
+    ns, region = namespace("prod")
+    ns = copy.deepcopy(ns)
+    mutate(ns)
+    with pytest.raises(ConfigError) as info:
+        parse(ns, stack="prod", aws_region=region)
+    assert any(i.path == f"agentic-platform:{path}" and message in i.message for i in info.value.issues), \
+        [str(i) for i in info.value.issues]

@@ -15,6 +15,9 @@ from stacks.config.models_infra import NodeGroupConfig
 from stacks.config.regions import RESIDENCY_REGIONS
 
 MAX_DETECTION_SECONDS_PROD = 30
+CLOUDFLARE_GEO_REGIONS = frozenset({"WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF",
+                                    "SAS", "SEAS", "NEAS"})
+"""Cloudflare load-balancing geo regions (`region_pools` keys)."""
 
 
 def _issue(parts: tuple[str | int, ...], message: str) -> ConfigIssue:
@@ -185,8 +188,17 @@ def check_global_traffic(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
     for key in ("account_id", "zone_id", "zone_name"):
         if not getattr(gt, key):
             yield _issue(("global_traffic", key), "required when global_traffic.enabled is true")
+    zone = gt.zone_name.strip(".")
+    for parts, host in ((("app", "hostname"), cfg.app.hostname), (("global_traffic", "eu_hostname"), gt.eu_hostname)):
+        if host is not None and zone and not (host == zone or host.endswith(f".{zone}")):
+            yield _issue(parts, f"'{host}' is not in the Cloudflare zone '{zone}' (global_traffic.zone_name); "
+                         "the load balancer can only serve names of its zone")
     regions = set(cfg.region_names)
     for i, pool in enumerate(gt.geo):
+        if pool.code not in CLOUDFLARE_GEO_REGIONS:
+            yield _issue(("global_traffic", "geo", i, "code"),
+                         f"'{pool.code}' is not a Cloudflare region code; use one of "
+                         f"{', '.join(sorted(CLOUDFLARE_GEO_REGIONS))}")
         for j, reg in enumerate(pool.regions):
             if reg not in regions:
                 yield _issue(("global_traffic", "geo", i, "regions", j),
