@@ -38,7 +38,8 @@ def describe(deps: Deps, domain: DataDomain, gid: str, target_region: str) -> To
     found = deps.clients("rds", target_region).describe_global_clusters(GlobalClusterIdentifier=gid)["GlobalClusters"]
     found = [g for g in found if g.get("GlobalClusterIdentifier") == gid]
     if not found:
-        raise MissingOutput(f"global cluster {gid} of data domain {domain.name} not found")
+        raise OperationFailed(f"global cluster {gid} of data domain {domain.name} not found through {target_region}"
+                              " (is the stack deployed in this account?)")
     g = found[0]
     members = g.get("GlobalClusterMembers", [])
     writer = next((m.get("DBClusterArn") for m in members if m.get("IsWriter")), None)

@@ -118,3 +118,17 @@ def test_timings_and_table():
         pass
     assert t.steps == [("a", 2.0), ("b", 5.5)] and t.total == 7.5
     assert table(("x", "long header"), [("1", None)]).splitlines() == ["x  long header", "-  -----------", "1"]
+
+
+def test_no_credentials_is_one_line(monkeypatch, capsys, tmp_path):
+    from ops_world import run_cli, sample_outputs, stdin_deps
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    deps = stdin_deps(sample_outputs(), clients=Clients(session=boto3.Session()))
+    res = run_cli(capsys, ["failover", "--outputs", "-", "--domain", "eu", "--to", "eu-central-1"], deps)
+    assert res.code == 3
+    assert res.err.strip() == "ops failover: no AWS credentials found (set AWS_PROFILE or run `aws sso login`)"
