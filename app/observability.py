@@ -182,7 +182,7 @@ def kube_prometheus_values(a: MonitoringArgs, admin_secret: str) -> dict[str, An
             "replicas": replicas,
             "retention": "15d",
             "retentionSize": "45GB",
-            "externalLabels": {"region": a.region, "environment": a.environment},
+            "externalLabels": {"region": a.region, "environment": a.environment, "cluster": a.cluster_name},
             # Pick up every ServiceMonitor/PodMonitor/PrometheusRule, not just this release's.
             "ruleSelectorNilUsesHelmValues": False,
             "serviceMonitorSelectorNilUsesHelmValues": False,
