@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import boto3
-from ops_world import run_cli, stdin_deps
+from botocore.stub import Stubber
+from ops_world import moto_clients, run_cli, stdin_deps
 
 
 def put_objects(bucket: str, region: str, prefix: str, count: int) -> None:
@@ -100,3 +101,17 @@ def test_enterprise_tenant_without_database_store_names_the_key(world, capsys):
     res = run_cli(capsys, ["tenant-migrate", "--outputs", "-", "--tenant", "hanse-eu", "--to", "eu-central-1"],
                   stdin_deps(world))
     assert res.code == 2 and "missing key `tenants.hanse-eu.stores.database` (enterprise tier)" in res.err
+
+
+def test_access_denied_on_the_source_prefix(world, capsys):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    stub = Stubber(s3)
+    stub.add_client_error("list_objects_v2", service_error_code="AccessDenied", http_status_code=403)
+    clients = moto_clients()
+    clients._overrides[("s3", "us-east-1")] = s3
+    with stub:
+        res = run_cli(capsys, ["tenant-migrate", "--outputs", "-", "--tenant", "initech", "--to", "eu-west-1"],
+                      stdin_deps(world, clients=clients))
+    assert res.code == 3
+    assert res.err.strip() == ("ops tenant-migrate: missing permission s3:ListBucket"
+                               " for prod-global-data-use1 in us-east-1")
