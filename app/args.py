@@ -118,7 +118,7 @@ class WorkloadArgs:
     """Region name (or `local`): goes into settings and labels, never into resource names."""
     image: str
     tag: str
-    settings: Mapping[str, str]
+    settings: Mapping[str, pulumi.Input[str]]
     """Application settings (API_VERSION, LOG_LEVEL, MCP_SERVER_PATH, ...); never secrets."""
     mcp_servers: Sequence[str]
     log_level: str
@@ -133,6 +133,8 @@ class WorkloadArgs:
     ingress: IngressSpec | None = None
     queue: QueueSpec | None = None
     worker_metrics_port: int = 9090
+    mcp_server_path: str = "/app/mcp-servers"
+    """Where the MCP servers live in the image (MCP_SERVER_PATH); their configs mount elsewhere."""
     worker_command: Sequence[str] = ("python", "-m", "app.worker")
     strict_zone_spread: bool = False
     """DoNotSchedule across zones (multi-AZ node groups); ScheduleAnyway on one-node clusters."""

@@ -26,18 +26,21 @@ MCP_CONFIG_DIR = "/etc/agentic/mcp"
 LOGGING_CONFIG_DIR = "/etc/agentic/logging"
 
 
-def assert_no_secret(name: str, data: Mapping[str, str]) -> None:
-    """Raise when a ConfigMap key names a secret or a value embeds credentials."""
+def assert_no_secret(name: str, data: Mapping[str, pulumi.Input[str]]) -> None:
+    """Raise when a ConfigMap key names a secret or a value embeds credentials.
+
+    Values known only after deploy (bucket names) are checked by key; they are never secrets.
+    """
     for key, value in data.items():
         if key in SECRET_ENV_NAMES or _SECRETISH_KEY.search(key):
             raise ValueError(f"ConfigMap '{name}' key '{key}' looks like a secret; "
                              "secrets reach pods through External Secrets only")
-        if _CREDENTIAL_URL.search(value):
+        if isinstance(value, str) and _CREDENTIAL_URL.search(value):
             raise ValueError(f"ConfigMap '{name}' key '{key}' holds a URL with credentials")
 
 
-def app_settings(settings: Mapping[str, str]) -> dict[str, str]:
-    data = {k: str(v) for k, v in settings.items()}
+def app_settings(settings: Mapping[str, pulumi.Input[str]]) -> dict[str, pulumi.Input[str]]:
+    data = dict(settings)
     data.setdefault("PORT", "8000")
     data["MCP_CONFIG_PATH"] = f"{MCP_CONFIG_DIR}/servers.json"
     data["LOG_CONFIG_PATH"] = f"{LOGGING_CONFIG_DIR}/logging.json"
@@ -68,14 +71,14 @@ def logging_config(level: str) -> dict[str, str]:
     return {"logging.json": json.dumps(doc, indent=2, sort_keys=True)}
 
 
-def config_maps(prefix: str, environment: str, *, settings: Mapping[str, str], servers: Sequence[str],
+def config_maps(prefix: str, environment: str, *, settings: Mapping[str, pulumi.Input[str]], servers: Sequence[str],
                 server_path: str, log_level: str,
                 opts: pulumi.ResourceOptions) -> dict[str, k8s.core.v1.ConfigMap]:
     """app-settings (env), mcp-servers and logging (mounted files) in platform-core."""
-    wanted = {
+    wanted: dict[str, dict[str, pulumi.Input[str]]] = {
         "app-settings": app_settings(settings),
-        "mcp-servers": mcp_config(servers, server_path),
-        "logging": logging_config(log_level),
+        "mcp-servers": dict(mcp_config(servers, server_path)),
+        "logging": dict(logging_config(log_level)),
     }
     out: dict[str, k8s.core.v1.ConfigMap] = {}
     for cm_name, data in wanted.items():

@@ -36,7 +36,7 @@ def service_account(prefix: str, name: str, environment: str,
 
 def deployment(prefix: str, component: str, *, environment: str, image: str, tag: str, replicas: int,
                spec: ResourceSpec, ports: Sequence[tuple[str, int]], grace_seconds: int,
-               command: Sequence[str] | None, config_checksum: str, role_arn: pulumi.Input[str] | None,
+               command: Sequence[str] | None, config_checksum: pulumi.Input[str], role_arn: pulumi.Input[str] | None,
                strict_spread: bool, autoscaled: bool, pre_stop_sleep: int | None,
                opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
     meta_labels = labels(component, environment, tag)

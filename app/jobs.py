@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
 from app.names import PLATFORM_CORE, dns_label, labels, migration_job_name
-from app.pods import container, pod_annotations, pod_spec
+from app.pods import container, pod_spec
 
 MIGRATE_COMMAND = ("alembic", "upgrade", "head")
 ADMIN_COMMAND = ("python", "scripts/create_admin.py")
@@ -22,7 +22,7 @@ JOB_SERVICE_ACCOUNT = "platform-jobs"
 
 
 def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, environment: str,
-         image: str, tag: str, spec: ResourceSpec, config_checksum: str, deadline: int,
+         image: str, tag: str, spec: ResourceSpec, deadline: int,
          opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
     meta_labels = labels(component, environment, tag)
     return k8s.batch.v1.Job(
@@ -32,8 +32,8 @@ def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, e
             backoff_limit=3,
             active_deadline_seconds=deadline,
             template=k8s.core.v1.PodTemplateSpecArgs(
+                # No config checksum here: a settings change must not re-run a finished Job.
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels, annotations={
-                    **pod_annotations(config_checksum, None),
                     # A mesh sidecar never exits, so a meshed Job never completes (and Pulumi
                     # would wait for it forever); Jobs only talk to the database outside the mesh.
                     "linkerd.io/inject": "disabled"}),
@@ -57,18 +57,18 @@ def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOpt
 
 
 def migration_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                  config_checksum: str, opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+                  opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
     return _job(f"{prefix}-job-migrate", migration_job_name(tag), "migrate", MIGRATE_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec, config_checksum=config_checksum,
+                environment=environment, image=image, tag=tag, spec=spec,
                 deadline=1800, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     # Specs of Jobs are immutable: replace, creating the new tag's Job first.
                     replace_on_changes=["spec", "metadata.name"])))
 
 
 def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                        config_checksum: str, opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+                        opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
     """Runs once per cluster: later tags do not re-run it (`ignore_changes` on the spec)."""
     return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec, config_checksum=config_checksum,
+                environment=environment, image=image, tag=tag, spec=spec,
                 deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     ignore_changes=["spec", "metadata.labels"])))

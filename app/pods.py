@@ -110,7 +110,8 @@ def container(name: str, image: str, spec: ResourceSpec, *, command: Sequence[st
     )
 
 
-def pod_annotations(config_checksum: str, role_arn: pulumi.Input[str] | None) -> dict[str, pulumi.Input[str]]:
+def pod_annotations(config_checksum: pulumi.Input[str],
+                    role_arn: pulumi.Input[str] | None) -> dict[str, pulumi.Input[str]]:
     """A config change (checksum) or a new IAM role rolls the pods; nothing else hides here."""
     out: dict[str, pulumi.Input[str]] = {"agentic.io/config-checksum": config_checksum}
     if role_arn is not None:

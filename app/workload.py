@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -36,12 +36,16 @@ __all__ = ["AddonSupport", "ExternalSecretsSource", "InClusterSecrets", "Ingress
            "PlatformWorkload", "QueueSpec", "ResourceSpec", "ScalingSpec", "WorkloadArgs", "config_checksum"]
 
 
-def config_checksum(args: WorkloadArgs) -> str:
+def checksum(doc: Mapping[str, object]) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def config_checksum(args: WorkloadArgs) -> pulumi.Output[str]:
     """Hash of every ConfigMap's data: pods roll when their configuration changes."""
-    doc = {"settings": config_maps.app_settings(args.settings),
-           "mcp": config_maps.mcp_config(args.mcp_servers, args.settings.get("MCP_SERVER_PATH", "/app/mcp-servers")),
-           "logging": config_maps.logging_config(args.log_level)}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+    static = {"mcp": config_maps.mcp_config(args.mcp_servers, args.mcp_server_path),
+              "logging": config_maps.logging_config(args.log_level)}
+    return pulumi.Output.all(**config_maps.app_settings(args.settings)).apply(
+        lambda settings: checksum({**static, "settings": settings}))
 
 
 class PlatformWorkload(pulumi.ComponentResource):
@@ -69,10 +73,10 @@ class PlatformWorkload(pulumi.ComponentResource):
         netpol.platform_allows(name, env, args.network, args.worker_metrics_port, in_ns)
 
         cms = config_maps.config_maps(name, env, settings=args.settings, servers=args.mcp_servers,
-                                      server_path=args.settings.get("MCP_SERVER_PATH", "/app/mcp-servers"),
+                                      server_path=args.mcp_server_path,
                                       log_level=args.log_level, opts=in_ns)
         secret = external_secrets.app_secret(name, env, args.secrets, in_ns)
-        checksum = config_checksum(args)
+        cfg_hash = config_checksum(args)
 
         sas = [deployments.service_account(name, c, env, in_ns) for c in ("api", "worker")]
         sas.append(jobs.jobs_service_account(name, env, in_ns))
@@ -84,9 +88,8 @@ class PlatformWorkload(pulumi.ComponentResource):
         ready_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=ready))
 
         self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag,
-                                            spec=args.worker_resources, config_checksum=checksum, opts=ready_opts)
+                                            spec=args.worker_resources, opts=ready_opts)
         jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, spec=args.worker_resources,
-                                 config_checksum=checksum,
                                  opts=pulumi.ResourceOptions.merge(ready_opts,
                                                                    pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
@@ -94,14 +97,14 @@ class PlatformWorkload(pulumi.ComponentResource):
         self.api = deployments.deployment(
             name, "api", environment=env, image=args.image, tag=args.tag, replicas=s.api_replicas,
             spec=args.api_resources, ports=[("http", HTTP_PORT)], grace_seconds=deployments.API_GRACE_SECONDS,
-            command=None, config_checksum=checksum, role_arn=args.api_role_arn,
+            command=None, config_checksum=cfg_hash, role_arn=args.api_role_arn,
             strict_spread=args.strict_zone_spread, autoscaled=True,
             pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration)
         self.worker = deployments.deployment(
             name, "worker", environment=env, image=args.image, tag=args.tag, replicas=s.worker_replicas,
             spec=args.worker_resources, ports=[("http", HTTP_PORT), ("metrics", args.worker_metrics_port)],
             grace_seconds=args.worker_grace_seconds, command=args.worker_command,
-            config_checksum=checksum, role_arn=args.worker_role_arn, strict_spread=False,
+            config_checksum=cfg_hash, role_arn=args.worker_role_arn, strict_spread=False,
             autoscaled=args.addons.keda and args.queue is not None, pre_stop_sleep=None, opts=after_migration)
 
         lb_deps = list(args.ingress.depends_on) if args.ingress else []

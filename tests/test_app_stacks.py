@@ -217,6 +217,9 @@ def test_app_settings_hold_the_guides_settings(plan: Plan) -> None:
             data = cm.get("data")
             assert {"API_VERSION", "LOG_LEVEL", "MCP_SERVER_PATH"} <= set(data)
             assert data["LOG_LEVEL"] == app_config(plan.stack).get("log_level", "info")
+            if plan.stack != "local":
+                assert data["UPLOADS_BUCKET"] == plan.outputs["regional"][cm.region]["uploads_bucket"]
+                assert data["AWS_REGION"] == cm.region
 
 
 def test_pods_read_secrets_only_from_the_app_secret(plan: Plan) -> None:

@@ -82,7 +82,7 @@ def test_configmap_guard_refuses_urls_with_credentials() -> None:
 
 def test_settings_and_file_configs_pass_the_guard() -> None:
     settings = app_settings({"API_VERSION": "v1", "LOG_LEVEL": "info", "MCP_SERVER_PATH": "/app/mcp-servers"})
-    assert settings["MCP_CONFIG_PATH"].endswith("servers.json")
+    assert settings["MCP_CONFIG_PATH"] == "/etc/agentic/mcp/servers.json"
     for data in (settings, mcp_config(["github"], "/app/mcp-servers"), logging_config("info")):
         assert_no_secret("x", data)
 

@@ -86,10 +86,11 @@ def queue_password_template(env_key: str) -> str:
     return f'{{{{ .{env_key} | regexFind "//:[^@]*@" | trimPrefix "//:" | trimSuffix "@"{decode} }}}}'
 
 
-def app_settings(cfg: PlatformConfig, location: str, uploads_bucket: str | None = None) -> dict[str, str]:
+def app_settings(cfg: PlatformConfig, location: str,
+                 uploads_bucket: pulumi.Input[str] | None = None) -> dict[str, pulumi.Input[str]]:
     """The guide's `Application` and `MCP` settings plus where the pod runs; never a secret."""
     app = cfg.app
-    out = {
+    out: dict[str, pulumi.Input[str]] = {
         "API_VERSION": app.api_version,
         "LOG_LEVEL": app.log_level,
         "MCP_SERVER_PATH": app.mcp_server_path,
@@ -104,7 +105,7 @@ def app_settings(cfg: PlatformConfig, location: str, uploads_bucket: str | None 
         out["AWS_REGION"] = location
         out["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://{TRACES_ENDPOINT}:4317"
         out["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc"
-    if uploads_bucket:
+    if uploads_bucket is not None:
         out["UPLOADS_BUCKET"] = uploads_bucket
     return out
 
@@ -272,7 +273,8 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         location=ctx.name,
         image=cfg.app.image,
         tag=cfg.app.tag,
-        settings=app_settings(cfg, ctx.name),
+        settings=app_settings(cfg, ctx.name, data.uploads_bucket),
+        mcp_server_path=cfg.app.mcp_server_path,
         mcp_servers=cfg.app.mcp_servers,
         log_level=cfg.app.log_level,
         api_resources=resource_spec(cfg.app.api.resources),
@@ -352,6 +354,7 @@ def build_local(cfg: PlatformConfig) -> dict[str, Any]:
         image=cfg.app.image,
         tag=cfg.app.tag,
         settings=app_settings(cfg, "local"),
+        mcp_server_path=cfg.app.mcp_server_path,
         mcp_servers=cfg.app.mcp_servers,
         log_level=cfg.app.log_level,
         api_resources=resource_spec(cfg.app.api.resources),
