@@ -194,3 +194,13 @@ def test_every_regional_aws_resource_names_its_region() -> None:
         if r.type.startswith("aws:") and not r.type.startswith(global_types):
             assert r.get("region") in plan.config["agentic-platform:regions"], (r.type, r.name)
             assert r.get("region") in r.name or r.get("region") in r.urn, r.name
+
+
+def test_two_azs_keep_the_three_az_layout(dev: Plan) -> None:
+    """Shrinking or growing az_count adds/removes subnets at the end; the others stay put."""
+    two = base_plan("dev", network={"az_count": 2})
+    for tier in ("public", "private", "database", "cache"):
+        assert [s.get("cidrBlock") for s in subnets_of(two, tier)] == \
+            [s.get("cidrBlock") for s in subnets_of(dev, tier)][:2]
+    (c,) = two.of_type("aws:eks/cluster:Cluster")
+    assert len(c.get("vpcConfig.subnetIds")) == 2
