@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stacks.compose import base, data, global_traffic, observability, tenants, workload
+from stacks.compose.mesh import build_mesh
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.validate import detection_seconds
@@ -69,6 +70,10 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         ctx = RegionContext(cfg=cfg, region=region, aws_provider=provider, parent=parent, tags=base_tags(cfg))
         contexts[region.name] = ctx
         bases[region.name] = base.build_base(ctx)
+        # Linkerd's injector must exist before meshed pods start (the workload waits for it).
+        mesh = build_mesh(ctx, bases[region.name])
+        if mesh is not None:
+            bases[region.name].extras["mesh"] = mesh
     keys = {name: data.build_region_keys(ctx) for name, ctx in contexts.items()}
     domains = data.build_domains(contexts, bases, keys)
     region_data: dict[str, RegionData] = {}
@@ -79,7 +84,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         workloads[name] = workload.build_workload(ctx, bases[name], region_data[name])
         obs = observability.build_observability(ctx, bases[name], region_data[name], workloads[name])
         regional_exports[name] = _regional_export(ctx, bases[name], region_data[name], workloads[name], obs)
-    tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains)
+    tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)
     hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
     return Platform(outputs={
         "environment": cfg.environment,

@@ -31,3 +31,14 @@ def test_ingresses_wait_for_their_regions_lb_controller(stack: str) -> None:
     for ingress in ingresses:
         regions = [controllers[u] for u in ingress.options["dependsOn"] if u in controllers]
         assert regions == [ingress.region], f"{ingress.name} must wait for its region's LB controller"
+
+
+def test_meshed_pods_start_after_linkerd_in_their_region() -> None:
+    plan = run_stack("prod")
+    control_planes = {r.urn: r.region for r in plan.of_type(RELEASE) if r.name.endswith("linkerd-control-plane")}
+    assert len(control_planes) == 4
+    deployments = [d for d in plan.of_type("kubernetes:apps/v1:Deployment") if d.name.endswith(("-api", "-worker"))]
+    assert len(deployments) == 8
+    for deployment in deployments:
+        regions = [control_planes[u] for u in deployment.options["dependsOn"] if u in control_planes]
+        assert regions == [deployment.region], f"{deployment.name} would start without the Linkerd proxy"

@@ -21,7 +21,6 @@ from components.cloudflare_lb import (
     slug,
 )
 from components.peering import PeerSide, VpcPeering, VpcPeeringArgs, peer_pairs
-from stacks.compose.mesh import build_mesh
 from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
@@ -122,14 +121,10 @@ def build_peering(cfg: PlatformConfig, contexts: dict[str, RegionContext],
 
 def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext],
                          bases: dict[str, RegionBase], workloads: dict[str, RegionWorkload]) -> dict[str, Any]:
-    """Peering and the mesh per region, then (when enabled) the Cloudflare LB per hostname.
-
-    Returns the `hostnames` export. The mesh is built here because this is the layer that sees
-    every region's base; `stacks.compose.mesh.build_mesh(ctx, base)` may be called earlier instead.
-    """
+    """Peering between the regions of each data domain, then (when enabled) the Cloudflare LB
+    per hostname. Returns the `hostnames` export. (The mesh is built per region right after the
+    base, in `stacks.platform`, so the injector exists before meshed pods start.)"""
     build_peering(cfg, contexts, bases)
-    for region, ctx in contexts.items():
-        build_mesh(ctx, bases[region])
     gt = cfg.global_traffic
     if not gt.enabled:
         return {}
