@@ -288,7 +288,9 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),
         network=NetworkSpec(vpc_cidr=base.vpc_cidr, pod_identity_agent=True),
         k8s_provider=base.k8s_provider,
-        addons=AddonSupport(keda=True, prometheus_operator=True, vpa=True, depends_on=addon_deps),
+        # ServiceMonitors wait for kube-prometheus-stack (its CRDs): the observability layer
+        # installs it later in this program and calls `attach_service_monitors` with the release.
+        addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps),
         ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
                             allowed_cidrs=cfg.ingress.allowed_cidrs,
                             depends_on=[base.lb_controller] if base.lb_controller is not None else [],
