@@ -226,6 +226,26 @@ def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str]
     return cert.arn, records
 
 
+def _app_fields(cfg: PlatformConfig, location: str, settings: Any) -> dict[str, Any]:
+    """WorkloadArgs fields that come from `app` config alike on a cloud region and locally."""
+    return {
+        "environment": cfg.environment,
+        "location": location,
+        "image": cfg.app.image,
+        "tag": cfg.app.tag,
+        "settings": settings,
+        "mcp_server_path": cfg.app.mcp_server_path,
+        "mcp_servers": cfg.app.mcp_servers,
+        "log_level": cfg.app.log_level,
+        "api_resources": resource_spec(cfg.app.api.resources),
+        "worker_resources": resource_spec(cfg.app.worker.resources),
+        "scaling": scaling_spec(cfg),
+        "worker_grace_seconds": cfg.app.worker.termination_grace_seconds,
+        "worker_command": cfg.app.worker.command,
+        "worker_metrics_port": cfg.app.worker.metrics_port,
+    }
+
+
 def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> RegionWorkload:
     cfg = ctx.cfg
     if base.k8s_provider is None:
@@ -269,20 +289,7 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     workload = PlatformWorkload(name, WorkloadArgs(
-        environment=cfg.environment,
-        location=ctx.name,
-        image=cfg.app.image,
-        tag=cfg.app.tag,
-        settings=app_settings(cfg, ctx.name, data.uploads_bucket),
-        mcp_server_path=cfg.app.mcp_server_path,
-        mcp_servers=cfg.app.mcp_servers,
-        log_level=cfg.app.log_level,
-        api_resources=resource_spec(cfg.app.api.resources),
-        worker_resources=resource_spec(cfg.app.worker.resources),
-        scaling=scaling_spec(cfg),
-        worker_grace_seconds=cfg.app.worker.termination_grace_seconds,
-        worker_command=cfg.app.worker.command,
-        worker_metrics_port=cfg.app.worker.metrics_port,
+        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket)),
         secrets=ExternalSecretsSource(
             region=ctx.name, refs=refs, templates=templates,
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),
@@ -351,20 +358,7 @@ def build_local(cfg: PlatformConfig) -> dict[str, Any]:
                 values[env] = pulumi.Output.secret(secret.get_secret_value())
 
     workload = PlatformWorkload(name, WorkloadArgs(
-        environment=cfg.environment,
-        location="local",
-        image=cfg.app.image,
-        tag=cfg.app.tag,
-        settings=app_settings(cfg, "local"),
-        mcp_server_path=cfg.app.mcp_server_path,
-        mcp_servers=cfg.app.mcp_servers,
-        log_level=cfg.app.log_level,
-        api_resources=resource_spec(cfg.app.api.resources),
-        worker_resources=resource_spec(cfg.app.worker.resources),
-        scaling=scaling_spec(cfg),
-        worker_grace_seconds=cfg.app.worker.termination_grace_seconds,
-        worker_command=cfg.app.worker.command,
-        worker_metrics_port=cfg.app.worker.metrics_port,
+        **_app_fields(cfg, "local", app_settings(cfg, "local")),
         secrets=InClusterSecrets(values=values),
         network=NetworkSpec(vpc_cidr=None, store_namespace=SHARED_SERVICES),
         k8s_provider=provider,
