@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.secrets import SecretSet, SecretSetArgs
+from components.sg_rules import allow_port_from_groups
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -207,11 +208,9 @@ class AuroraCluster(pulumi.ComponentResource):
             f"{name}-sg", region=args.region, vpc_id=args.vpc_id, name=f"{ident}-db",
             description=f"Aurora {ident}: 5432 from the EKS cluster and the RDS Proxy only",
             revoke_rules_on_delete=True, tags={**tags, "Name": f"{ident}-db"}, opts=child)
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-sg-in-{i}", region=args.region, security_group_id=db_sg.id, ip_protocol="tcp",
-                from_port=PORT, to_port=PORT, referenced_security_group_id=source,
-                description="PostgreSQL from the EKS cluster", tags=tags, opts=child)
+        allow_port_from_groups(f"{name}-sg-in", region=args.region, security_group_id=db_sg.id, port=PORT,
+                               sources=args.allowed_security_group_ids,
+                               description="PostgreSQL from the EKS cluster", tags=tags, opts=child)
         self.security_group_id = db_sg.id
 
         # --- parameters, logs, monitoring ---
@@ -360,11 +359,9 @@ class AuroraCluster(pulumi.ComponentResource):
             f"{name}-proxy-sg", region=args.region, vpc_id=args.vpc_id, name=f"{ident}-proxy",
             description=f"RDS Proxy {ident}: 5432 from the EKS cluster, to the database only",
             revoke_rules_on_delete=True, tags={**tags, "Name": f"{ident}-proxy"}, opts=child)
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-proxy-sg-in-{i}", region=args.region, security_group_id=proxy_sg.id, ip_protocol="tcp",
-                from_port=PORT, to_port=PORT, referenced_security_group_id=source,
-                description="PostgreSQL from the EKS cluster", tags=tags, opts=child)
+        allow_port_from_groups(f"{name}-proxy-sg-in", region=args.region, security_group_id=proxy_sg.id, port=PORT,
+                               sources=args.allowed_security_group_ids,
+                               description="PostgreSQL from the EKS cluster", tags=tags, opts=child)
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-proxy-sg-out", region=args.region, security_group_id=proxy_sg.id, ip_protocol="tcp",
             from_port=PORT, to_port=PORT, referenced_security_group_id=db_sg.id,

@@ -17,6 +17,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.sg_rules import allow_port_from_groups
+
 PORT = 6379
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 """The only specials ElastiCache accepts in an AUTH token (G12)."""
@@ -137,11 +139,9 @@ class Redis(pulumi.ComponentResource):
             f"{name}-sg", region=args.region, vpc_id=args.vpc_id, name=f"{ident}-redis",
             description=f"Redis {ident}: 6379 from the EKS cluster only", revoke_rules_on_delete=True,
             tags={**tags, "Name": f"{ident}-redis"}, opts=child)
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-sg-in-{i}", region=args.region, security_group_id=sg.id, ip_protocol="tcp",
-                from_port=PORT, to_port=PORT, referenced_security_group_id=source,
-                description="Redis from the EKS cluster", tags=tags, opts=child)
+        allow_port_from_groups(f"{name}-sg-in", region=args.region, security_group_id=sg.id, port=PORT,
+                               sources=args.allowed_security_group_ids,
+                               description="Redis from the EKS cluster", tags=tags, opts=child)
         self.security_group_id = sg.id
 
         parameters = [aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy",
