@@ -4,9 +4,10 @@ and per-region stores (Redis cache and queue, secrets) (issue: data tier).
 A data domain (DESIGN.md, residency) owns its database, buckets, credentials and backup copies,
 and nothing of it is created, replicated or copied outside its regions: every cross-region
 target below is taken from `domain.regions` only. Dev and staging have one domain with no
-replicas (a regional Aurora cluster); prod has one Aurora Global database per domain. A region
-may belong to two domains (prod eu-west-1: replica of `global`, primary of `eu`) and then holds
-one cluster and one uploads bucket per domain.
+replicas (a regional Aurora cluster); prod has one Aurora Global database per domain, global even
+with no replicas left (`global_database: true`) so that its primary never depends on the replica
+count. A region may belong to two domains (prod eu-west-1: replica of `global`, primary of `eu`)
+and then holds one cluster and one uploads bucket per domain.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
 
     # --- database ---
     global_id: pulumi.Output[str] | None = None
-    if dom.replicas:
+    if dom.is_global:
         gdb = AuroraGlobalDatabase(f"{env}-{dom.name}-db", AuroraGlobalArgs(
             global_identifier=f"{prefix(cfg)}-{dom.name}", primary=primary,
             secondaries=[_member(cfg, dom, r, base=bases[r], region_keys=keys[r], readers=replica_readers(cfg, r))
@@ -266,7 +267,7 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
         out.by_region[region]["domains"][dom.name] = {
             "role": "primary" if region == dom.primary else "replica", "residency": dom.residency,
             "cluster": clusters[region], "bucket": buckets[region], "username": username,
-            "password": password, "database": "agentic", "global": bool(dom.replicas),
+            "password": password, "database": "agentic", "global": dom.is_global,
         }
     return {
         "residency": dom.residency,

@@ -60,10 +60,20 @@ class DataDomainConfig(Frozen):
     """Region holding the writer of the domain's Aurora Global cluster and the source buckets."""
     replicas: tuple[str, ...] = ()
     """Regions holding read replicas, replicated buckets and backup copies."""
+    global_database: bool | None = None
+    """Build the domain's database as an Aurora Global database even with no replicas. Defaults
+    to `true` when the domain has replicas. Set it `true` on every prod domain: the primary's
+    resources (URNs) then never depend on how many replicas the domain has, so removing a
+    domain's last replica region removes only that region's resources instead of replacing the
+    primary with a standalone cluster."""
 
     @property
     def regions(self) -> tuple[str, ...]:
         return (self.primary, *self.replicas)
+
+    @property
+    def is_global(self) -> bool:
+        return bool(self.replicas) if self.global_database is None else self.global_database
 
 
 class NetworkConfig(Frozen):

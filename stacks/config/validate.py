@@ -104,7 +104,15 @@ def check_domains(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
                         yield _issue(("data_domains", i, *where),
                                      f"'{reg}' is outside residency '{dom.residency}'; "
                                      f"use a region in {', '.join(sorted(allowed))}")
-        if dom.replicas and is_burstable(cfg.database.instance_class):
+        if dom.replicas and dom.global_database is False:
+            yield _issue(("data_domains", i, "global_database"),
+                         f"false, but domain '{dom.name}' has replicas ({', '.join(dom.replicas)}), which "
+                         "only an Aurora Global database can serve; remove the setting or the replicas")
+        if cfg.environment == "prod" and not dom.is_global:
+            yield _issue(("data_domains", i, "global_database"),
+                         f"domain '{dom.name}' is not global in prod; set global_database: true so that "
+                         "adding or removing its replica regions never replaces the primary cluster")
+        if dom.is_global and is_burstable(cfg.database.instance_class):
             yield _issue(("database", "instance_class"),
                          f"'{cfg.database.instance_class}' is burstable and domain '{dom.name}' is an Aurora "
                          "Global database, which refuses burstable classes; use an r-class "
