@@ -19,11 +19,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the full plan as JSON (with --all: FILE is a directory)")
     bench = sub.add_parser("bench", help="time the program per stack and per tenant count")
     bench.add_argument("--tenants", type=int, nargs="*", default=[10, 100, 1000])
+    bench.add_argument("--no-profile", action="store_true", help="skip the profiled run (own/sdk shares)")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from stacks.bench import run_bench
 
-        return run_bench(args.tenants)
+        return run_bench(args.tenants, profile=not args.no_profile)
     from stacks.preview import preview
 
     if args.all == bool(args.stack):

@@ -2,11 +2,19 @@
 
 `python -m stacks.bench_worker <stack> [--tenants N] [--floor N]` prints one JSON line:
 resources, seconds (program run only, imports excluded), peak RSS in MB.
+
+Imports are excluded by a warm-up run before the timed one: the provider SDKs load their
+service modules lazily on first use (`aws.rds`, `cloudflare.*`), which would otherwise put
+~2 s of Python imports into the first run and none into the floor. The warm-up runs the stack's
+own config (the synthetic catalog only in the timed run) and the floor with a few resources.
+Peak RSS is the timed run's: the kernel's high-water mark is reset after the warm-up where
+Linux allows it (`/proc/self/clear_refs`), so it also counts what the warm-up left allocated.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import sys
@@ -14,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stacks.bench_profile import profiled
 from stacks.harness.run import ROOT, run_program, stack_config
 
 TIERS = ("shared",) * 16 + ("dedicated",) * 3 + ("enterprise",)
@@ -36,33 +45,60 @@ def synthetic_tenants(n: int) -> list[dict[str, Any]]:
     return tenants
 
 
-def measure(stack: str, tenants: int | None, floor: int | None) -> dict[str, Any]:
+FLOOR_PROGRAM = ROOT / "stacks" / "bench_floor.py"
+MAIN_PROGRAM = ROOT / "__main__.py"
+
+
+def _reset_peak_rss() -> bool:
+    """Start a new RSS high-water mark (Linux >= 4.0); False where the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss_mb(reset: bool) -> float:
+    if reset:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm_up(stack: str, floor: int | None) -> None:
+    """Run once untimed so lazy provider-module imports and first-use caches are paid here."""
+    if floor is not None:
+        run_program(stack, {"agentic-platform:floor_count": "20"}, program=FLOOR_PROGRAM)
+    else:
+        run_program(stack, stack_config(stack), program=MAIN_PROGRAM)
+    gc.collect()
+
+
+def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = True,
+            profile: bool = False) -> dict[str, Any]:
     config = stack_config(stack)
-    program = None
+    program = MAIN_PROGRAM
     if tenants is not None:
         config["agentic-platform:tenants"] = synthetic_tenants(tenants)
     if floor is not None:
         config = {"agentic-platform:floor_count": str(floor)}
-        program = ROOT / "stacks" / "bench_floor.py"
-    import stacks.platform  # import cost is Python's, not the program's logic
+        program = FLOOR_PROGRAM
+    import stacks.platform  # noqa: F401  import cost is Python's, not the program's logic
 
-    logic = [0.0]
-    build = stacks.platform.build_platform
+    if warm:
+        warm_up(stack, floor)
+    reset = _reset_peak_rss()
 
-    def timed_build(cfg: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return build(cfg)
-        finally:
-            logic[0] += time.perf_counter() - t0
-
-    stacks.platform.build_platform = timed_build
     start = time.perf_counter()
-    plan = run_program(stack, config, program=program or Path(ROOT / "__main__.py"))
+    if profile:
+        plan, shares = profiled(lambda: run_program(stack, config, program=program), ROOT)
+    else:
+        plan, shares = run_program(stack, config, program=program), {}
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb(reset)
     return {"resources": len(plan.custom_resources), "registrations": len(plan.resources),
-            "seconds": seconds, "logic_seconds": logic[0], "peak_mb": peak_mb}
+            "seconds": seconds, "peak_mb": peak_mb, "shares": shares}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack")
     parser.add_argument("--tenants", type=int)
     parser.add_argument("--floor", type=int)
+    parser.add_argument("--profile", action="store_true", help="profile the run: each layer's share")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.stack, args.tenants, args.floor)))
+    print(json.dumps(measure(args.stack, args.tenants, args.floor, profile=args.profile)))
     return 0
 
 

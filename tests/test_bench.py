@@ -1,0 +1,97 @@
+"""The benchmark's arithmetic and attribution (the timings themselves are not asserted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from stacks.bench import _row, summary
+from stacks.bench_profile import attribute, layer_of, profiled
+from stacks.bench_worker import synthetic_tenants
+from stacks.config import parse
+from stacks.harness.run import ROOT
+from stacks.harness.run import stack_namespace as namespace
+
+SDK = "/venv/lib/python3.11/site-packages/pulumi/output.py"
+OWN = str(ROOT / "components" / "network.py")
+HARNESS = str(ROOT / "stacks" / "harness" / "run.py")
+STDLIB = "/usr/lib/python3.11/asyncio/events.py"
+BUILTIN = "~"
+
+
+def test_files_are_charged_to_their_layer() -> None:
+    assert layer_of(SDK, ROOT) == "sdk"
+    assert layer_of(OWN, ROOT) == "own"
+    assert layer_of(str(ROOT / "app" / "workload.py"), ROOT) == "own"
+    assert layer_of(str(ROOT / "__main__.py"), ROOT) == "own"
+    assert layer_of(HARNESS, ROOT) == "harness"
+    assert layer_of(str(ROOT / "stacks" / "bench_floor.py"), ROOT) == "harness"
+    assert layer_of(STDLIB, ROOT) is None and layer_of(BUILTIN, ROOT) is None
+
+
+def stat(tottime: float, callers: dict[tuple[str, int, str], tuple[int, int, float, float]]) -> tuple[Any, ...]:
+    return (1, 1, tottime, tottime, callers)
+
+
+def test_builtin_time_goes_to_its_callers_in_proportion() -> None:
+    own, sdk, builtin = (OWN, 1, "build"), (SDK, 1, "serialize"), (BUILTIN, 0, "<isinstance>")
+    stats = {
+        own: stat(1.0, {}),
+        sdk: stat(2.0, {}),
+        builtin: stat(4.0, {own: (1, 1, 1.0, 1.0), sdk: (3, 3, 3.0, 3.0)}),
+    }
+    totals = attribute(stats, ROOT)
+    assert round(totals["own"], 6) == 2.0  # 1 own + 1/4 of the builtin's 4 s
+    assert round(totals["sdk"], 6) == 5.0  # 2 own + 3/4 of 4 s
+    assert totals["python"] == 0.0
+
+
+def test_time_with_no_classified_caller_within_two_levels_is_python() -> None:
+    a, b, c = (STDLIB, 1, "a"), (STDLIB, 2, "b"), (STDLIB, 3, "c")
+    stats = {a: stat(1.0, {b: (1, 1, 1.0, 1.0)}), b: stat(0.0, {c: (1, 1, 1.0, 1.0)}), c: stat(0.0, {})}
+    assert attribute(stats, ROOT)["python"] == 1.0
+
+
+def test_profiled_shares_sum_to_one_and_see_our_code() -> None:
+    from components.cidr_plan import plan_subnets
+
+    result, shares = profiled(lambda: [plan_subnets("10.40.0.0/16", 3) for _ in range(200)], ROOT)
+    assert len(result) == 200
+    assert abs(sum(shares.values()) - 1.0) < 1e-9
+    assert shares["own"] > 0.5, shares
+
+
+def test_row_ratio_is_per_registration_against_the_floor() -> None:
+    run = {"resources": 90, "registrations": 100, "seconds": 0.3, "peak_mb": 300.04}
+    floor = {"resources": 100, "registrations": 100, "seconds": 0.1, "peak_mb": 200.0}
+    row = _row("dev", run, floor, {"own": 0.01234, "sdk": 0.7})
+    assert row["ms_per_resource"] == 3.0 and row["floor_ms_per_resource"] == 1.0 and row["ratio"] == 3.0
+    assert row["own_share"] == 0.0123 and row["peak_mb"] == 300.0
+
+
+def test_summary_names_the_worst_case_memory_and_growth() -> None:
+    def row(case: str, ratio: float, own: float, ms: float, mb: float) -> dict[str, Any]:
+        return {"case": case, "ratio": ratio, "own_share": own, "sdk_share": 0.6, "ms_per_resource": ms,
+                "peak_mb": mb}
+
+    lines = summary([row("dev", 2.0, 0.01, 2.0, 300), row("prod+10 tenants", 3.0, 0.02, 2.5, 400),
+                     row("prod+1000 tenants", 2.5, 0.005, 2.75, 990)])
+    assert lines[0].startswith("worst ratio 3.00 (prod+10 tenants; target <= 1.3)")
+    assert "at most 2.0% (prod+10 tenants)" in lines[0]
+    assert lines[1] == "prod+1000 tenants: 990 MB (target < 1024 MB)"
+    assert "x1.10" in lines[2]
+
+
+def test_synthetic_catalog_is_a_valid_prod_config() -> None:
+    ns, region = namespace("prod")
+    ns = {**ns, "tenants": synthetic_tenants(30)}
+    cfg = parse(ns, stack="prod", aws_region=region)
+    tiers = [t.tier for t in cfg.tenants]
+    assert len(tiers) == 30 and {"shared", "dedicated", "enterprise"} <= set(tiers)
+    assert sum(t.data_residency == "eu" for t in cfg.tenants) == 10
+
+
+def test_worker_paths_exist() -> None:
+    from stacks.bench_worker import FLOOR_PROGRAM, MAIN_PROGRAM
+
+    assert Path(FLOOR_PROGRAM).is_file() and Path(MAIN_PROGRAM).is_file()
