@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,9 @@ class PodIdentityRoleArgs:
     """False when an EKS add-on creates the association itself (`pod_identity_associations`)."""
     after: Sequence[pulumi.Resource] = ()
     """The association waits for these (the eks-pod-identity-agent add-on)."""
+    tags: Mapping[str, str] | None = None
+    """Extra tags on the role and the association (a tenant's id, residency and cost center), on
+    top of the provider's default tags, so a tenant's IAM shows in its cost and access reviews."""
 
 
 class PodIdentityRole(pulumi.ComponentResource):
@@ -79,6 +82,7 @@ class PodIdentityRole(pulumi.ComponentResource):
             name=args.role_name,
             description=f"Pod Identity: {args.namespace}/{args.service_account}",
             assume_role_policy=trust,
+            tags=dict(args.tags) if args.tags else None,
             opts=child,
         )
         grants: list[pulumi.Resource] = []
@@ -96,6 +100,7 @@ class PodIdentityRole(pulumi.ComponentResource):
                 namespace=args.namespace,
                 service_account=args.service_account,
                 role_arn=role.arn,
+                tags=dict(args.tags) if args.tags else None,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*grants, *args.after]),
             )
             self.association_id = assoc.association_id
@@ -128,7 +133,7 @@ class PodIdentityFactory:
 
     def role(self, name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str] | None, *,
              managed_policy_arns: Sequence[str] = (), associate: bool = True,
-             opts: pulumi.ResourceOptions | None = None) -> PodIdentityRole:
+             tags: Mapping[str, str] | None = None, opts: pulumi.ResourceOptions | None = None) -> PodIdentityRole:
         base = pulumi.ResourceOptions(
             parent=self.parent, providers={"aws": self.aws_provider} if self.aws_provider is not None else None)
         return PodIdentityRole(
@@ -137,10 +142,12 @@ class PodIdentityFactory:
                 cluster_name=self.cluster_name, cluster_arn=self.cluster_arn, account_id=self.account_id,
                 region=self.region, role_name=role_name(self.name_prefix, name), namespace=namespace,
                 service_account=service_account, policy_json=policy_json,
-                managed_policy_arns=managed_policy_arns, associate=associate, after=list(self.depends_on)),
+                managed_policy_arns=managed_policy_arns, associate=associate, after=list(self.depends_on),
+                tags=tags),
             opts=pulumi.ResourceOptions.merge(base, opts) if opts is not None else base,
         )
 
     def __call__(self, name: str, namespace: str, service_account: str, policy_json: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None) -> pulumi.Output[str]:
-        return self.role(name, namespace, service_account, policy_json, opts=opts).role_arn
+                 opts: pulumi.ResourceOptions | None = None, *,
+                 tags: Mapping[str, str] | None = None) -> pulumi.Output[str]:
+        return self.role(name, namespace, service_account, policy_json, tags=tags, opts=opts).role_arn

@@ -153,6 +153,15 @@ def test_workload_role_reaches_only_the_tenant_prefix(prod: Plan) -> None:
     assert assoc.get("namespace") == "tenant-eurobank" and assoc.get("serviceAccount") == "tenant-workload"
 
 
+def test_tenant_workload_role_carries_the_tenant_tags(prod: Plan) -> None:
+    role = prod.one("aws:iam/role:Role", "prod-eu-west-1-tenant-eurobank-role")
+    assoc = prod.one("aws:eks/podIdentityAssociation:PodIdentityAssociation",
+                     "prod-eu-west-1-tenant-eurobank-association")
+    for res in (role, assoc):
+        assert res.tags.get("tenant") == "eurobank", res.tags
+        assert res.tags.get("data-residency") == "eu", res.tags
+
+
 def test_api_key_is_a_secret_replicated_only_inside_the_domain(prod: Plan) -> None:
     secret = prod.one("aws:secretsmanager/secret:Secret", "prod-eu-west-1-tenant-eurobank-secrets-api-key")
     assert secret.region == "eu-west-1"

@@ -290,7 +290,8 @@ def _namespace(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
                                         cluster_name=str(v[2]), kms_key_arns=_strs(v[1]),
                                         secret_arns=[str(v[3])] if v[3] else []))
     base.pod_identity(f"tenant-{tenant.id}", p.namespace, ns.service_account, policy,
-                      opts=pulumi.ResourceOptions(providers={"aws": ctx.aws_provider}) if ctx.aws_provider else None)
+                      opts=pulumi.ResourceOptions(providers={"aws": ctx.aws_provider}) if ctx.aws_provider else None,
+                      tags=tags)
 
 
 def _strs(values: Sequence[Any]) -> list[str]:
