@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from app.external_secrets import ESO_API
 from app.observability import (
     KPS_RELEASE,
     NAMESPACE,
@@ -27,6 +28,7 @@ from app.observability import (
 from app.prometheus_rules import RuleThresholds, platform_rule_groups, prometheus_rule
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+SECRET_STORE = "aws-secrets-manager"
 OTLP_PORTS = (4317, 4318)
 OPERATOR_WEBHOOK_PORT = 10250
 """prometheus-operator's admission webhook (PrometheusRule validation), called by the API server."""
@@ -87,13 +89,7 @@ class MonitoringStack(pulumi.ComponentResource):
             opts=k8s_opts)
         ns_name = ns.metadata.name
         policies = monitoring_network_policies(name, ns_name, args.vpc_cidr, k8s_opts)
-        password = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False,
-                                         opts=pulumi.ResourceOptions(parent=self))
-        admin = k8s.core.v1.Secret(
-            f"{name}-grafana-admin",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=ns_name),
-            string_data={"admin-user": "admin", "admin-password": password.result},
-            opts=k8s_opts)
+        admin = self._grafana_admin(name, args, ns, k8s_opts)
         for file_name, body in load_dashboards().items():
             stem = file_name.removesuffix(".json")
             k8s.core.v1.ConfigMap(
@@ -128,3 +124,40 @@ class MonitoringStack(pulumi.ComponentResource):
         self.releases = {"kube-prometheus-stack": kps, "loki": loki, "otel-traces": traces, "otel-logs": logs}
         self.namespace = ns_name
         self.register_outputs({"namespace": self.namespace})
+
+    def _grafana_admin(self, name: str, args: MonitoringArgs, ns: k8s.core.v1.Namespace,
+                       k8s_opts: pulumi.ResourceOptions) -> pulumi.Resource:
+        """The `grafana-admin` Secret the chart reads: from Secrets Manager through External
+        Secrets where the cluster runs it, else generated here (local clusters)."""
+        if args.admin_password_secret is None:
+            password = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False,
+                                             opts=pulumi.ResourceOptions(parent=self))
+            return k8s.core.v1.Secret(
+                f"{name}-grafana-admin",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=ns.metadata.name),
+                string_data={"admin-user": "admin", "admin-password": password.result},
+                opts=k8s_opts)
+        after = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                       depends_on=[ns, *args.admin_secret_depends_on])
+        store = k8s.apiextensions.CustomResource(
+            f"{name}-secret-store", api_version=ESO_API, kind="SecretStore",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_STORE, namespace=ns.metadata.name),
+            spec={"provider": {"aws": {"service": "SecretsManager", "region": args.region}}},
+            opts=after)
+        return k8s.apiextensions.CustomResource(
+            f"{name}-grafana-admin", api_version=ESO_API, kind="ExternalSecret",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=ns.metadata.name),
+            spec=grafana_admin_external_secret(args.admin_password_secret),
+            opts=pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=[store])))
+
+
+def grafana_admin_external_secret(secret_name: str) -> dict[str, Any]:
+    """ExternalSecret spec: the chart's `admin-user`/`admin-password` keys, the password from
+    Secrets Manager; `Retain` keeps Grafana's login if the ExternalSecret is ever deleted."""
+    return {
+        "refreshInterval": "1h",
+        "secretStoreRef": {"name": SECRET_STORE, "kind": "SecretStore"},
+        "target": {"name": GRAFANA_ADMIN_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain",
+                   "template": {"data": {"admin-user": "admin", "admin-password": "{{ .password }}"}}},
+        "data": [{"secretKey": "password", "remoteRef": {"key": secret_name}}],
+    }

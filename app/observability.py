@@ -80,6 +80,13 @@ class MonitoringArgs:
     """StorageClass of Prometheus/Alertmanager/Loki volumes (None: the cluster default)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Roles/associations and the LB controller webhook (G28) must exist before the charts."""
+    admin_password_secret: str | None = None
+    """Secrets Manager name of Grafana's admin password. Set (clusters running External Secrets):
+    an ExternalSecret renders the `grafana-admin` Secret from it, so the password lives only in
+    Secrets Manager under the region's secrets key. None (no External Secrets): a generated
+    password in a plain Kubernetes Secret."""
+    admin_secret_depends_on: Sequence[pulumi.Resource] = ()
+    """The External Secrets chart (its CRDs) and the Secrets Manager secret itself."""
 
 
 ROLE_ANNOTATION = "agentic-platform/pod-identity-role-arn"

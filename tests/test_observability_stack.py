@@ -3,6 +3,7 @@ own region's topic; thresholds follow config; charts are pinned; audit and rules
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections import defaultdict
 
@@ -284,3 +285,29 @@ def test_app_service_monitors_exist_in_every_region(prod: Plan):
     monitors = prod.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
     assert {(m.region, m.get("metadata.name")) for m in monitors} >= {
         (r, n) for r in prod.outputs["regions"] for n in ("api", "worker")}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_grafana_admin_password_lives_in_secrets_manager(stack: str, dev: Plan, prod: Plan) -> None:
+    plan = dev if stack == "dev" else prod
+    assert not [s for s in plan.of_type("kubernetes:core/v1:Secret") if s.get("metadata.name") == "grafana-admin"]
+    keys = {r.outputs["arn"]: r.region for r in plan.of_type("aws:kms/key:Key")}
+    for region in plan.outputs["regions"]:
+        name = f"agentic-platform/{stack}/{region}/grafana/admin-password"
+        secret = next(s for s in plan.of_type("aws:secretsmanager/secret:Secret") if s.get("name") == name)
+        assert secret.region == region and keys[secret.get("kmsKeyId")] == region
+        assert "secretString" in next(v for v in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+                                      if v.parent == secret.parent).secret_paths
+        ext = next(e for e in plan.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")
+                   if e.get("metadata.name") == "grafana-admin" and e.region == region)
+        assert ext.get("metadata.namespace") == "monitoring"
+        assert ext.get("spec.data") == [{"secretKey": "password", "remoteRef": {"key": name}}]
+        assert set(ext.get("spec.target.template.data")) == {"admin-user", "admin-password"}
+        store = next(s for s in plan.of_type("kubernetes:external-secrets.io/v1:SecretStore")
+                     if s.get("metadata.namespace") == "monitoring" and s.region == region)
+        assert ext.get("spec.secretStoreRef.name") == store.get("metadata.name")
+        assert store.get("spec.provider.aws.region") == region
+        eso = next(json.loads(r.inputs["policy"]) for r in plan.of_type("aws:iam/rolePolicy:RolePolicy")
+                   if r.name == f"{stack}-{region}-external-secrets-policy")
+        readable = next(s["Resource"] for s in eso["Statement"] if s["Sid"] == "ReadEnvironmentSecrets")
+        assert fnmatch.fnmatch(secret.outputs["arn"], readable), (secret.outputs["arn"], readable)

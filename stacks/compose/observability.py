@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from app.monitoring_stack import MonitoringStack
 from app.observability import (
@@ -40,6 +41,8 @@ from components.alarms import (
     redis_member_suffixes,
 )
 from components.audit import AuditTrail, AuditTrailArgs, LogBucket, LogBucketArgs, ThreatDetection, ThreatDetectionArgs
+from components.secrets import SecretSet, SecretSetArgs
+from stacks.compose.data import region_tags
 from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config.models_app import AlarmThresholds
 from stacks.config.models_infra import RedisGroupConfig
@@ -215,6 +218,7 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
             role_arns[sa] = made[0]
             deps += [made[1]] if made[1] is not None else []
     charts = cfg.cluster.charts
+    admin_secret, admin_deps = _grafana_admin_secret(ctx, base, data)
     return MonitoringStack(f"{prefix}-monitoring", MonitoringArgs(
         environment=cfg.environment, region=ctx.name, cluster_name=base.cluster_name or "",
         charts=MonitoringCharts.pinned(charts.kube_prometheus_stack, charts.loki, charts.opentelemetry_collector),
@@ -223,7 +227,27 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
         k8s_provider=base.k8s_provider, highly_available=cfg.environment == "prod" and not ctx.region.standby,
         token_quotas=token_quotas(ctx), role_arns=role_arns, vpc_cidr=base.vpc_cidr,
         storage_class=base.extras.get("storage_class"), depends_on=deps,
+        admin_password_secret=admin_secret, admin_secret_depends_on=admin_deps,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
+
+
+def _grafana_admin_secret(ctx: RegionContext, base: RegionBase,
+                          data: RegionData) -> tuple[str | None, list[pulumi.Resource]]:
+    """Grafana's admin password in Secrets Manager (`<project>/<env>/<region>/grafana/admin-password`,
+    under the path External Secrets may read, encrypted with the region's secrets key), where the
+    cluster runs External Secrets; (None, []) otherwise."""
+    key = data.kms_keys.get("secrets")
+    if base.external_secrets is None or key is None:
+        return None, []
+    cfg = ctx.cfg
+    prefix = f"{cfg.environment}-{ctx.name}"
+    password = random.RandomPassword(f"{prefix}-grafana-admin", length=32, special=False, opts=ctx.opts())
+    secrets = SecretSet(f"{prefix}-grafana", SecretSetArgs(
+        region=ctx.name, path_prefix=f"{cfg.project}/{cfg.environment}/{ctx.name}/grafana", kms_key_arn=key,
+        values={"admin-password": password.result}, protect=cfg.protected,
+        tags={**ctx.tags, **region_tags(cfg, ctx.name)},
+        descriptions={"admin-password": "Grafana admin password (read by External Secrets)"}), opts=ctx.opts())
+    return secrets.names["admin-password"], [base.external_secrets, secrets]
 
 
 def build_audit(ctx: RegionContext, data: RegionData, topic: AlertTopic) -> dict[str, Any]:
