@@ -1,6 +1,7 @@
 """One benchmark measurement in a fresh process (so peak RSS belongs to that run alone).
 
-`python -m stacks.bench_worker <stack> [--tenants N] [--floor N]` prints one JSON line:
+`python -m stacks.bench_worker <stack> [--tenants N] [--floor N | --typed-floor] [--profile]` prints
+one JSON line:
 resources, seconds (program run only, imports excluded), peak RSS in MB.
 
 Imports are excluded by a warm-up run before the timed one: the provider SDKs load their
@@ -18,6 +19,7 @@ import gc
 import json
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ def synthetic_tenants(n: int) -> list[dict[str, Any]]:
 
 
 FLOOR_PROGRAM = ROOT / "stacks" / "bench_floor.py"
+TYPED_FLOOR_PROGRAM = ROOT / "stacks" / "bench_typed_floor.py"
 MAIN_PROGRAM = ROOT / "__main__.py"
 
 
@@ -75,8 +78,16 @@ def warm_up(stack: str, floor: int | None) -> None:
     gc.collect()
 
 
+def typed_floor_config(stack: str, config: dict[str, Any], types_file: Path) -> dict[str, Any]:
+    """Run the real program untimed (also the warm-up) and write its registrations' types."""
+    plan = run_program(stack, config, program=MAIN_PROGRAM)
+    types_file.write_text(json.dumps([[r.type, r.custom] for r in plan.resources]))
+    gc.collect()
+    return {"agentic-platform:floor_types_file": str(types_file)}
+
+
 def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = True,
-            profile: bool = False) -> dict[str, Any]:
+            profile: bool = False, typed_floor: bool = False) -> dict[str, Any]:
     config = stack_config(stack)
     program = MAIN_PROGRAM
     if tenants is not None:
@@ -86,8 +97,16 @@ def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = 
         program = FLOOR_PROGRAM
     import stacks.platform  # noqa: F401  import cost is Python's, not the program's logic
 
+    if typed_floor:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = typed_floor_config(stack, config, Path(tmp) / "types.json")
+            return _timed(stack, config, TYPED_FLOOR_PROGRAM, profile=profile)
     if warm:
         warm_up(stack, floor)
+    return _timed(stack, config, program, profile=profile)
+
+
+def _timed(stack: str, config: dict[str, Any], program: Path, *, profile: bool) -> dict[str, Any]:
     reset = _reset_peak_rss()
 
     start = time.perf_counter()
@@ -107,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenants", type=int)
     parser.add_argument("--floor", type=int)
     parser.add_argument("--profile", action="store_true", help="profile the run: each layer's share")
+    parser.add_argument("--typed-floor", action="store_true",
+                        help="time the typed floor (the run's resource types, one input each) instead")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.stack, args.tenants, args.floor, profile=args.profile)))
+    print(json.dumps(measure(args.stack, args.tenants, args.floor, profile=args.profile,
+                             typed_floor=args.typed_floor)))
     return 0
 
 

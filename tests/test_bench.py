@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from stacks.bench import _row, summary
 from stacks.bench_profile import attribute, layer_of, profiled
+from stacks.bench_types import class_of, property_names
 from stacks.bench_worker import synthetic_tenants
 from stacks.config import parse
 from stacks.harness.run import ROOT
@@ -64,9 +67,42 @@ def test_profiled_shares_sum_to_one_and_see_our_code() -> None:
 def test_row_ratio_is_per_registration_against_the_floor() -> None:
     run = {"resources": 90, "registrations": 100, "seconds": 0.3, "peak_mb": 300.04}
     floor = {"resources": 100, "registrations": 100, "seconds": 0.1, "peak_mb": 200.0}
-    row = _row("dev", run, floor, {"own": 0.01234, "sdk": 0.7})
+    typed = {"resources": 90, "registrations": 100, "seconds": 0.2, "peak_mb": 250.0}
+    row = _row("dev", run, floor, {"own": 0.01234, "sdk": 0.7}, typed)
     assert row["ms_per_resource"] == 3.0 and row["floor_ms_per_resource"] == 1.0 and row["ratio"] == 3.0
+    assert row["typed_floor_ms_per_resource"] == 2.0 and row["typed_ratio"] == 1.5
     assert row["own_share"] == 0.0123 and row["peak_mb"] == 300.0
+    assert _row("dev", run, floor, {})["typed_ratio"] is None
+
+
+@pytest.mark.parametrize(("token", "cls", "at_least"), [
+    ("aws:rds/cluster:Cluster", "pulumi_aws.rds.cluster.Cluster", 60),
+    ("aws:ec2/vpc:Vpc", "pulumi_aws.ec2.vpc.Vpc", 20),
+    ("kubernetes:networking.k8s.io/v1:Ingress", "pulumi_kubernetes.networking.v1.Ingress.Ingress", 5),
+    ("kubernetes:core/v1:ConfigMap", "pulumi_kubernetes.core.v1.ConfigMap.ConfigMap", 5),
+    ("kubernetes:helm.sh/v3:Release", "pulumi_kubernetes.helm.v3.Release.Release", 20),
+    ("kubernetes:external-secrets.io/v1:ExternalSecret",
+     "pulumi_kubernetes.apiextensions.CustomResource.CustomResource", 2),
+    ("random:index/randomPassword:RandomPassword", "pulumi_random.random_password.RandomPassword", 10),
+    ("cloudflare:index/loadBalancer:LoadBalancer", "pulumi_cloudflare.load_balancer.LoadBalancer", 10),
+    ("pulumi:providers:aws", "pulumi_aws.provider.Provider", 1),
+])
+def test_type_tokens_map_to_their_provider_class(token: str, cls: str, at_least: int) -> None:
+    found = class_of(token)
+    assert found is not None and f"{found.__module__}.{found.__qualname__}" == cls
+    names = property_names(token)
+    assert len(names) >= at_least and "id" not in names and "urn" not in names
+
+
+def test_our_components_have_no_provider_class() -> None:
+    assert class_of("agentic:network:Network") is None and property_names("agentic:network:Network") == ()
+
+
+def test_every_type_of_prod_maps_to_a_provider_class() -> None:
+    from stacks.harness import run_stack
+
+    missing = {r.type for r in run_stack("prod").custom_resources if class_of(r.type) is None}
+    assert not missing, sorted(missing)
 
 
 def test_summary_names_the_worst_case_memory_and_growth() -> None:
