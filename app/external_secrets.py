@@ -22,6 +22,21 @@ ESO_API = "external-secrets.io/v1"
 STORE_NAME = "aws-secrets-manager"
 
 
+def secret_store(resource_name: str, namespace: pulumi.Input[str], region: str, opts: pulumi.ResourceOptions,
+                 meta_labels: Mapping[str, str] | None = None) -> k8s.apiextensions.CustomResource:
+    """The namespace's `aws-secrets-manager` SecretStore: Secrets Manager in `region`, read with
+    the External Secrets controller's own Pod Identity role (no credentials in the cluster)."""
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version=ESO_API,
+        kind="SecretStore",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=STORE_NAME, namespace=namespace,
+                                            labels=dict(meta_labels) if meta_labels else None),
+        spec={"provider": {"aws": {"service": "SecretsManager", "region": region}}},
+        opts=opts,
+    )
+
+
 def external_secret_spec(source: ExternalSecretsSource) -> dict[str, Any]:
     """Spec of the ExternalSecret: every env var from its own Secrets Manager secret."""
     target: dict[str, Any] = {"name": APP_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain"}
@@ -54,14 +69,7 @@ def app_secret(prefix: str, environment: str, source: ExternalSecretsSource | In
         )
         return [secret]
     eso_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(source.depends_on)))
-    store = k8s.apiextensions.CustomResource(
-        f"{prefix}-secret-store",
-        api_version=ESO_API,
-        kind="SecretStore",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=STORE_NAME, namespace=PLATFORM_CORE, labels=meta_labels),
-        spec={"provider": {"aws": {"service": "SecretsManager", "region": source.region}}},
-        opts=eso_opts,
-    )
+    store = secret_store(f"{prefix}-secret-store", PLATFORM_CORE, source.region, eso_opts, meta_labels)
     external = k8s.apiextensions.CustomResource(
         f"{prefix}-external-secret-app",
         api_version=ESO_API,

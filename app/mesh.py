@@ -23,13 +23,13 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from app.external_secrets import ESO_API, STORE_NAME, secret_store
 from app.names import PLATFORM_CORE, PLATFORM_NAMESPACES
 
 LINKERD_REPO = "https://helm.linkerd.io/stable"
 LINKERD_NS = "linkerd"
 CNI_NS = "linkerd-cni"
 ISSUER_SECRET = "linkerd-identity-issuer"
-ESO_API = "external-secrets.io/v1"
 INJECT = {"linkerd.io/inject": "enabled"}
 CONTROL_PLANE_PORTS = (8080, 8086, 8090, 4191)
 """identity, destination, policy, proxy admin: what meshed pods reach in the linkerd namespace."""
@@ -134,17 +134,13 @@ class LinkerdMesh(pulumi.ComponentResource):
         crds = self._release(name, "linkerd-crds", chart="linkerd-crds", version=args.chart_versions["linkerd_crds"],
                              namespace=LINKERD_NS, values={}, depends_on=[ns])
         after_eso = pulumi.ResourceOptions(parent=self, depends_on=[ns, *args.depends_on])
-        store = k8s.apiextensions.CustomResource(
-            f"{name}-secret-store", api_version=ESO_API, kind="SecretStore",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="aws-secrets-manager", namespace=LINKERD_NS, labels=labels),
-            spec={"provider": {"aws": {"service": "SecretsManager", "region": args.region}}},
-            opts=after_eso)
+        store = secret_store(f"{name}-secret-store", LINKERD_NS, args.region, after_eso, labels)
         issuer = k8s.apiextensions.CustomResource(
             f"{name}-issuer", api_version=ESO_API, kind="ExternalSecret",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISSUER_SECRET, namespace=LINKERD_NS, labels=labels),
             spec={
                 "refreshInterval": "1h",
-                "secretStoreRef": {"name": "aws-secrets-manager", "kind": "SecretStore"},
+                "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
                 "target": {"name": ISSUER_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain",
                            "template": {"type": "kubernetes.io/tls"}},
                 "data": [{"secretKey": k, "remoteRef": {"key": args.issuer_secret_name, "property": k}}

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from app.external_secrets import ESO_API
+from app.external_secrets import ESO_API, STORE_NAME, secret_store
 from app.observability import (
     KPS_RELEASE,
     NAMESPACE,
@@ -28,7 +28,6 @@ from app.observability import (
 from app.prometheus_rules import RuleThresholds, platform_rule_groups, prometheus_rule
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
-SECRET_STORE = "aws-secrets-manager"
 OTLP_PORTS = (4317, 4318)
 OPERATOR_WEBHOOK_PORT = 10250
 """prometheus-operator's admission webhook (PrometheusRule validation), called by the API server."""
@@ -139,11 +138,7 @@ class MonitoringStack(pulumi.ComponentResource):
                 opts=k8s_opts)
         after = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[ns, *args.admin_secret_depends_on])
-        store = k8s.apiextensions.CustomResource(
-            f"{name}-secret-store", api_version=ESO_API, kind="SecretStore",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=SECRET_STORE, namespace=ns.metadata.name),
-            spec={"provider": {"aws": {"service": "SecretsManager", "region": args.region}}},
-            opts=after)
+        store = secret_store(f"{name}-secret-store", ns.metadata.name, args.region, after)
         return k8s.apiextensions.CustomResource(
             f"{name}-grafana-admin", api_version=ESO_API, kind="ExternalSecret",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=ns.metadata.name),
@@ -156,7 +151,7 @@ def grafana_admin_external_secret(secret_name: str) -> dict[str, Any]:
     Secrets Manager; `Retain` keeps Grafana's login if the ExternalSecret is ever deleted."""
     return {
         "refreshInterval": "1h",
-        "secretStoreRef": {"name": SECRET_STORE, "kind": "SecretStore"},
+        "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
         "target": {"name": GRAFANA_ADMIN_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain",
                    "template": {"data": {"admin-user": "admin", "admin-password": "{{ .password }}"}}},
         "data": [{"secretKey": "password", "remoteRef": {"key": secret_name}}],
