@@ -1,4 +1,4 @@
-"""Provider class of a Pulumi type token, for the typed benchmark floor.
+"""Provider class of a Pulumi type token, for the replay benchmark floor.
 
 `aws:ec2/securityGroup:SecurityGroup` -> `pulumi_aws.ec2.SecurityGroup`,
 `kubernetes:networking.k8s.io/v1:Ingress` -> `pulumi_kubernetes.networking.v1.Ingress`,

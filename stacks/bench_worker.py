@@ -1,6 +1,6 @@
 """One benchmark measurement in a fresh process (so peak RSS belongs to that run alone).
 
-`python -m stacks.bench_worker <stack> [--tenants N] [--floor N | --typed-floor] [--profile]` prints
+`python -m stacks.bench_worker <stack> [--tenants N] [--floor N | --replay-floor] [--profile]` prints
 one JSON line:
 resources, seconds (program run only, imports excluded), peak RSS in MB.
 
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks.bench_profile import profiled
+from stacks.harness.plan import Plan
 from stacks.harness.run import ROOT, run_program, stack_config
 
 TIERS = ("shared",) * 16 + ("dedicated",) * 3 + ("enterprise",)
@@ -48,7 +49,7 @@ def synthetic_tenants(n: int) -> list[dict[str, Any]]:
 
 
 FLOOR_PROGRAM = ROOT / "stacks" / "bench_floor.py"
-TYPED_FLOOR_PROGRAM = ROOT / "stacks" / "bench_typed_floor.py"
+REPLAY_FLOOR_PROGRAM = ROOT / "stacks" / "bench_replay_floor.py"
 MAIN_PROGRAM = ROOT / "__main__.py"
 
 
@@ -78,16 +79,22 @@ def warm_up(stack: str, floor: int | None) -> None:
     gc.collect()
 
 
-def typed_floor_config(stack: str, config: dict[str, Any], types_file: Path) -> dict[str, Any]:
-    """Run the real program untimed (also the warm-up) and write its registrations' types."""
-    plan = run_program(stack, config, program=MAIN_PROGRAM)
-    types_file.write_text(json.dumps([[r.type, r.custom] for r in plan.resources]))
+def replay_entries(plan: Plan) -> str:
+    """The run's registrations as the replay floor reads them: [[type, custom, inputs], ...] as JSON.
+
+    Unknown values and resource references (not JSON) are replayed as null."""
+    return json.dumps([[r.type, r.custom, r.inputs] for r in plan.resources], default=lambda _: None)
+
+
+def replay_floor_config(stack: str, config: dict[str, Any], replay_file: Path) -> dict[str, Any]:
+    """Run the real program untimed (also the warm-up) and write its registrations for the replay."""
+    replay_file.write_text(replay_entries(run_program(stack, config, program=MAIN_PROGRAM)))
     gc.collect()
-    return {"agentic-platform:floor_types_file": str(types_file)}
+    return {"agentic-platform:floor_replay_file": str(replay_file)}
 
 
 def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = True,
-            profile: bool = False, typed_floor: bool = False) -> dict[str, Any]:
+            profile: bool = False, replay_floor: bool = False) -> dict[str, Any]:
     config = stack_config(stack)
     program = MAIN_PROGRAM
     if tenants is not None:
@@ -97,10 +104,10 @@ def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = 
         program = FLOOR_PROGRAM
     import stacks.platform  # noqa: F401  import cost is Python's, not the program's logic
 
-    if typed_floor:
+    if replay_floor:
         with tempfile.TemporaryDirectory() as tmp:
-            config = typed_floor_config(stack, config, Path(tmp) / "types.json")
-            return _timed(stack, config, TYPED_FLOOR_PROGRAM, profile=profile)
+            config = replay_floor_config(stack, config, Path(tmp) / "replay.json")
+            return _timed(stack, config, REPLAY_FLOOR_PROGRAM, profile=profile)
     if warm:
         warm_up(stack, floor)
     return _timed(stack, config, program, profile=profile)
@@ -126,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenants", type=int)
     parser.add_argument("--floor", type=int)
     parser.add_argument("--profile", action="store_true", help="profile the run: each layer's share")
-    parser.add_argument("--typed-floor", action="store_true",
-                        help="time the typed floor (the run's resource types, one input each) instead")
+    parser.add_argument("--replay-floor", action="store_true",
+                        help="time the replay floor (the run's registrations replayed flat) instead")
     args = parser.parse_args(argv)
     print(json.dumps(measure(args.stack, args.tenants, args.floor, profile=args.profile,
-                             typed_floor=args.typed_floor)))
+                             replay_floor=args.replay_floor)))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +68,48 @@ def test_profiled_shares_sum_to_one_and_see_our_code() -> None:
 def test_row_ratio_is_per_registration_against_the_floor() -> None:
     run = {"resources": 90, "registrations": 100, "seconds": 0.3, "peak_mb": 300.04}
     floor = {"resources": 100, "registrations": 100, "seconds": 0.1, "peak_mb": 200.0}
-    typed = {"resources": 90, "registrations": 100, "seconds": 0.2, "peak_mb": 250.0}
-    row = _row("dev", run, floor, {"own": 0.01234, "sdk": 0.7}, typed)
+    replay = {"resources": 90, "registrations": 100, "seconds": 0.25, "peak_mb": 250.0}
+    row = _row("dev", run, floor, {"own": 0.01234, "sdk": 0.7}, replay)
     assert row["ms_per_resource"] == 3.0 and row["floor_ms_per_resource"] == 1.0 and row["ratio"] == 3.0
-    assert row["typed_floor_ms_per_resource"] == 2.0 and row["typed_ratio"] == 1.5
+    assert row["replay_ms_per_resource"] == 2.5 and row["replay_ratio"] == 1.2
+    assert row["replay_over_floor"] == 2.5
     assert row["own_share"] == 0.0123 and row["peak_mb"] == 300.0
-    assert _row("dev", run, floor, {})["typed_ratio"] is None
+    assert _row("dev", run, floor, {})["replay_ratio"] is None
+
+
+def _without_nulls(value: Any) -> Any:
+    """Inputs as the replay sends them: unknowns become null, and the SDK drops null properties."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("stack", ["local", "dev"])
+def test_replay_floor_registers_the_programs_resources_with_the_same_inputs(stack: str, tmp_path: Path) -> None:
+    from stacks.bench_worker import REPLAY_FLOOR_PROGRAM, replay_entries
+    from stacks.harness.run import run_program, stack_config
+
+    plan = run_program(stack, stack_config(stack))
+    replay_file = tmp_path / "replay.json"
+    replay_file.write_text(replay_entries(plan))
+    replayed = run_program(stack, {"agentic-platform:floor_replay_file": str(replay_file)},
+                           program=REPLAY_FLOOR_PROGRAM)
+    assert [(r.type, r.custom) for r in replayed.resources] == [(r.type, r.custom) for r in plan.resources]
+    assert all("::pulumi:pulumi:Stack::" in r.parent for r in replayed.resources), \
+        "the replay is flat: every registration hangs off the stack"
+    assert not any(r.provider for r in replayed.resources if r.type.startswith("aws:"))
+    for original, again in zip(plan.resources, replayed.resources, strict=True):
+        assert _without_nulls(json.loads(json.dumps(original.inputs, default=lambda _: None))) == \
+            _without_nulls(again.inputs), original.urn
+
+
+def test_replay_floor_records_a_stack_trace_like_a_provider_class() -> None:
+    """A bare CustomResource gets no stack trace from the SDK; the replay must pay for one, as the
+    program's provider classes and the trivial floor do."""
+    source = (ROOT / "stacks" / "bench_replay_floor.py").read_text()
+    assert "class Replayed(pulumi.CustomResource)" in source and "def __init__" in source
 
 
 @pytest.mark.parametrize(("token", "cls", "at_least"), [
@@ -118,6 +155,19 @@ def test_summary_names_the_worst_case_memory_and_growth() -> None:
     assert "x1.10" in lines[2]
 
 
+def test_summary_judges_the_program_against_the_replay_floor() -> None:
+    def row(case: str, ratio: float, replay_ratio: float, over: float) -> dict[str, Any]:
+        return {"case": case, "ratio": ratio, "own_share": 0.01, "sdk_share": 0.6, "ms_per_resource": 1.0,
+                "peak_mb": 400, "replay_ratio": replay_ratio, "replay_over_floor": over}
+
+    met = summary([row("dev", 2.6, 1.2, 2.1), row("prod", 2.8, 1.25, 2.3)])
+    assert met[1] == ("replay floor (the same registrations and inputs, no program) / trivial floor: "
+                      "2.10-2.30: the SDK's share no program can remove")
+    assert met[2] == "program / replay floor (what the program adds): 1.20-1.25, worst prod (target <= 1.3: met)"
+    missed = summary([row("dev", 2.6, 1.2, 2.1), row("staging", 2.8, 1.45, 2.0)])
+    assert missed[2].endswith("worst staging (target <= 1.3: NOT met)")
+
+
 def test_synthetic_catalog_is_a_valid_prod_config() -> None:
     ns, region = namespace("prod")
     ns = {**ns, "tenants": synthetic_tenants(30)}
@@ -128,6 +178,6 @@ def test_synthetic_catalog_is_a_valid_prod_config() -> None:
 
 
 def test_worker_paths_exist() -> None:
-    from stacks.bench_worker import FLOOR_PROGRAM, MAIN_PROGRAM
+    from stacks.bench_worker import FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM
 
-    assert Path(FLOOR_PROGRAM).is_file() and Path(MAIN_PROGRAM).is_file()
+    assert all(Path(p).is_file() for p in (FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM))
