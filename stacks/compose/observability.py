@@ -42,10 +42,14 @@ from components.alarms import (
 )
 from components.audit import AuditTrail, AuditTrailArgs, LogBucket, LogBucketArgs, ThreatDetection, ThreatDetectionArgs
 from components.secrets import SecretSet, SecretSetArgs
+from components.store_events import StoreEvents, StoreEventsArgs
+from stacks.compose.data import prefix as resource_prefix
 from stacks.compose.data import region_tags
 from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData, RegionWorkload
+from stacks.config import PlatformConfig
 from stacks.config.models_app import AlarmThresholds
 from stacks.config.models_infra import RedisGroupConfig
+from stacks.placement import place_tenants
 
 QUEUE_EVICTIONS = 0
 """Any eviction on the queue loses a job: not configurable."""
@@ -165,6 +169,29 @@ def build_alarms(ctx: RegionContext, base: RegionBase, data: RegionData, workloa
     return names
 
 
+def aurora_identifier_prefixes(cfg: PlatformConfig) -> tuple[str, str]:
+    """How this stack's Aurora identifiers begin: data domains `<project>-<env>-`, enterprise
+    tenants `<env>-` (stacks/compose/tenants.py keeps theirs short for the 63-character limit)."""
+    return f"{resource_prefix(cfg)}-", f"{cfg.environment}-"
+
+
+def build_store_events(ctx: RegionContext, data: RegionData, topic_arn: pulumi.Input[str]) -> list[pulumi.Output[str]]:
+    """Aurora failovers/failures and ElastiCache failures of the region to its alert topic, for
+    each service that has a store here (the platform's, or an enterprise tenant's own)."""
+    placements = place_tenants(ctx.cfg)
+    own_here = [t for t in ctx.cfg.tenants
+                if placements[t.id].own_database and placements[t.id].database_region == ctx.name]
+    aurora = bool(db_targets(data)) or bool(own_here)
+    elasticache = (data.cache_group_id is not None or data.queue_group_id is not None
+                   or any(t.enterprise is not None and t.enterprise.redis for t in own_here))
+    if not (aurora or elasticache):
+        return []
+    events = StoreEvents(f"{ctx.cfg.environment}-{ctx.name}-store-events", StoreEventsArgs(
+        region=ctx.name, topic_arn=topic_arn, identifier_prefixes=aurora_identifier_prefixes(ctx.cfg),
+        aurora=aurora, elasticache=elasticache, tags=ctx.tags), opts=ctx.opts())
+    return events.rule_names
+
+
 def token_quotas(ctx: RegionContext) -> dict[str, int]:
     """Tenants this region may serve (their allowed regions, else their data domain's regions:
     failover moves them there) and their monthly token quotas."""
@@ -280,6 +307,7 @@ def build_observability(ctx: RegionContext, base: RegionBase, data: RegionData,
     exports: dict[str, Any] = {
         "alert_topic_arn": topic.topic_arn,
         "alarms": build_alarms(ctx, base, data, workload, topic.topic_arn),
+        "event_rules": build_store_events(ctx, data, topic.topic_arn),
         **build_audit(ctx, data, topic),
     }
     if base.k8s_provider is not None and cfg.cluster is not None:
