@@ -3,12 +3,13 @@
 Each measurement runs in its own process, after an untimed warm-up run (lazy provider imports
 excluded), against two floors under the same mocks:
 - the **trivial floor** registers as many one-input resources (`ratio`, the issue's target <= 1.3);
-- the **replay floor** (stacks/bench_replay_floor.py) registers the run's own registrations flat,
-  with the very inputs the engine received and no program at all. Its time is what the Pulumi SDK
-  costs for these resources whatever program produced them; `replay ratio` = program / replay floor
-  is what the program itself adds (building values, parents, providers, dependencies, Args classes,
-  Output links) and is held to the same 1.3. The replay floor over the trivial floor shows why the
-  first target is out of reach for any program that registers these resources.
+- the **replay floor** (stacks/bench_replay_floor.py) registers the run's own resource graph again
+  as data: the same URNs, parents, providers, dependencies and the very inputs the engine received,
+  and no program at all. Its time is what the Pulumi SDK costs for this graph whatever program
+  produced it; `replay ratio` = program / replay floor is what the program itself adds (computing
+  the values, typed Args classes, the Output links between resources) and is held to the same 1.3.
+  The replay floor over the trivial floor shows why the first target is out of reach for any
+  program that registers these resources.
 A last, profiled run splits the time by layer (stacks/bench_profile.py): `own` is the share spent
 in our code's own statements (stacks/, components/, app/), `sdk` the Pulumi SDKs. Growth with
 tenants should be linear (ms/resource roughly flat) and prod with 1,000 tenants must stay
@@ -73,7 +74,7 @@ def summary(rows: list[dict[str, Any]]) -> list[str]:
         worst_replay = max(replayed, key=lambda r: r["replay_ratio"])
         verdict = "met" if worst_replay["replay_ratio"] <= RATIO_TARGET else "NOT met"
         lines[1:1] = [
-            f"replay floor (the same registrations and inputs, no program) / trivial floor: "
+            f"replay floor (the same resource graph and inputs, no program) / trivial floor: "
             f"{_span(replayed, 'replay_over_floor')}: the SDK's share no program can remove",
             f"program / replay floor (what the program adds): {_span(replayed, 'replay_ratio')}, "
             f"worst {worst_replay['case']} (target <= {RATIO_TARGET}: {verdict})"]

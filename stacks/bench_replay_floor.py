@@ -1,15 +1,18 @@
-"""Replay floor for the benchmark: the real run's registrations, with their real inputs, and no program.
+"""Replay floor for the benchmark: the run's own resource graph registered again, with no program.
 
-Each registration of the real program is replayed flat and in order: the same type token, every
-property its provider class declares (what the generated class hands the SDK), the inputs the
-engine received for it (wire form: camelCase, nested as sent), so the SDK serialises the same
-values and the mock answers with the same state. It goes through a subclass's `__init__`, as every
-provider class does, so the SDK records a stack trace per registration exactly as for the trivial
-floor (the SDK skips the trace for a bare `CustomResource`). What it leaves out is what the program
-adds on top of its own output: building the values, parents, providers, dependencies, `Args`
-classes and the `Output` links between resources. Unknown values and resource references in the
-recorded inputs are replayed as null. The worker passes the entries in a JSON file
-(`agentic-platform:floor_replay_file`: [[type, custom, inputs], ...]).
+Each registration of the real program is replayed in order as data: the same type token and name,
+the same parent, provider and dependencies (so the same URNs), the protect/retain/ignore-changes
+options, every property the provider class declares (what the generated class hands the SDK) and
+the inputs the engine received (wire form: camelCase, nested as sent), so the SDK serialises the
+same values and the mock answers with the same state. Each goes through a subclass's `__init__`,
+as every provider class does, so the SDK records a stack trace per registration as it does for
+the program and the trivial floor (it skips the trace for a bare `CustomResource`).
+
+What it leaves out is the program itself: computing the values from config, the typed `Args`
+classes and the `Output` links that carry values and dependencies between resources. Unknown
+values and resource references in the recorded inputs are replayed as null. The worker passes
+the plan's registrations in a JSON file (`agentic-platform:floor_replay_file`, see
+`stacks.bench_worker.replay_entries`).
 """
 
 import json
@@ -21,18 +24,36 @@ import pulumi
 from stacks.bench_types import property_names
 from stacks.gc_tuning import defer_full_collections
 
+PROVIDER_PREFIX = "pulumi:providers:"
+
 
 class Replayed(pulumi.CustomResource):
-    def __init__(self, typ: str, name: str, props: dict[str, Any]) -> None:
-        super().__init__(typ, name, {**dict.fromkeys(property_names(typ)), **props})
+    def __init__(self, typ: str, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        super().__init__(typ, name, {**dict.fromkeys(property_names(typ)), **props}, opts)
+
+
+class ReplayedProvider(pulumi.ProviderResource):
+    def __init__(self, typ: str, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        super().__init__(typ.removeprefix(PROVIDER_PREFIX), name, props, opts)
 
 
 class ReplayedComponent(pulumi.ComponentResource):
-    def __init__(self, typ: str, name: str, props: dict[str, Any]) -> None:
-        super().__init__(typ, name, props)
+    def __init__(self, typ: str, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        super().__init__(typ, name, props, opts)
+
+
+def replay(entries: list[dict[str, Any]]) -> None:
+    made: dict[str, pulumi.Resource] = {}
+    for e in entries:
+        provider = made.get(e["provider"].rsplit("::", 1)[0]) if e["provider"] else None
+        opts = pulumi.ResourceOptions(
+            parent=made.get(e["parent"]), provider=provider if isinstance(provider, pulumi.ProviderResource) else None,
+            depends_on=[made[u] for u in e["depends_on"] if u in made], protect=e["protect"],
+            retain_on_delete=e["retain_on_delete"], ignore_changes=e["ignore_changes"] or None)
+        typ = e["type"]
+        cls = (ReplayedProvider if typ.startswith(PROVIDER_PREFIX) else Replayed) if e["custom"] else ReplayedComponent
+        made[e["urn"]] = cls(typ, e["name"], e["inputs"], opts)
 
 
 defer_full_collections()
-entries = json.loads(Path(pulumi.Config().require("floor_replay_file")).read_text())
-for i, (typ, custom, inputs) in enumerate(entries):
-    (Replayed if custom else ReplayedComponent)(typ, f"replay-{i}", inputs)
+replay(json.loads(Path(pulumi.Config().require("floor_replay_file")).read_text()))

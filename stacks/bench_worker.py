@@ -80,10 +80,15 @@ def warm_up(stack: str, floor: int | None) -> None:
 
 
 def replay_entries(plan: Plan) -> str:
-    """The run's registrations as the replay floor reads them: [[type, custom, inputs], ...] as JSON.
-
-    Unknown values and resource references (not JSON) are replayed as null."""
-    return json.dumps([[r.type, r.custom, r.inputs] for r in plan.resources], default=lambda _: None)
+    """The run's registrations as the replay floor reads them (JSON): type, name, custom, parent,
+    provider, dependencies, options and inputs. Unknown values and resource references (not JSON)
+    are replayed as null."""
+    return json.dumps([
+        {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
+         "provider": r.provider, "depends_on": r.options.get("dependsOn", []),
+         "protect": r.options.get("protect", False), "retain_on_delete": r.options.get("retainOnDelete", False),
+         "ignore_changes": r.options.get("ignoreChanges", []), "inputs": r.inputs}
+        for r in plan.resources], default=lambda _: None)
 
 
 def replay_floor_config(stack: str, config: dict[str, Any], replay_file: Path) -> dict[str, Any]:

@@ -87,7 +87,9 @@ def _without_nulls(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("stack", ["local", "dev"])
-def test_replay_floor_registers_the_programs_resources_with_the_same_inputs(stack: str, tmp_path: Path) -> None:
+def test_replay_floor_registers_the_same_graph_with_the_same_inputs(stack: str, tmp_path: Path) -> None:
+    """Same URNs (type, name, parent chain), providers, dependencies and inputs: what is left
+    between the program and its replay is the program's own work."""
     from stacks.bench_worker import REPLAY_FLOOR_PROGRAM, replay_entries
     from stacks.harness.run import run_program, stack_config
 
@@ -95,14 +97,17 @@ def test_replay_floor_registers_the_programs_resources_with_the_same_inputs(stac
     replay_file = tmp_path / "replay.json"
     replay_file.write_text(replay_entries(plan))
     replayed = run_program(stack, {"agentic-platform:floor_replay_file": str(replay_file)},
-                           program=REPLAY_FLOOR_PROGRAM)
-    assert [(r.type, r.custom) for r in replayed.resources] == [(r.type, r.custom) for r in plan.resources]
-    assert all("::pulumi:pulumi:Stack::" in r.parent for r in replayed.resources), \
-        "the replay is flat: every registration hangs off the stack"
-    assert not any(r.provider for r in replayed.resources if r.type.startswith("aws:"))
-    for original, again in zip(plan.resources, replayed.resources, strict=True):
-        assert _without_nulls(json.loads(json.dumps(original.inputs, default=lambda _: None))) == \
-            _without_nulls(again.inputs), original.urn
+                           program=REPLAY_FLOOR_PROGRAM).by_urn()
+    original = plan.by_urn()
+    assert set(replayed) == set(original) and len(replayed) == len(plan.resources)
+    for urn, r in original.items():
+        again = replayed[urn]
+        assert (again.custom, again.parent, again.provider) == (r.custom, r.parent, r.provider), urn
+        assert sorted(again.options["dependsOn"]) == sorted(r.options["dependsOn"]), urn
+        assert again.options["protect"] == r.options["protect"], urn
+        assert _without_nulls(json.loads(json.dumps(r.inputs, default=lambda _: None))) == \
+            _without_nulls(again.inputs), urn
+    assert any(r.provider for r in original.values()) and any(r.options["dependsOn"] for r in original.values())
 
 
 def test_replay_floor_records_a_stack_trace_like_a_provider_class() -> None:
@@ -161,7 +166,7 @@ def test_summary_judges_the_program_against_the_replay_floor() -> None:
                 "peak_mb": 400, "replay_ratio": replay_ratio, "replay_over_floor": over}
 
     met = summary([row("dev", 2.6, 1.2, 2.1), row("prod", 2.8, 1.25, 2.3)])
-    assert met[1] == ("replay floor (the same registrations and inputs, no program) / trivial floor: "
+    assert met[1] == ("replay floor (the same resource graph and inputs, no program) / trivial floor: "
                       "2.10-2.30: the SDK's share no program can remove")
     assert met[2] == "program / replay floor (what the program adds): 1.20-1.25, worst prod (target <= 1.3: met)"
     missed = summary([row("dev", 2.6, 1.2, 2.1), row("staging", 2.8, 1.45, 2.0)])
