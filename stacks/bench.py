@@ -1,7 +1,8 @@
 """`python -m stacks bench`: how long the program takes per stack and as tenants grow.
 
 Each measurement runs in its own process, after an untimed warm-up run (lazy provider imports
-excluded), against two floors under the same mocks:
+excluded), and counts the fastest of up to three timed runs (stacks/bench_worker.py), against two
+floors under the same mocks:
 - the **trivial floor** registers as many one-input resources (`ratio`, the issue's target <= 1.3);
 - the **replay floor** (stacks/bench_replay_floor.py) registers the run's own resource graph again
   as data: the same URNs, parents, providers, dependencies and the very inputs the engine received,

@@ -118,18 +118,33 @@ def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = 
     return _timed(stack, config, program, profile=profile)
 
 
-def _timed(stack: str, config: dict[str, Any], program: Path, *, profile: bool) -> dict[str, Any]:
-    reset = _reset_peak_rss()
+MAX_RUNS = 3
+"""Timed runs per measurement; the fastest counts (the others only saw more interference)."""
+RUN_BUDGET_SECONDS = 20.0
+"""No further run once the timed ones have taken this long (prod with 1,000 tenants runs once)."""
 
-    start = time.perf_counter()
-    if profile:
-        plan, shares = profiled(lambda: run_program(stack, config, program=program), ROOT)
-    else:
-        plan, shares = run_program(stack, config, program=program), {}
-    seconds = time.perf_counter() - start
-    peak_mb = _peak_rss_mb(reset)
-    return {"resources": len(plan.custom_resources), "registrations": len(plan.resources),
-            "seconds": seconds, "peak_mb": peak_mb, "shares": shares}
+
+def _timed(stack: str, config: dict[str, Any], program: Path, *, profile: bool) -> dict[str, Any]:
+    """Best of up to MAX_RUNS runs within RUN_BUDGET_SECONDS; peak RSS of the first (later runs
+    would also count what the earlier ones left to the deferred full collections)."""
+    runs: list[float] = []
+    reset = _reset_peak_rss()
+    peak_mb, resources, registrations = 0.0, 0, 0
+    shares: dict[str, float] = {}
+    while not runs or (not profile and len(runs) < MAX_RUNS and sum(runs) < RUN_BUDGET_SECONDS):
+        start = time.perf_counter()
+        if profile:
+            plan, shares = profiled(lambda: run_program(stack, config, program=program), ROOT)
+        else:
+            plan, shares = run_program(stack, config, program=program), {}
+        runs.append(time.perf_counter() - start)
+        if len(runs) == 1:
+            peak_mb = _peak_rss_mb(reset)
+            resources, registrations = len(plan.custom_resources), len(plan.resources)
+        del plan
+        gc.collect()
+    return {"resources": resources, "registrations": registrations,
+            "seconds": min(runs), "runs": len(runs), "peak_mb": peak_mb, "shares": shares}
 
 
 def main(argv: list[str] | None = None) -> int:
