@@ -103,6 +103,9 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, to: str, unplann
             plan.add(f"Cloudflare {h.name} (load balancer {h.load_balancer_id}): pool {target_pool} ({to}) first")
     if not hostnames:
         plan.note(f"no hostname with residency {domain.residency}; no traffic change")
+    target_region = outputs.regional.get(to)
+    if target_region is not None and target_region.standby:
+        plan.note(standby_note(to))
     if outputs.detection_seconds:
         plan.note(f"Cloudflare marks a dead origin down after about {outputs.detection_seconds} s"
                   " (guide target: detection < 30 s)")
@@ -141,6 +144,15 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, to: str, unplann
     deps.say(f"failover of {domain.name} to {to} done in {timings.total:.0f} s"
              f" ({within} the {FAILOVER_TARGET_SECONDS} s target)")
     return 0
+
+
+def standby_note(region: str) -> str:
+    """A warm standby runs one node per group and the api/worker at their standby floors
+    (`cluster.standby`); it scales up under load, but the floors should follow the traffic."""
+    return (f"{region} is a warm standby (small node groups, api and worker at the `cluster.standby` floors):"
+            " raise the api floor now with kubectl -n platform-core patch hpa api --patch"
+            " '{\"spec\":{\"minReplicas\":3}}', then set `standby: false` for " + region +
+            " in `agentic-platform:regions` and run `pulumi up` to restore the active node groups and floors")
 
 
 def _is_writer(topo: Topology) -> bool:

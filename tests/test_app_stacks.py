@@ -107,12 +107,15 @@ def test_rolling_update_is_25_25_with_requests_limits_and_tagged_image(plan: Pla
 
 
 def test_api_replicas_follow_config_and_prod_runs_at_least_three(plans: dict[str, Plan]) -> None:
+    """In active regions; a warm standby runs its own floor (test_standby_region_runs_...)."""
     for stack, plan in plans.items():
         want = app_config(stack)["api"]["replicas"]
         for dep in named(plan, DEPLOY, "api"):
-            assert dep.get("spec.replicas") == want
             assert "spec.replicas" in dep.options["ignoreChanges"], "the HPA owns replicas after creation"
-    assert all(d.get("spec.replicas") >= 3 for d in named(plans["prod"], DEPLOY, "api"))
+            if dep.region not in standby_regions(stack):
+                assert dep.get("spec.replicas") == want
+    assert all(d.get("spec.replicas") >= 3 for d in named(plans["prod"], DEPLOY, "api")
+               if d.region not in standby_regions("prod"))
     assert len(named(plans["prod"], DEPLOY, "api")) == 4, "one api per prod region"
 
 
@@ -316,9 +319,14 @@ def test_ingress_on_aws_and_port_forward_locally(plans: dict[str, Plan]) -> None
 
 # --- autoscaling ------------------------------------------------------------------------------------
 
+def standby_regions(stack: str) -> set[str]:
+    return {r["name"] for r in stack_config(stack).get("agentic-platform:regions") or [] if r.get("standby")}
+
+
 def test_hpa_numbers_come_from_config(plan: Plan) -> None:
     hpa_cfg = app_config(plan.stack)["api"]["hpa"]
-    hpas = plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    hpas = [h for h in plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+            if h.region not in standby_regions(plan.stack)]
     assert hpas
     for hpa in hpas:
         assert hpa.get("spec.minReplicas") == hpa_cfg["min_replicas"]
@@ -337,7 +345,7 @@ def test_worker_scales_on_queue_length_with_keda_on_aws(plan: Plan) -> None:
         return
     worker = app_config(plan.stack)["worker"]
     assert len(scaled) == len(named(plan, DEPLOY, "worker"))
-    for so in scaled:
+    for so in [so for so in scaled if so.region not in standby_regions(plan.stack)]:
         trig = so.get("spec.triggers.0")
         assert trig["type"] == "redis"
         assert trig["metadata"]["listName"] == "agent-jobs"
@@ -346,6 +354,29 @@ def test_worker_scales_on_queue_length_with_keda_on_aws(plan: Plan) -> None:
         assert so.get("spec.maxReplicaCount") == worker["max_replicas"]
         assert so.get("spec.minReplicaCount") == worker["replicas"]
         assert trig["authenticationRef"] == {"name": "worker-queue"}
+
+
+def test_standby_region_runs_the_standby_floors_under_the_active_maxima() -> None:
+    """eu-central-1 (warm standby) runs one api and one worker on its one-node groups; the maxima
+    stay, so it scales up by itself when traffic arrives, and its budgets never block a drain."""
+    plan = run_stack("prod")
+    app = app_config("prod")
+    assert standby_regions("prod") == {"eu-central-1"}
+
+    def in_region(typ: str, name: str, region: str) -> PlannedResource:
+        return next(r for r in named(plan, typ, name) if r.region == region)
+
+    for region, (api, worker) in {"eu-central-1": (1, 1), "eu-west-1": (3, app["worker"]["replicas"])}.items():
+        hpa = in_region("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api", region)
+        assert (hpa.get("spec.minReplicas"), hpa.get("spec.maxReplicas")) == (api, app["api"]["hpa"]["max_replicas"])
+        assert in_region(DEPLOY, "api", region).get("spec.replicas") == api
+        assert in_region(DEPLOY, "worker", region).get("spec.replicas") == worker
+        scaled = in_region("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker", region)
+        assert (scaled.get("spec.minReplicaCount"), scaled.get("spec.maxReplicaCount")) == (
+            worker, app["worker"]["max_replicas"])
+    for name in ("api", "worker"):
+        pdb = in_region("kubernetes:policy/v1:PodDisruptionBudget", name, "eu-central-1")
+        assert pdb.get("spec.maxUnavailable") == 1 and pdb.get("spec.minAvailable") is None
 
 
 def test_disruption_budgets_and_recommendation_only_vpa(plan: Plan) -> None:

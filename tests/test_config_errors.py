@@ -43,6 +43,12 @@ def setter(path: str, value: Any) -> Mutator:
 
 # (stack, mutation, expected key path, fragment of the message)
 CASES: list[tuple[str, Mutator, str, str]] = [
+    ("prod", setter("cluster.standby.api_replicas", 21),
+     "agentic-platform:cluster.standby.api_replicas", "21 exceeds app.api.hpa.max_replicas 20"),
+    ("prod", setter("cluster.standby.worker_replicas", 99),
+     "agentic-platform:cluster.standby.worker_replicas", "99 exceeds app.worker.max_replicas"),
+    ("prod", setter("cluster.standby.api_replicas", 0),
+     "agentic-platform:cluster.standby.api_replicas", "greater than or equal to 1"),
     ("prod", setter("regions[1].name", "eu-west-7"),
      "agentic-platform:regions[1].name", "is not an AWS region"),
     ("prod", setter("regions[3].name", "us-east-1"),

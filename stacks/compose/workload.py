@@ -115,12 +115,19 @@ def resource_spec(r: Resources) -> ResourceSpec:
                         cpu_limit=r.cpu_limit, memory_limit=r.memory_limit)
 
 
-def scaling_spec(cfg: PlatformConfig) -> ScalingSpec:
+def scaling_spec(cfg: PlatformConfig, standby: bool = False) -> ScalingSpec:
+    """Replicas and autoscaling bounds; a warm standby runs the `cluster.standby` floors under the
+    same maxima (StandbyScaleConfig says why)."""
     api, worker = cfg.app.api, cfg.app.worker
+    api_min, api_replicas = api.hpa.min_replicas, max(api.replicas, api.hpa.min_replicas)
+    worker_replicas = worker.replicas
+    if standby and cfg.cluster is not None:
+        api_min = api_replicas = cfg.cluster.standby.api_replicas
+        worker_replicas = cfg.cluster.standby.worker_replicas
     return ScalingSpec(
-        api_replicas=max(api.replicas, api.hpa.min_replicas), api_min_replicas=api.hpa.min_replicas,
+        api_replicas=api_replicas, api_min_replicas=api_min,
         api_max_replicas=api.hpa.max_replicas, api_cpu_percent=api.hpa.cpu_percent,
-        api_memory_percent=api.hpa.memory_percent, worker_replicas=worker.replicas,
+        api_memory_percent=api.hpa.memory_percent, worker_replicas=worker_replicas,
         worker_max_replicas=worker.max_replicas, queue_length_target=worker.queue_length_target,
         queue_list_name=worker.queue_list_name)
 
@@ -226,7 +233,7 @@ def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str]
     return cert.arn, records
 
 
-def _app_fields(cfg: PlatformConfig, location: str, settings: Any) -> dict[str, Any]:
+def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool = False) -> dict[str, Any]:
     """WorkloadArgs fields that come from `app` config alike on a cloud region and locally."""
     return {
         "environment": cfg.environment,
@@ -239,7 +246,7 @@ def _app_fields(cfg: PlatformConfig, location: str, settings: Any) -> dict[str, 
         "log_level": cfg.app.log_level,
         "api_resources": resource_spec(cfg.app.api.resources),
         "worker_resources": resource_spec(cfg.app.worker.resources),
-        "scaling": scaling_spec(cfg),
+        "scaling": scaling_spec(cfg, standby),
         "worker_grace_seconds": cfg.app.worker.termination_grace_seconds,
         "worker_command": cfg.app.worker.command,
         "worker_metrics_port": cfg.app.worker.metrics_port,
@@ -289,7 +296,7 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     workload = PlatformWorkload(name, WorkloadArgs(
-        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket)),
+        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket), ctx.region.standby),
         secrets=ExternalSecretsSource(
             region=ctx.name, refs=refs, templates=templates,
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),

@@ -108,11 +108,20 @@ class NodeGroupsConfig(Frozen):
 
 
 class StandbyScaleConfig(Frozen):
-    """How a warm standby region is sized relative to an active one."""
+    """How a warm standby region is sized relative to an active one.
+
+    The app's floors follow the nodes: an active region's api minimum (3 in prod) on a standby's
+    one node per group would only make the autoscaler grow the standby back to active size. The
+    maxima stay, so a standby that takes traffic scales up by itself; after a failover onto it,
+    set its `standby: false` (docs/operations.md) to restore the active floors."""
 
     node_min: int = Field(default=1, ge=0)
     node_desired: int = Field(default=1, ge=0)
     db_readers: int = Field(default=1, ge=0, le=15)
+    api_replicas: int = Field(default=1, ge=1)
+    """The api's replicas and HPA minimum in a standby region."""
+    worker_replicas: int = Field(default=1, ge=1)
+    """The worker's replicas and KEDA minimum in a standby region."""
 
 
 class AddonVersions(Frozen):

@@ -140,6 +140,12 @@ def check_sizes(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
         if sb.node_min > sb.node_desired:
             yield _issue(("cluster", "standby", "node_desired"),
                          f"node_min {sb.node_min} exceeds node_desired {sb.node_desired}")
+        if sb.api_replicas > cfg.app.api.hpa.max_replicas:
+            yield _issue(("cluster", "standby", "api_replicas"),
+                         f"{sb.api_replicas} exceeds app.api.hpa.max_replicas {cfg.app.api.hpa.max_replicas}")
+        if sb.worker_replicas > cfg.app.worker.max_replicas:
+            yield _issue(("cluster", "standby", "worker_replicas"),
+                         f"{sb.worker_replicas} exceeds app.worker.max_replicas {cfg.app.worker.max_replicas}")
     hpa = cfg.app.api.hpa
     if hpa.min_replicas > hpa.max_replicas:
         yield _issue(("app", "api", "hpa", "min_replicas"),

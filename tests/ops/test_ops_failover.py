@@ -83,6 +83,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(capsys):
     assert f"pool {pool_id('eu', 'eu-central-1')} (eu-central-1) first" in res.out
     assert "api.agentic.example.com" not in res.out  # the global hostname is not the EU domain's
     assert "dry run: nothing changed" in res.out
+    assert "eu-central-1 is a warm standby" in res.out  # its floors must be raised after the switch
+    assert "set `standby: false` for eu-central-1 in `agentic-platform:regions`" in res.out
 
 
 def test_planned_switchover_waits_for_the_writer_and_reorders_eu_pools(capsys):
@@ -235,3 +237,15 @@ def test_dry_run_with_token_shows_the_exact_patch(capsys):
     assert res.code == 0
     assert [c[0] for c in cloudflare.calls] == ["GET"]
     assert "would PATCH api.eu.agentic.example.com" in res.out
+
+
+def test_failing_back_to_an_active_region_says_nothing_of_standby_floors(capsys):
+    clients, stub = stubbed("eu-west-1")
+    describe(stub, global_cluster(EUC1))
+    with stub:
+        res = run_cli(capsys, ["failover", "--outputs", "-", "--domain", "eu", "--to", "eu-west-1"],
+                      stdin_deps(sample_outputs(), clients=clients))
+        stub.assert_no_pending_responses()
+    assert res.code == 0, res.err
+    assert "SwitchoverGlobalCluster: prod-eu writer eu-central-1 -> eu-west-1" in res.out
+    assert "warm standby" not in res.out
