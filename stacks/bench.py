@@ -1,8 +1,8 @@
 """`python -m stacks bench`: how long the program takes per stack and as tenants grow.
 
-Each measurement runs in its own process, after an untimed warm-up run (lazy provider imports
-excluded), and counts the fastest of up to three timed runs (stacks/bench_worker.py), against two
-floors under the same mocks:
+Each case runs in its own process (stacks/bench_worker.py): the program and two floors under the
+same mocks, after an untimed warm-up of each (lazy provider imports excluded), interleaved in up to
+three rounds, each counting its fastest:
 - the **trivial floor** registers as many one-input resources (`ratio`, the issue's target <= 1.3);
 - the **replay floor** (stacks/bench_replay_floor.py) registers the run's own resource graph again
   as data: the same URNs, parents, providers, dependencies and the very inputs the engine received,
@@ -97,9 +97,10 @@ def run_bench(tenant_counts: list[int], *, profile: bool = True) -> int:
     print(header)
     print("-" * len(header))
     for label, args in cases:
-        run = _worker(*args)
-        floor = _worker(args[0], "--floor", str(run["registrations"]))
-        replay = _worker(*args, "--replay-floor")
+        case = _worker(*args)
+        run = {**case, "seconds": case["seconds"]["program"]}
+        floor = {"registrations": case["registrations"], "seconds": case["seconds"]["floor"]}
+        replay = {"registrations": case["registrations"], "seconds": case["seconds"]["replay"]}
         shares = _worker(*args, "--profile")["shares"] if profile else {}
         row = _row(label, run, floor, shares, replay)
         rows.append(row)

@@ -1,15 +1,18 @@
-"""One benchmark measurement in a fresh process (so peak RSS belongs to that run alone).
+"""One benchmark case in a fresh process: the program and both floors, interleaved.
 
-`python -m stacks.bench_worker <stack> [--tenants N] [--floor N | --replay-floor] [--profile]` prints
-one JSON line:
-resources, seconds (program run only, imports excluded), peak RSS in MB.
+`python -m stacks.bench_worker <stack> [--tenants N] [--profile]` prints one JSON line:
+resources, registrations, the best seconds of the program, the trivial floor and the replay
+floor, the number of rounds, and the program's peak RSS in MB (with `--profile`: the program's
+time split by layer instead).
 
-Imports are excluded by a warm-up run before the timed one: the provider SDKs load their
-service modules lazily on first use (`aws.rds`, `cloudflare.*`), which would otherwise put
-~2 s of Python imports into the first run and none into the floor. The warm-up runs the stack's
-own config (the synthetic catalog only in the timed run) and the floor with a few resources.
-Peak RSS is the timed run's: the kernel's high-water mark is reset after the warm-up where
-Linux allows it (`/proc/self/clear_refs`), so it also counts what the warm-up left allocated.
+The three run in this one process, as the issue asks, and in rounds (program, floor, replay, then
+again), so a slow spell of the machine hits all three alike; each counts its fastest round. Imports
+are excluded by an untimed warm-up of each: the provider SDKs load their service modules lazily
+on first use (`aws.rds`, `cloudflare.*`), which would otherwise put ~2 s of Python imports into the
+first run and none into the floors. The warm-up run of the program is also the one whose resource
+graph the replay floor registers. Peak RSS is the program's first timed run's: the kernel's
+high-water mark is reset just before it where Linux allows it (`/proc/self/clear_refs`), so it
+also counts what the warm-ups left allocated.
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ def synthetic_tenants(n: int) -> list[dict[str, Any]]:
 FLOOR_PROGRAM = ROOT / "stacks" / "bench_floor.py"
 REPLAY_FLOOR_PROGRAM = ROOT / "stacks" / "bench_replay_floor.py"
 MAIN_PROGRAM = ROOT / "__main__.py"
+MAX_ROUNDS = 3
+"""Timed rounds per case; the fastest of each program counts (the others saw more interference)."""
+ROUND_BUDGET_SECONDS = 30.0
+"""No further round once the timed ones have taken this long (prod with 1,000 tenants runs once)."""
 
 
 def _reset_peak_rss() -> bool:
@@ -70,15 +77,6 @@ def _peak_rss_mb(reset: bool) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def warm_up(stack: str, floor: int | None) -> None:
-    """Run once untimed so lazy provider-module imports and first-use caches are paid here."""
-    if floor is not None:
-        run_program(stack, {"agentic-platform:floor_count": "20"}, program=FLOOR_PROGRAM)
-    else:
-        run_program(stack, stack_config(stack), program=MAIN_PROGRAM)
-    gc.collect()
-
-
 def replay_entries(plan: Plan) -> str:
     """The run's registrations as the replay floor reads them (JSON): type, name, custom, parent,
     provider, dependencies, options and inputs. Unknown values and resource references (not JSON)
@@ -91,73 +89,73 @@ def replay_entries(plan: Plan) -> str:
         for r in plan.resources], default=lambda _: None)
 
 
-def replay_floor_config(stack: str, config: dict[str, Any], replay_file: Path) -> dict[str, Any]:
-    """Run the real program untimed (also the warm-up) and write its registrations for the replay."""
-    replay_file.write_text(replay_entries(run_program(stack, config, program=MAIN_PROGRAM)))
-    gc.collect()
-    return {"agentic-platform:floor_replay_file": str(replay_file)}
-
-
-def measure(stack: str, tenants: int | None, floor: int | None, *, warm: bool = True,
-            profile: bool = False, replay_floor: bool = False) -> dict[str, Any]:
+def case_config(stack: str, tenants: int | None) -> dict[str, Any]:
     config = stack_config(stack)
-    program = MAIN_PROGRAM
     if tenants is not None:
         config["agentic-platform:tenants"] = synthetic_tenants(tenants)
-    if floor is not None:
-        config = {"agentic-platform:floor_count": str(floor)}
-        program = FLOOR_PROGRAM
-    import stacks.platform  # noqa: F401  import cost is Python's, not the program's logic
-
-    if replay_floor:
-        with tempfile.TemporaryDirectory() as tmp:
-            config = replay_floor_config(stack, config, Path(tmp) / "replay.json")
-            return _timed(stack, config, REPLAY_FLOOR_PROGRAM, profile=profile)
-    if warm:
-        warm_up(stack, floor)
-    return _timed(stack, config, program, profile=profile)
+    return config
 
 
-MAX_RUNS = 3
-"""Timed runs per measurement; the fastest counts (the others only saw more interference)."""
-RUN_BUDGET_SECONDS = 20.0
-"""No further run once the timed ones have taken this long (prod with 1,000 tenants runs once)."""
+def _run(stack: str, program: Path, config: dict[str, Any]) -> float:
+    start = time.perf_counter()
+    plan = run_program(stack, config, program=program)
+    seconds = time.perf_counter() - start
+    del plan
+    gc.collect()
+    return seconds
 
 
-def _timed(stack: str, config: dict[str, Any], program: Path, *, profile: bool) -> dict[str, Any]:
-    """Best of up to MAX_RUNS runs within RUN_BUDGET_SECONDS; peak RSS of the first (later runs
-    would also count what the earlier ones left to the deferred full collections)."""
-    runs: list[float] = []
-    reset = _reset_peak_rss()
-    peak_mb, resources, registrations = 0.0, 0, 0
-    shares: dict[str, float] = {}
-    while not runs or (not profile and len(runs) < MAX_RUNS and sum(runs) < RUN_BUDGET_SECONDS):
-        start = time.perf_counter()
-        if profile:
-            plan, shares = profiled(lambda: run_program(stack, config, program=program), ROOT)
-        else:
-            plan, shares = run_program(stack, config, program=program), {}
-        runs.append(time.perf_counter() - start)
-        if len(runs) == 1:
-            peak_mb = _peak_rss_mb(reset)
-            resources, registrations = len(plan.custom_resources), len(plan.resources)
+def measure_case(stack: str, tenants: int | None, *, max_rounds: int = MAX_ROUNDS,
+                 budget_seconds: float = ROUND_BUDGET_SECONDS) -> dict[str, Any]:
+    """The program, the trivial floor and the replay floor of one case, interleaved in rounds."""
+    config = case_config(stack, tenants)
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = run_program(stack, config, program=MAIN_PROGRAM)  # warm-up; its graph is the replay's
+        replay_file = Path(tmp) / "replay.json"
+        replay_file.write_text(replay_entries(plan))
+        resources, registrations = len(plan.custom_resources), len(plan.resources)
         del plan
-        gc.collect()
-    return {"resources": resources, "registrations": registrations,
-            "seconds": min(runs), "runs": len(runs), "peak_mb": peak_mb, "shares": shares}
+        programs = {
+            "program": (MAIN_PROGRAM, config),
+            "floor": (FLOOR_PROGRAM, {"agentic-platform:floor_count": str(registrations)}),
+            "replay": (REPLAY_FLOOR_PROGRAM, {"agentic-platform:floor_replay_file": str(replay_file)}),
+        }
+        for name, (program, cfg) in programs.items():
+            if name != "program":
+                _run(stack, program, cfg)
+        best = dict.fromkeys(programs, float("inf"))
+        peak_mb, rounds, spent = 0.0, 0, 0.0
+        while rounds < max(1, max_rounds) and (rounds == 0 or spent < budget_seconds):
+            for name, (program, cfg) in programs.items():
+                reset = _reset_peak_rss() if rounds == 0 and name == "program" else False
+                seconds = _run(stack, program, cfg)
+                if rounds == 0 and name == "program":
+                    peak_mb = _peak_rss_mb(reset)
+                best[name] = min(best[name], seconds)
+                spent += seconds
+            rounds += 1
+    return {"resources": resources, "registrations": registrations, "seconds": best, "rounds": rounds,
+            "peak_mb": peak_mb}
+
+
+def profile_case(stack: str, tenants: int | None) -> dict[str, Any]:
+    """One profiled run of the program after a warm-up: each layer's share of its time."""
+    config = case_config(stack, tenants)
+    _run(stack, MAIN_PROGRAM, config)
+    _, shares = profiled(lambda: run_program(stack, config, program=MAIN_PROGRAM), ROOT)
+    return {"shares": shares}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("stack")
     parser.add_argument("--tenants", type=int)
-    parser.add_argument("--floor", type=int)
-    parser.add_argument("--profile", action="store_true", help="profile the run: each layer's share")
-    parser.add_argument("--replay-floor", action="store_true",
-                        help="time the replay floor (the run's registrations replayed flat) instead")
+    parser.add_argument("--profile", action="store_true", help="profile the program: each layer's share")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.stack, args.tenants, args.floor, profile=args.profile,
-                             replay_floor=args.replay_floor)))
+    import stacks.platform  # noqa: F401  import cost is Python's, not the program's logic
+
+    result = profile_case(args.stack, args.tenants) if args.profile else measure_case(args.stack, args.tenants)
+    print(json.dumps(result))
     return 0
 
 

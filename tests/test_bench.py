@@ -186,3 +186,15 @@ def test_worker_paths_exist() -> None:
     from stacks.bench_worker import FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM
 
     assert all(Path(p).is_file() for p in (FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM))
+
+
+def test_a_case_times_the_program_and_both_floors_in_one_process() -> None:
+    from stacks.bench_worker import measure_case
+    from stacks.harness.run import run_program, stack_config
+
+    case = measure_case("local", None, max_rounds=1)
+    assert set(case["seconds"]) == {"program", "floor", "replay"}
+    assert all(0 < s < 60 for s in case["seconds"].values())
+    plan = run_program("local", stack_config("local"))
+    assert (case["registrations"], case["resources"]) == (len(plan.resources), len(plan.custom_resources))
+    assert case["rounds"] == 1 and case["peak_mb"] > 0
