@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
 from stacks.dr import FIGURES, assess
 from stacks.dr.report import DrReport, platform_config
 from stacks.harness import Plan, run_stack
 from stacks.reports import dr as dr_report
 
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
-
-
-@pytest.fixture(scope="module")
-def prod() -> Plan:
-    return run_stack("prod")
-
-
-@pytest.fixture(scope="module")
-def dev() -> Plan:
-    return run_stack("dev")
 
 
 def checks(rep: DrReport, where: str) -> dict[str, tuple[float | None, str]]:

@@ -20,11 +20,6 @@ GLOBAL_TYPES = ("aws:iam/", "aws:budgets/", "aws:costexplorer/", "aws:rds/global
 EU = {"eu-west-1", "eu-central-1"}
 
 
-@pytest.fixture(scope="module")
-def prod() -> Plan:
-    return run_stack("prod")
-
-
 def without_region(config: dict[str, Any], gone: str) -> dict[str, Any]:
     """The prod config with `gone` removed everywhere it is named (regions, domains, tenants, geo)."""
     out: dict[str, Any] = {}

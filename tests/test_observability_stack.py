@@ -26,16 +26,6 @@ OVERRIDE = {
 
 
 @pytest.fixture(scope="module")
-def dev() -> Plan:
-    return run_stack("dev")
-
-
-@pytest.fixture(scope="module")
-def prod() -> Plan:
-    return run_stack("prod")
-
-
-@pytest.fixture(scope="module")
 def dev_override() -> Plan:
     return run_stack("dev", overrides={"agentic-platform:observability": OVERRIDE})
 

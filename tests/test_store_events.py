@@ -68,16 +68,6 @@ def test_elasticache_pattern_takes_failures_not_routine_events() -> None:
     assert not matches(pattern, {"source": "aws.rds", "detail-type": "Cache Update Failed"})
 
 
-@pytest.fixture(scope="module")
-def prod() -> Plan:
-    return run_stack("prod")
-
-
-@pytest.fixture(scope="module")
-def dev() -> Plan:
-    return run_stack("dev")
-
-
 def _rules(plan: Plan, source: str) -> dict[str, PlannedResource]:
     return {r.region or "": r for r in plan.of_type(RULE)
             if json.loads(r.inputs["eventPattern"])["source"] == [source]}

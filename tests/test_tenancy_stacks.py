@@ -25,11 +25,6 @@ NEW_TENANT = {
 
 
 @pytest.fixture(scope="module")
-def prod() -> Plan:
-    return run_stack("prod")
-
-
-@pytest.fixture(scope="module")
 def prod_plus_tenant() -> Plan:
     tenants = copy.deepcopy(stack_config("prod")[f"{NS}tenants"])
     return run_stack("prod", overrides={f"{NS}tenants": [*tenants, NEW_TENANT]})
