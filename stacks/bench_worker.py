@@ -98,10 +98,14 @@ def case_config(stack: str, tenants: int | None) -> dict[str, Any]:
     return config
 
 
-def _run(stack: str, program: Path, config: dict[str, Any]) -> float:
+def _timed(stack: str, program: Path, config: dict[str, Any]) -> tuple[float, Plan]:
     start = time.perf_counter()
     plan = run_program(stack, config, program=program)
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start, plan
+
+
+def _run(stack: str, program: Path, config: dict[str, Any]) -> float:
+    seconds, plan = _timed(stack, program, config)
     del plan
     gc.collect()
     return seconds
@@ -117,9 +121,7 @@ def measure_case(stack: str, tenants: int | None, *, max_rounds: int = MAX_ROUND
     # The program's first timed run comes before anything else allocates in this process (the
     # replay's JSON, the floors), so its peak RSS is what a process running the program alone sees.
     reset = _reset_peak_rss()
-    start = time.perf_counter()
-    plan = run_program(stack, config, program=MAIN_PROGRAM)
-    best = {"program": time.perf_counter() - start, "floor": float("inf"), "replay": float("inf")}
+    seconds, plan = _timed(stack, MAIN_PROGRAM, config)
     peak_mb = _peak_rss_mb(reset)
     with tempfile.TemporaryDirectory() as tmp:
         replay_file = Path(tmp) / "replay.json"
@@ -127,20 +129,19 @@ def measure_case(stack: str, tenants: int | None, *, max_rounds: int = MAX_ROUND
         resources, registrations = len(plan.custom_resources), len(plan.resources)
         del plan
         gc.collect()
-        programs = {
-            "program": (MAIN_PROGRAM, config),
+        floors = {
             "floor": (FLOOR_PROGRAM, {"agentic-platform:floor_count": str(registrations)}),
             "replay": (REPLAY_FLOOR_PROGRAM, {"agentic-platform:floor_replay_file": str(replay_file)}),
         }
-        spent = best["program"]
-        for name, (program, cfg) in programs.items():
-            if name != "program":
-                _run(stack, program, cfg)  # warm-up
-                best[name] = _run(stack, program, cfg)
-                spent += best[name]
-        rounds = 1
-        while rounds < max_rounds and spent < budget_seconds:
+        for program, cfg in floors.values():
+            _run(stack, program, cfg)  # warm-up
+        programs = {"program": (MAIN_PROGRAM, config), **floors}
+        best = {"program": seconds, **{name: float("inf") for name in floors}}
+        spent, rounds = seconds, 0
+        while rounds < max_rounds and (rounds == 0 or spent < budget_seconds):
             for name, (program, cfg) in programs.items():
+                if rounds == 0 and name == "program":
+                    continue  # timed above, with the peak RSS
                 seconds = _run(stack, program, cfg)
                 best[name] = min(best[name], seconds)
                 spent += seconds
