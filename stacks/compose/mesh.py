@@ -53,7 +53,7 @@ def build_mesh_policies(ctx: RegionContext, base: RegionBase, workload: RegionWo
     """Per-namespace mesh policies for the region's platform namespaces (after they exist)."""
     cfg = ctx.cfg
     mesh = base.extras.get("mesh")
-    if not isinstance(mesh, IstioAmbientMesh):
+    if not isinstance(mesh, IstioAmbientMesh) or base.k8s_provider is None:
         return None
     m = cfg.mesh
     component = workload.extras.get("workload")
