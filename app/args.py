@@ -144,5 +144,7 @@ class WorkloadArgs:
     depends_on: Sequence[pulumi.Resource] = ()
     """Everything the pods need before they start (stores, identity associations)."""
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)
+    digest: str | None = None
+    """`sha256:...` of `image:tag`; set, pods run `image:tag@digest` (required in staging and prod)."""
     local_stores: LocalStoresArgs | None = None
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""

@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
 from app.names import PLATFORM_CORE, labels, selector
-from app.pods import container, pod_annotations, pod_spec, zone_spread
+from app.pods import container, image_ref, pod_annotations, pod_spec, zone_spread
 
 MAX_UNAVAILABLE = "25%"
 MAX_SURGE = "25%"
@@ -38,7 +38,7 @@ def deployment(prefix: str, component: str, *, environment: str, image: str, tag
                spec: ResourceSpec, ports: Sequence[tuple[str, int]], grace_seconds: int,
                command: Sequence[str] | None, config_checksum: pulumi.Input[str], role_arn: pulumi.Input[str] | None,
                strict_spread: bool, autoscaled: bool, pre_stop_sleep: int | None,
-               opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+               opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.apps.v1.Deployment:
     meta_labels = labels(component, environment, tag)
     extra = pulumi.ResourceOptions(ignore_changes=["spec.replicas"]) if autoscaled else None
     return k8s.apps.v1.Deployment(
@@ -59,7 +59,7 @@ def deployment(prefix: str, component: str, *, environment: str, image: str, tag
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels,
                                                     annotations=pod_annotations(config_checksum, role_arn)),
                 spec=pod_spec(
-                    [container(component, f"{image}:{tag}", spec, command=command, ports=ports,
+                    [container(component, image_ref(image, tag, digest), spec, command=command, ports=ports,
                                pre_stop_sleep=pre_stop_sleep)],
                     component, grace_seconds=grace_seconds, aws_identity=role_arn is not None,
                     spread=zone_spread(component, strict_spread)),

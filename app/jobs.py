@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
 from app.names import PLATFORM_CORE, dns_label, labels, migration_job_name
-from app.pods import container, pod_spec
+from app.pods import container, image_ref, pod_spec
 
 MIGRATE_COMMAND = ("alembic", "upgrade", "head")
 ADMIN_COMMAND = ("python", "scripts/create_admin.py")
@@ -23,7 +23,7 @@ JOB_SERVICE_ACCOUNT = "platform-jobs"
 
 def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, environment: str,
          image: str, tag: str, spec: ResourceSpec, deadline: int,
-         opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+         opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.batch.v1.Job:
     meta_labels = labels(component, environment, tag)
     return k8s.batch.v1.Job(
         logical,
@@ -33,11 +33,10 @@ def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, e
             active_deadline_seconds=deadline,
             template=k8s.core.v1.PodTemplateSpecArgs(
                 # No config checksum here: a settings change must not re-run a finished Job.
-                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels, annotations={
-                    # A mesh sidecar never exits, so a meshed Job never completes (and Pulumi
-                    # would wait for it forever); Jobs only talk to the database outside the mesh.
-                    "linkerd.io/inject": "disabled"}),
-                spec=pod_spec([container(component, f"{image}:{tag}", spec, command=command, with_probes=False)],
+                # Ambient mesh: no sidecar in the pod, so a meshed Job completes like any other.
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels),
+                spec=pod_spec([container(component, image_ref(image, tag, digest), spec, command=command,
+                                         with_probes=False)],
                               JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never"),
             ),
         ),
@@ -57,18 +56,18 @@ def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOpt
 
 
 def migration_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                  opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+                  opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.batch.v1.Job:
     return _job(f"{prefix}-job-migrate", migration_job_name(tag), "migrate", MIGRATE_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec,
+                environment=environment, image=image, tag=tag, spec=spec, digest=digest,
                 deadline=1800, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     # Specs of Jobs are immutable: replace, creating the new tag's Job first.
                     replace_on_changes=["spec", "metadata.name"])))
 
 
 def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                        opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+                        opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.batch.v1.Job:
     """Runs once per cluster: later tags do not re-run it (`ignore_changes` on the spec)."""
     return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec,
+                environment=environment, image=image, tag=tag, spec=spec, digest=digest,
                 deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     ignore_changes=["spec", "metadata.labels"])))

@@ -1,17 +1,21 @@
-"""Linkerd on one regional cluster: mTLS between platform services, timeouts and retries.
+"""Istio in ambient mode on one regional cluster: mTLS, identity-based authorization, L7 policy.
 
-Linkerd rather than Istio: one small proxy per pod, mTLS on by default, no Envoy tuning; the
-guide asks for mTLS, retries/timeouts and circuit breaking between services, which it covers.
+Why Istio ambient: Linkerd's last open-source stable line (2.14, 2023) is unsupported on
+current Kubernetes. Ambient mode has no sidecar and no init container in application pods:
+the CNI agent redirects traffic to a per-node ztunnel (mTLS, L4 authorization), so application
+namespaces keep Pod Security `restricted`; only `istio-system` (CNI agent, ztunnel) is
+privileged. L7 features (timeouts, retries, outlier detection, fault injection) need a waypoint
+proxy, deployed only in namespaces that use them.
 
-Identity: `identity.externalCA=true`. The trust anchor is a long-lived root kept offline by the
-operator; only its public certificate is config (`mesh.trust_anchor_pem`). The issuer
-certificate and key (signed by the anchor) live in Secrets Manager and reach the cluster through
-External Secrets as `linkerd/linkerd-identity-issuer` (type kubernetes.io/tls), so no private key
-ever enters Pulumi state. No pulumi-tls, no cert-manager, no paid Private CA.
+Trust: Istio's plug-in CA. The root and an intermediate (cert + key, chain) live in Secrets
+Manager and reach istiod as the `istio-system/cacerts` Secret through External Secrets, so no
+private key enters Pulumi state; the public root is also config (`mesh.trust_anchor_pem`) so
+config validation can refuse the example root shipped in this repository in prod, and every
+region of a stack trusts the same root.
 
-Pod Security: the CNI plugin (linkerd2-cni) replaces the NET_ADMIN init container, so meshed
-pods still pass PSA `restricted`. Retries and timeouts use a ServiceProfile, the 2.14 mechanism
-that has both (HTTPRoute retries only arrive in 2.16).
+Install order (Istio's Helm instructions for ambient): Gateway API CRDs (waypoints are Gateway
+API `Gateway`s), `base` (Istio CRDs), `istiod` (after the `cacerts` Secret exists), `cni`,
+`ztunnel`. Custom resources wait for the release that installs their CRD.
 """
 
 from __future__ import annotations
@@ -24,62 +28,43 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.external_secrets import ESO_API, STORE_NAME, secret_store
-from app.names import PLATFORM_CORE, PLATFORM_NAMESPACES
 
-LINKERD_REPO = "https://helm.linkerd.io/stable"
-LINKERD_NS = "linkerd"
-CNI_NS = "linkerd-cni"
-ISSUER_SECRET = "linkerd-identity-issuer"
-INJECT = {"linkerd.io/inject": "enabled"}
-CONTROL_PLANE_PORTS = (8080, 8086, 8090, 4191)
-"""identity, destination, policy, proxy admin: what meshed pods reach in the linkerd namespace."""
-CONTROL_PLANE_INGRESS_PORTS = (*CONTROL_PLANE_PORTS, 8443, 9443, 4143)
-"""Plus the injector/validator webhooks (8443, 9443) and the control plane's own meshed inbound."""
-
-
-def mesh_annotations(enabled: bool) -> dict[str, str]:
-    """Namespace annotations that mesh a namespace's pods (for the workload layer's namespaces)."""
-    return dict(INJECT) if enabled else {}
-
-
-def trust_anchor_secret_name(project: str, environment: str) -> str:
-    """Secrets Manager secret with JSON keys `ca.crt`, `tls.crt`, `tls.key` (operator-provided)."""
-    return f"{project}/{environment}/linkerd/trust-anchor"
+ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts"
+ISTIO_NS = "istio-system"
+CACERTS = "cacerts"
+CA_KEYS = ("ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem")
+"""The plug-in CA Secret's keys istiod reads (intermediate cert and key, root, chain to the root)."""
+GATEWAY_API_VERSION = "v1.6.0"
+"""The Gateway API release Istio 1.31 is built against (its go.mod)."""
+GATEWAY_API_CRDS = (f"https://github.com/kubernetes-sigs/gateway-api/releases/download/"
+                    f"{GATEWAY_API_VERSION}/standard-install.yaml")
+AMBIENT_LABEL = {"istio.io/dataplane-mode": "ambient"}
+ISTIOD_PORTS = (15010, 15012, 15014, 15017, 443)
+"""xDS (plain, mTLS), monitoring, webhook, webhook Service port: what the mesh reaches in istio-system."""
+ZTUNNEL_PORTS = (15008, 15020, 15021)
+"""HBONE tunnel, metrics, readiness of the ztunnel DaemonSet (host network on each node)."""
 
 
-def service_profile_spec(request_timeout_seconds: int, retries: int) -> dict[str, Any]:
-    """Idempotent reads retry within a budget, writes never retry; every route has a timeout.
-
-    Linkerd 2.14 budgets retries instead of counting them: `retryRatio` is the extra load
-    retries may add (retries / 10: 2 -> 20%, Linkerd's default), with a floor of 10 retries/s.
-    """
-    timeout = f"{request_timeout_seconds}s"
-    return {
-        "routes": [
-            {"name": "reads", "condition": {"any": [{"method": "GET"}, {"method": "HEAD"}]},
-             "isRetryable": retries > 0, "timeout": timeout},
-            {"name": "writes", "condition": {"not": {"any": [{"method": "GET"}, {"method": "HEAD"}]}},
-             "isRetryable": False, "timeout": timeout},
-        ],
-        "retryBudget": {"retryRatio": round(retries / 10, 2), "minRetriesPerSecond": 10, "ttl": "10s"},
-    }
+def mesh_labels(enabled: bool) -> dict[str, str]:
+    """Namespace labels that put a namespace's pods in the ambient mesh."""
+    return dict(AMBIENT_LABEL) if enabled else {}
 
 
-def control_plane_values(trust_anchor_pem: str, ha: bool) -> dict[str, Any]:
+def trust_material_secret_name(project: str, environment: str) -> str:
+    """Secrets Manager secret with JSON keys `ca-cert.pem`, `ca-key.pem`, `root-cert.pem`,
+    `cert-chain.pem` (operator-provided; docs/multi-region.md, "Service mesh")."""
+    return f"{project}/{environment}/istio/cacerts"
+
+
+def istiod_values(ha: bool, trust_domain: str = "cluster.local") -> dict[str, Any]:
     values: dict[str, Any] = {
-        "identityTrustAnchorsPEM": trust_anchor_pem,
-        "identity": {"externalCA": True, "issuer": {"scheme": "kubernetes.io/tls"}},
-        "cniEnabled": True,
-        "proxy": {"logFormat": "json"},
+        "profile": "ambient",
+        "meshConfig": {"trustDomain": trust_domain, "accessLogFile": "/dev/stdout",
+                       "accessLogEncoding": "JSON", "enablePrometheusMerge": True},
+        "pilot": {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]},
     }
     if ha:
-        values.update({
-            "controllerReplicas": 3,
-            "enablePodAntiAffinity": True,
-            "enablePodDisruptionBudget": True,
-            "webhookFailurePolicy": "Fail",
-            "deploymentStrategy": {"rollingUpdate": {"maxUnavailable": 1, "maxSurge": "25%"}},
-        })
+        values["pilot"].update({"autoscaleMin": 2, "replicaCount": 2})
     return values
 
 
@@ -87,134 +72,116 @@ def control_plane_values(trust_anchor_pem: str, ha: bool) -> dict[str, Any]:
 class MeshArgs:
     region: str
     environment: str
-    trust_anchor_pem: str
-    issuer_secret_name: str
-    """Secrets Manager name holding `ca.crt`/`tls.crt`/`tls.key` in this region (or a replica)."""
+    trust_material_secret: str
+    """Secrets Manager name of the plug-in CA material in this region (or a replica of it)."""
     vpc_cidr: str
-    """The cluster VPC: the EKS API server reaches the admission webhooks from there."""
-    chart_versions: Mapping[str, str]
-    """`linkerd_crds`, `linkerd_control_plane`, `linkerd_cni` (pinned, never latest)."""
-    request_timeout_seconds: int = 30
-    retries: int = 2
+    """The cluster VPC: the EKS API server reaches istiod's webhook from there."""
+    chart_version: str
+    """One pinned version for the `base`, `istiod`, `cni` and `ztunnel` charts (never latest)."""
     ha: bool = True
-    meshed_namespaces: Sequence[str] = PLATFORM_NAMESPACES
-    api_service: str = "api"
-    api_namespace: str = PLATFORM_CORE
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
-    """External Secrets controller (its CRDs) and anything else the charts need first."""
+    """The External Secrets release (its CRDs) and anything else the charts need first."""
 
 
-class LinkerdMesh(pulumi.ComponentResource):
-    """CNI, CRDs, issuer secret, control plane, mesh annotations and the API's route policy."""
+class IstioAmbientMesh(pulumi.ComponentResource):
+    """Gateway API CRDs, Istio CRDs, plug-in CA, istiod, CNI agent and ztunnel."""
 
+    base: k8s.helm.v3.Release
+    """Installs the Istio CRDs: every Istio custom resource depends on it."""
+    gateway_api: pulumi.Resource
+    """Installs the Gateway API CRDs: every waypoint `Gateway` depends on it."""
     control_plane: k8s.helm.v3.Release
+    ztunnel: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: MeshArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("agentic:app:LinkerdMesh", name, {"region": args.region}, opts)
-        for key in ("linkerd_crds", "linkerd_control_plane", "linkerd_cni"):
-            if not args.chart_versions.get(key):
-                raise ValueError(f"MeshArgs.chart_versions['{key}'] is required (pinned chart version)")
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__("agentic:app:IstioAmbientMesh", name, {"region": args.region}, opts)
+        if not args.chart_version or args.chart_version.strip().lower() in {"latest", "*"}:
+            raise ValueError(f"MeshArgs.chart_version: pin the Istio charts to a version, got {args.chart_version!r}")
         labels = {"app.kubernetes.io/part-of": "agentic-platform", "app.kubernetes.io/managed-by": "pulumi",
                   "agentic.io/environment": args.environment}
+        # The CNI agent and ztunnel edit each node's network: privileged by nature, so alone in
+        # istio-system (no application pod runs there); audit/warn still report what is not restricted.
         ns = k8s.core.v1.Namespace(f"{name}-ns", metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=LINKERD_NS,
-            labels={**labels, "linkerd.io/is-control-plane": "true", "linkerd.io/control-plane-ns": LINKERD_NS,
-                    "config.linkerd.io/admission-webhooks": "disabled",
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted"}), opts=child)
-        # The CNI DaemonSet edits each node's CNI chain: privileged by nature, so alone in its namespace.
-        cni_ns = k8s.core.v1.Namespace(f"{name}-cni-ns", metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=CNI_NS, labels={**labels, "config.linkerd.io/admission-webhooks": "disabled",
-                                 "pod-security.kubernetes.io/enforce": "privileged"}), opts=child)
-        self._ingress_policies(name, args.vpc_cidr, labels, [ns, cni_ns])
-        cni = self._release(name, "linkerd-cni", chart="linkerd2-cni", version=args.chart_versions["linkerd_cni"],
-                            namespace=CNI_NS, values={}, depends_on=[cni_ns])
-        crds = self._release(name, "linkerd-crds", chart="linkerd-crds", version=args.chart_versions["linkerd_crds"],
-                             namespace=LINKERD_NS, values={}, depends_on=[ns])
+            name=ISTIO_NS, labels={**labels, "pod-security.kubernetes.io/enforce": "privileged",
+                                   "pod-security.kubernetes.io/audit": "restricted",
+                                   "pod-security.kubernetes.io/warn": "restricted"}),
+            opts=pulumi.ResourceOptions(parent=self))
+        self._network_policies(name, args.vpc_cidr, labels, ns)
+        self.gateway_api = k8s.yaml.v2.ConfigFile(
+            f"{name}-gateway-api-crds", file=GATEWAY_API_CRDS, opts=pulumi.ResourceOptions(parent=self))
+        self.base = self._release(name, "istio-base", "base", version=args.chart_version,
+                                  values={"defaultRevision": "default"}, depends_on=[ns])
         after_eso = pulumi.ResourceOptions(parent=self, depends_on=[ns, *args.depends_on])
-        store = secret_store(f"{name}-secret-store", LINKERD_NS, args.region, after_eso, labels)
-        issuer = k8s.apiextensions.CustomResource(
-            f"{name}-issuer", api_version=ESO_API, kind="ExternalSecret",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=ISSUER_SECRET, namespace=LINKERD_NS, labels=labels),
+        store = secret_store(f"{name}-secret-store", ISTIO_NS, args.region, after_eso, labels)
+        cacerts = k8s.apiextensions.CustomResource(
+            f"{name}-cacerts", api_version=ESO_API, kind="ExternalSecret",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=CACERTS, namespace=ISTIO_NS, labels=labels,
+                # istiod reads `cacerts` only at start: wait until External Secrets has written it.
+                annotations={"pulumi.com/waitFor": "condition=Ready"}),
             spec={
                 "refreshInterval": "1h",
                 "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
-                "target": {"name": ISSUER_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain",
-                           "template": {"type": "kubernetes.io/tls"}},
-                "data": [{"secretKey": k, "remoteRef": {"key": args.issuer_secret_name, "property": k}}
-                         for k in ("ca.crt", "tls.crt", "tls.key")],
+                # Orphan: deleting the ExternalSecret (or this stack) never deletes the CA istiod runs on.
+                "target": {"name": CACERTS, "creationPolicy": "Orphan", "deletionPolicy": "Retain"},
+                "data": [{"secretKey": k, "remoteRef": {"key": args.trust_material_secret, "property": k}}
+                         for k in CA_KEYS],
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ns, store, *args.depends_on]))
-        self.control_plane = self._release(
-            name, "linkerd-control-plane", chart="linkerd-control-plane",
-            version=args.chart_versions["linkerd_control_plane"], namespace=LINKERD_NS,
-            values=control_plane_values(args.trust_anchor_pem, args.ha), depends_on=[crds, cni, issuer])
-        after_cp = pulumi.ResourceOptions(parent=self, depends_on=[self.control_plane])
-        for meshed in args.meshed_namespaces:
-            # A patch, not the Namespace itself: the workload layer owns the namespaces.
-            k8s.core.v1.NamespacePatch(
-                f"{name}-inject-{meshed}",
-                metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=meshed, annotations=INJECT),
-                opts=after_cp)
-            k8s.networking.v1.NetworkPolicy(
-                f"{name}-netpol-{meshed}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-linkerd-control-plane", namespace=meshed,
-                                                    labels=labels),
-                spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                    pod_selector=k8s.meta.v1.LabelSelectorArgs(), policy_types=["Egress"],
-                    egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                            match_labels={"kubernetes.io/metadata.name": LINKERD_NS}))],
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=p)
-                               for p in CONTROL_PLANE_PORTS])]),
-                opts=after_cp)
-        k8s.apiextensions.CustomResource(
-            f"{name}-api-profile", api_version="linkerd.io/v1alpha2", kind="ServiceProfile",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=f"{args.api_service}.{args.api_namespace}.svc.cluster.local", namespace=args.api_namespace,
-                labels=labels),
-            spec=service_profile_spec(args.request_timeout_seconds, args.retries),
-            opts=after_cp)
-        self.register_outputs({"namespace": LINKERD_NS})
+        self.control_plane = self._release(name, "istiod", "istiod", version=args.chart_version,
+                                           values=istiod_values(args.ha), depends_on=[self.base, cacerts])
+        cni = self._release(name, "istio-cni", "cni", version=args.chart_version, values={"profile": "ambient"},
+                            depends_on=[self.control_plane])
+        self.ztunnel = self._release(name, "ztunnel", "ztunnel", version=args.chart_version, values={},
+                                     depends_on=[cni])
+        self.register_outputs({"namespace": ISTIO_NS})
 
-    def _ingress_policies(self, name: str, vpc_cidr: str, labels: Mapping[str, str],
-                          namespaces: Sequence[k8s.core.v1.Namespace]) -> None:
-        """Default-deny ingress in both namespaces; the control plane admits only its own ports,
-        from pods of any namespace and from the VPC (the EKS API server calls the webhooks)."""
+    def _network_policies(self, name: str, vpc_cidr: str, labels: Mapping[str, str],
+                          ns: k8s.core.v1.Namespace) -> None:
+        """istio-system admits only istiod's ports (from any namespace and the VPC: webhooks) and
+        ztunnel's metrics and readiness ports (Prometheus, kubelet)."""
         everything = k8s.meta.v1.LabelSelectorArgs()
-        opts = pulumi.ResourceOptions(parent=self, depends_on=list(namespaces))
-        for ns_name in (LINKERD_NS, CNI_NS):
-            k8s.networking.v1.NetworkPolicy(
-                f"{name}-{ns_name}-default-deny",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=ns_name, labels=labels),
-                spec=k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=everything, policy_types=["Ingress"]),
-                opts=opts)
+        opts = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         k8s.networking.v1.NetworkPolicy(
-            f"{name}-{LINKERD_NS}-allow-control-plane",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-control-plane-ports", namespace=LINKERD_NS,
-                                                labels=labels),
+            f"{name}-default-deny",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=ISTIO_NS, labels=labels),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=everything, policy_types=["Ingress"]),
+            opts=opts)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-allow-istiod",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-istiod-ports", namespace=ISTIO_NS, labels=labels),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=everything, policy_types=["Ingress"],
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app": "istiod"}),
+                policy_types=["Ingress"],
                 ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
                     from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=everything),
                            k8s.networking.v1.NetworkPolicyPeerArgs(
                                ip_block=k8s.networking.v1.IPBlockArgs(cidr=vpc_cidr))],
                     ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=p)
-                           for p in CONTROL_PLANE_INGRESS_PORTS])]),
+                           for p in ISTIOD_PORTS])]),
+            opts=opts)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-allow-ztunnel-metrics",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-ztunnel-metrics", namespace=ISTIO_NS, labels=labels),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app": "ztunnel"}),
+                policy_types=["Ingress"],
+                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=everything)],
+                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=p)
+                           for p in ZTUNNEL_PORTS[1:]])]),
             opts=opts)
 
-    def _release(self, name: str, release: str, *, chart: str, version: str, namespace: str,
-                 values: Mapping[str, Any], depends_on: Sequence[pulumi.Resource]) -> k8s.helm.v3.Release:
+    def _release(self, name: str, release: str, chart: str, *, version: str, values: Mapping[str, Any],
+                 depends_on: Sequence[pulumi.Resource]) -> k8s.helm.v3.Release:
         return k8s.helm.v3.Release(
             f"{name}-{release}",
             name=release,
             chart=chart,
             version=version,
-            namespace=namespace,
+            namespace=ISTIO_NS,
             create_namespace=False,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=LINKERD_REPO),
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=ISTIO_REPO),
             values=dict(values),
             atomic=False,
             cleanup_on_fail=True,

@@ -109,8 +109,12 @@ class MonitoringStack(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=after))
 
         c = args.charts
+        crds: list[pulumi.Resource] = []
+        if c.prometheus_operator_crds is not None:
+            crds.append(release("prometheus-operator-crds", c.prometheus_operator_crds, {}, [ns],
+                                "prometheus-operator-crds"))
         kps = release("kube-prometheus-stack", c.kube_prometheus_stack,
-                      kube_prometheus_values(args, GRAFANA_ADMIN_SECRET), [*deps, admin], KPS_RELEASE)
+                      kube_prometheus_values(args, GRAFANA_ADMIN_SECRET), [*deps, admin, *crds], KPS_RELEASE)
         loki = release("loki", c.loki, loki_values(args), deps, "loki")
         traces = release("otel-traces", c.opentelemetry_collector, traces_collector_values(args), deps,
                          "otel-traces")
@@ -148,11 +152,13 @@ class MonitoringStack(pulumi.ComponentResource):
 
 def grafana_admin_external_secret(secret_name: str) -> dict[str, Any]:
     """ExternalSecret spec: the chart's `admin-user`/`admin-password` keys, the password from
-    Secrets Manager; `Retain` keeps Grafana's login if the ExternalSecret is ever deleted."""
+    Secrets Manager. `Orphan` keeps the Secret (and Grafana's login) if the ExternalSecret is ever
+    deleted: with `Owner` Kubernetes garbage-collects it with its owner, whatever `deletionPolicy`
+    says (that one only covers the remote secret disappearing)."""
     return {
         "refreshInterval": "1h",
         "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
-        "target": {"name": GRAFANA_ADMIN_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain",
+        "target": {"name": GRAFANA_ADMIN_SECRET, "creationPolicy": "Orphan", "deletionPolicy": "Retain",
                    "template": {"data": {"admin-user": "admin", "admin-password": "{{ .password }}"}}},
         "data": [{"secretKey": "password", "remoteRef": {"key": secret_name}}],
     }

@@ -40,20 +40,28 @@ class Chart:
             raise ValueError(f"chart {self.chart} must be pinned to a version, got {self.version!r}")
 
 
+PROMETHEUS_COMMUNITY = "https://prometheus-community.github.io/helm-charts"
+LOKI_REPO = "https://grafana-community.github.io/helm-charts"
+"""The OSS Loki chart's home since March 2026 (grafana/loki's chart 7.0.0 is for GEL only)."""
+
+
 @dataclass(frozen=True)
 class MonitoringCharts:
     kube_prometheus_stack: Chart
     loki: Chart
     opentelemetry_collector: Chart
+    prometheus_operator_crds: Chart | None = None
+    """The operator's CRDs as their own release, upgraded with it (Helm never upgrades a chart's
+    `crds/`); None: kube-prometheus-stack installs them itself (first install only)."""
 
     @classmethod
-    def pinned(cls, kps: str, loki: str, otel: str) -> MonitoringCharts:
+    def pinned(cls, kps: str, loki: str, otel: str, crds: str | None = None) -> MonitoringCharts:
         return cls(
-            kube_prometheus_stack=Chart("kube-prometheus-stack", kps,
-                                        "https://prometheus-community.github.io/helm-charts"),
-            loki=Chart("loki", loki, "https://grafana.github.io/helm-charts"),
+            kube_prometheus_stack=Chart("kube-prometheus-stack", kps, PROMETHEUS_COMMUNITY),
+            loki=Chart("loki", loki, LOKI_REPO),
             opentelemetry_collector=Chart("opentelemetry-collector", otel,
                                           "https://open-telemetry.github.io/opentelemetry-helm-charts"),
+            prometheus_operator_crds=Chart("prometheus-operator-crds", crds, PROMETHEUS_COMMUNITY) if crds else None,
         )
 
 
@@ -183,7 +191,7 @@ def volume_claim(storage_class: str | None, size: str) -> dict[str, Any]:
 def kube_prometheus_values(a: MonitoringArgs, admin_secret: str) -> dict[str, Any]:
     replicas = 2 if a.highly_available else 1
     return {
-        "crds": {"enabled": True},
+        "crds": {"enabled": a.charts.prometheus_operator_crds is None},
         "defaultRules": {"create": True},
         "prometheus": {"prometheusSpec": {
             "replicas": replicas,
@@ -219,7 +227,7 @@ def loki_values(a: MonitoringArgs) -> dict[str, Any]:
     """Logs to S3 through Pod Identity; retention enforced by the compactor and the bucket."""
     ha = a.highly_available
     values: dict[str, Any] = {
-        "deploymentMode": "SimpleScalable" if ha else "SingleBinary",
+        "deploymentMode": "SimpleScalable" if ha else "Monolithic",
         "serviceAccount": service_account(a, LOKI_SA),
         "loki": {
             "auth_enabled": False,

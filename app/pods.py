@@ -88,6 +88,12 @@ def volume_mounts() -> list[k8s.core.v1.VolumeMountArgs]:
     ]
 
 
+def image_ref(image: str, tag: str, digest: str | None = None) -> str:
+    """`image:tag`, or `image:tag@sha256:...` when the digest is known: the runtime pulls by
+    digest (the tag stays for people reading the manifest)."""
+    return f"{image}:{tag}@{digest}" if digest else f"{image}:{tag}"
+
+
 def container(name: str, image: str, spec: ResourceSpec, *, command: Sequence[str] | None = None,
               ports: Sequence[tuple[str, int]] = (), with_probes: bool = True,
               pre_stop_sleep: int | None = None) -> k8s.core.v1.ContainerArgs:

@@ -18,6 +18,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from app.mesh import mesh_labels
+from app.mesh_policies import SECURITY_API, authorization_spec, hbone_network_policy
 from app.names import PLATFORM_CORE
 from app.security import psa_labels
 
@@ -83,7 +85,10 @@ class TenantNamespaceArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     """AWS tags of the access entries (tenant cost allocation)."""
     mesh: bool = False
-    """Annotate the namespace `linkerd.io/inject: enabled` (mTLS with the platform)."""
+    """Put the namespace in the ambient mesh: mTLS with the platform, callers limited to itself and
+    the platform (tenants cannot reach each other)."""
+    mesh_crds: pulumi.Resource | None = None
+    """The release that installs Istio's CRDs (its AuthorizationPolicy waits for it)."""
 
 
 class TenantNamespace(pulumi.ComponentResource):
@@ -105,8 +110,7 @@ class TenantNamespace(pulumi.ComponentResource):
             f"{name}-ns",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=args.namespace,
-                labels={**labels, **psa_labels()},
-                annotations={"linkerd.io/inject": "enabled"} if args.mesh else None,
+                labels={**labels, **psa_labels(), **mesh_labels(args.mesh)},
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -127,6 +131,13 @@ class TenantNamespace(pulumi.ComponentResource):
                 max={"cpu": args.quota.cpu, "memory": args.quota.memory},
             )]), opts=in_ns)
         self._network_policies(name, meta, in_ns)
+        if args.mesh:
+            hbone_network_policy(f"{name}-mesh-hbone", args.namespace, labels, in_ns)
+            k8s.apiextensions.CustomResource(
+                f"{name}-mesh-authz", api_version=SECURITY_API, kind="AuthorizationPolicy",
+                metadata=meta("allow-known-callers"), spec=authorization_spec(args.namespace, [PLATFORM_CORE]),
+                opts=pulumi.ResourceOptions(parent=self,
+                                            depends_on=[ns, *([args.mesh_crds] if args.mesh_crds else [])]))
         k8s.core.v1.ConfigMap(
             f"{name}-app-quotas", metadata=meta("tenant-quotas"),
             data={"quotas.json": json.dumps({args.tenant_id: dict(args.app_quotas)}, sort_keys=True)},

@@ -12,6 +12,21 @@ import pulumi_kubernetes as k8s
 VPA_REPO = "https://charts.fairwinds.com/stable"
 VPA_CHART = "vpa"
 VPA_NAMESPACE = "vpa"
+VPA_CRDS = {
+    "5.0.0": "https://raw.githubusercontent.com/FairwindsOps/charts/21a94b6700f74fe1999b97be390f978eb4087fc8/"
+             "stable/vpa/crds/vpa-v1-crd.yaml",
+}
+"""Chart version -> the CRD manifest in that chart's `crds/` (pinned by commit). Helm installs
+`crds/` once and never upgrades them, so the release skips them and Pulumi applies this file,
+which changes (and is re-applied) with the chart version."""
+
+
+def vpa_crds_url(version: str) -> str:
+    try:
+        return VPA_CRDS[version]
+    except KeyError:
+        raise ValueError(f"no VPA CRD manifest recorded for chart {version}: add the chart's crds/ file "
+                         f"(pinned by commit) to app/vpa.py VPA_CRDS (known: {', '.join(sorted(VPA_CRDS))})") from None
 
 
 class VpaRecommender(pulumi.ComponentResource):
@@ -21,6 +36,8 @@ class VpaRecommender(pulumi.ComponentResource):
         super().__init__("agentic:app:VpaRecommender", name, {}, opts)
         self.release = None
         if version:
+            crds = k8s.yaml.v2.ConfigFile(f"{name}-crds", file=vpa_crds_url(version),
+                                          opts=pulumi.ResourceOptions(parent=self))
             self.release = k8s.helm.v3.Release(
                 f"{name}-release",
                 name="vpa",
@@ -33,12 +50,13 @@ class VpaRecommender(pulumi.ComponentResource):
                 cleanup_on_fail=True,
                 timeout=600,
                 max_history=5,
+                skip_crds=True,
                 values={
                     "recommender": {"enabled": True, "replicaCount": 1,
                                     "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]},
                     "updater": {"enabled": False},
                     "admissionController": {"enabled": False},
                 },
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[crds]),
             )
         self.register_outputs({})

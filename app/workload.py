@@ -87,21 +87,23 @@ class PlatformWorkload(pulumi.ComponentResource):
         ready = [*cms.values(), *secret, *sas, *stores, *args.depends_on]
         ready_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=ready))
 
-        self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag,
+        self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
                                             spec=args.worker_resources, opts=ready_opts)
-        jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, spec=args.worker_resources,
+        jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
+                                 spec=args.worker_resources,
                                  opts=pulumi.ResourceOptions.merge(ready_opts,
                                                                    pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
         s = args.scaling
         self.api = deployments.deployment(
-            name, "api", environment=env, image=args.image, tag=args.tag, replicas=s.api_replicas,
+            name, "api", environment=env, image=args.image, tag=args.tag, digest=args.digest, replicas=s.api_replicas,
             spec=args.api_resources, ports=[("http", HTTP_PORT)], grace_seconds=deployments.API_GRACE_SECONDS,
             command=None, config_checksum=cfg_hash, role_arn=args.api_role_arn,
             strict_spread=args.strict_zone_spread, autoscaled=True,
             pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration)
         self.worker = deployments.deployment(
-            name, "worker", environment=env, image=args.image, tag=args.tag, replicas=s.worker_replicas,
+            name, "worker", environment=env, image=args.image, tag=args.tag, digest=args.digest,
+            replicas=s.worker_replicas,
             spec=args.worker_resources, ports=[("http", HTTP_PORT), ("metrics", args.worker_metrics_port)],
             grace_seconds=args.worker_grace_seconds, command=args.worker_command,
             config_checksum=cfg_hash, role_arn=args.worker_role_arn, strict_spread=False,

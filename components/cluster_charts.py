@@ -41,6 +41,9 @@ REPOS = {
     "keda": "https://kedacore.github.io/charts",
 }
 KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter"
+KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
+"""Karpenter's CRDs as their own release: Helm installs a chart's `crds/` once and never upgrades
+them, so the controller chart skips them and this chart (same version) keeps them current."""
 REQUIRED_CHARTS = ("aws_load_balancer_controller", "karpenter", "cluster_autoscaler", "metrics_server",
                    "external_secrets", "keda")
 CRITICAL_TOLERATION = [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
@@ -68,6 +71,15 @@ class ClusterChartsArgs:
     arch: Literal["arm64", "x86_64"] = "arm64"
     karpenter_ami_alias: str = "al2023@latest"
     protect_queue: bool = False
+    system_nodes: int = 2
+    """Nodes of the managed system group: Karpenter's replicas (required anti-affinity per node) are
+    capped to it, so a warm standby with one system node runs one replica instead of a Pending one."""
+
+
+def karpenter_replicas(system_nodes: int) -> int:
+    """Two for failover, but never more than system nodes: the chart's required pod anti-affinity
+    puts each replica on its own node, and one beyond that would stay Pending forever."""
+    return max(1, min(2, system_nodes))
 
 
 class ClusterCharts(pulumi.ComponentResource):
@@ -127,7 +139,7 @@ class ClusterCharts(pulumi.ComponentResource):
 
     def _release(self, part: str, chart: str, namespace: str, version_key: str, values: Mapping[str, Any], *,
                  depends_on: list[pulumi.Resource] | None = None, create_namespace: bool = False,
-                 repo: str | None = None) -> k8s.helm.v3.Release:
+                 repo: str | None = None, skip_crds: bool = False) -> k8s.helm.v3.Release:
         a = self._args
         oci = chart.startswith("oci://")
         return k8s.helm.v3.Release(
@@ -143,6 +155,7 @@ class ClusterCharts(pulumi.ComponentResource):
             cleanup_on_fail=True,
             timeout=600,
             skip_await=False,
+            skip_crds=skip_crds,
             max_history=10,
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on or []),
         )
@@ -178,7 +191,10 @@ class ClusterCharts(pulumi.ComponentResource):
                           json.dumps(external_secrets_policy(a.region, a.account_id, a.secret_prefix)))
         return self._release(
             "external-secrets", "external-secrets", "external-secrets", "external_secrets",
-            {"installCRDs": True, "replicaCount": 2, "serviceAccount": {"create": True, "name": sa},
+            # Two replicas with leader election: one reconciles, the other takes over (without it
+            # both would write every secret).
+            {"installCRDs": True, "replicaCount": 2, "leaderElect": True,
+             "serviceAccount": {"create": True, "name": sa},
              "tolerations": CRITICAL_TOLERATION,
              "webhook": {"replicaCount": 2}, "podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
             depends_on=[role], create_namespace=True)
@@ -231,19 +247,20 @@ class ClusterCharts(pulumi.ComponentResource):
                 node_role_arn=str(v[1]), queue_arn=str(v[2]))))
         sa = "karpenter"
         role = self._role("karpenter", "kube-system", sa, policy)
-        # Karpenter must not run on nodes it manages (G36): pin it to the managed system group.
+        crds = self._release("karpenter-crd", KARPENTER_CRD_CHART, "kube-system", "karpenter", {})
+        # Karpenter must not run on nodes it manages: pin it to the managed system group.
         release = self._release(
             "karpenter", KARPENTER_CHART, "kube-system", "karpenter",
             {"settings": {"clusterName": a.cluster_name, "clusterEndpoint": a.cluster_endpoint,
                           "interruptionQueue": queue.name},
              "serviceAccount": {"create": True, "name": sa},
-             "replicas": 2,
+             "replicas": karpenter_replicas(a.system_nodes),
              "nodeSelector": {"node-group": "system"},
              "tolerations": CRITICAL_TOLERATION,
              "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
              "controller": {"resources": {"requests": {"cpu": "250m", "memory": "512Mi"},
                                           "limits": {"memory": "1Gi"}}}},
-            depends_on=[role, access])
+            depends_on=[role, access, crds], skip_crds=True)
         self._karpenter_pools(node_role.name, release)
         self.interruption_queue_url = queue.url
         return release

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -48,6 +49,9 @@ class EksClusterArgs:
     """Pulumi `protect` on the secrets and EBS keys (staging, prod): losing them loses data."""
     admin_role_arns: Sequence[str] = field(default_factory=tuple)
     """Principals given cluster-admin through access entries (CI deploy role, break-glass)."""
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+    """STANDARD: EKS auto-upgrades the control plane at the end of standard support instead of
+    billing extended support (6x); EXTENDED only when config explicitly accepts extended support."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -141,7 +145,7 @@ class EksCluster(pulumi.ComponentResource):
                 resources=["secrets"]),
             kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
                 ip_family="ipv4", service_ipv4_cidr=SERVICE_CIDR),
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=True),
             deletion_protection=args.deletion_protection,
             opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection,

@@ -45,9 +45,9 @@ def check_token_length(length: int, field_name: str = "RedisArgs.auth_token_leng
     return length
 
 
-def parameter_family(engine_version: str) -> str:
-    """`7.1` -> `redis7`."""
-    return f"redis{engine_version.split('.', maxsplit=1)[0]}"
+def parameter_family(engine_version: str, engine: str = "redis") -> str:
+    """`7.1` -> `redis7`; Valkey `8.2` -> `valkey8`."""
+    return f"{engine}{engine_version.split('.', maxsplit=1)[0]}"
 
 
 def redis_url(token: pulumi.Input[str], host: pulumi.Input[str], port: int = PORT, db: int = 0) -> pulumi.Output[str]:
@@ -85,6 +85,8 @@ class RedisArgs:
     maintenance_window: str = "sun:06:00-sun:07:00"
     snapshot_window: str = "04:00-05:00"
     tags: Mapping[str, str] = field(default_factory=dict)
+    engine: Literal["valkey", "redis"] = "redis"
+    """Valkey (7.2+) keeps TLS, AUTH tokens, the eviction policies and Multi-AZ of Redis OSS."""
 
 
 def validate_args(args: RedisArgs) -> None:
@@ -150,7 +152,7 @@ class Redis(pulumi.ComponentResource):
             parameters.append(aws.elasticache.ParameterGroupParameterArgs(name="cluster-enabled", value="yes"))
         params = aws.elasticache.ParameterGroup(
             f"{name}-params", region=args.region, name=f"{ident}-params",
-            family=parameter_family(args.engine_version),
+            family=parameter_family(args.engine_version, args.engine),
             description=f"{ident}: {EVICTION[args.role]}", parameters=parameters, tags=tags, opts=child)
 
         log_groups = {
@@ -167,7 +169,7 @@ class Redis(pulumi.ComponentResource):
             region=args.region,
             replication_group_id=ident,
             description=f"{args.role} ({EVICTION[args.role]}) {ident}",
-            engine="redis",
+            engine=args.engine,
             engine_version=args.engine_version,
             node_type=args.node_type,
             port=PORT,

@@ -38,8 +38,9 @@ class ReplayedProvider(pulumi.ProviderResource):
 
 
 class ReplayedComponent(pulumi.ComponentResource):
-    def __init__(self, typ: str, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
-        super().__init__(typ, name, props, opts)
+    def __init__(self, typ: str, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions,
+                 remote: bool = False) -> None:
+        super().__init__(typ, name, props, opts, remote=remote)
 
 
 def replay(entries: list[dict[str, Any]]) -> None:
@@ -51,7 +52,12 @@ def replay(entries: list[dict[str, Any]]) -> None:
             depends_on=[made[u] for u in e["depends_on"] if u in made], protect=e["protect"],
             retain_on_delete=e["retain_on_delete"], ignore_changes=e["ignore_changes"] or None)
         typ = e["type"]
-        cls = (ReplayedProvider if typ.startswith(PROVIDER_PREFIX) else Replayed) if e["custom"] else ReplayedComponent
+        if not e["custom"]:
+            # A component with a provider was implemented by that provider (remote, e.g.
+            # kubernetes:yaml/v2:ConfigFile): replay it the same way so the engine records it alike.
+            made[e["urn"]] = ReplayedComponent(typ, e["name"], e["inputs"], opts, remote=bool(e["provider"]))
+            continue
+        cls = ReplayedProvider if typ.startswith(PROVIDER_PREFIX) else Replayed
         made[e["urn"]] = cls(typ, e["name"], e["inputs"], opts)
 
 

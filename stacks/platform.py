@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stacks.compose import base, data, global_traffic, observability, tenants, workload
-from stacks.compose.mesh import build_mesh
+from stacks.compose.mesh import build_mesh, build_mesh_policies
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.validate import detection_seconds
@@ -70,7 +70,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         ctx = RegionContext(cfg=cfg, region=region, aws_provider=provider, parent=parent, tags=base_tags(cfg))
         contexts[region.name] = ctx
         bases[region.name] = base.build_base(ctx)
-        # Linkerd's injector must exist before meshed pods start (the workload waits for it).
+        # The mesh's CNI agent and ztunnel run before the workload's pods start (the workload waits).
         mesh = build_mesh(ctx, bases[region.name])
         if mesh is not None:
             bases[region.name].extras["mesh"] = mesh
@@ -82,6 +82,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
     for name, ctx in contexts.items():
         region_data[name] = data.build_region_data(ctx, bases[name], keys[name], domains)
         workloads[name] = workload.build_workload(ctx, bases[name], region_data[name])
+        build_mesh_policies(ctx, bases[name], workloads[name])
         obs = observability.build_observability(ctx, bases[name], region_data[name], workloads[name])
         regional_exports[name] = _regional_export(ctx, bases[name], region_data[name], workloads[name], obs)
     tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)

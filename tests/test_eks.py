@@ -15,6 +15,7 @@ from components.pod_identity import IAM_ROLE_NAME_MAX, role_name
 from stacks.compose.base import base_names, node_group_specs
 from stacks.config import PlatformConfig
 from stacks.config.models_infra import ClusterConfig
+from stacks.harness import run_stack
 from stacks.harness.plan import Plan, PlannedResource
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -135,7 +136,7 @@ def test_controller_policies_are_scoped_to_the_cluster() -> None:
 def test_cluster_secure_defaults(dev: Plan) -> None:
     (c,) = dev.of_type(CLUSTER)
     assert c.get("name") == "agentic-platform-dev-use1"
-    assert c.get("version") == "1.33"
+    assert c.get("version") == "1.36"
     assert c.get("upgradePolicy.supportType") == "STANDARD"
     assert c.get("accessConfig") == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
     assert c.get("zonalShiftConfig.enabled") is True
@@ -226,7 +227,7 @@ def test_node_groups_al2023_arm_spot_taints_and_budget(dev: Plan) -> None:
     assert groups["api"].get("taints") == []
     for g in groups.values():
         assert g.options["ignoreChanges"] == ["scalingConfig.desiredSize"]
-        assert g.get("version") == "1.33"
+        assert g.get("version") == "1.36"
         assert g.get("updateConfig")
     assert groups["workers"].get("updateConfig") == {"maxUnavailablePercentage": 33}
     assert groups["system"].get("updateConfig") == {"maxUnavailable": 1}
@@ -275,7 +276,7 @@ def test_standby_region_runs_small_warm_groups(prod: Plan) -> None:
 
 def test_addon_versions_from_config(dev: Plan) -> None:
     expected = {"vpc-cni": "v1.20.1-eksbuild.1", "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
-                "coredns": "v1.12.2-eksbuild.4", "kube-proxy": "v1.33.3-eksbuild.4",
+                "coredns": "v1.14.3-eksbuild.3", "kube-proxy": "v1.36.0-eksbuild.14",
                 "aws-ebs-csi-driver": "v1.46.0-eksbuild.1"}
     assert {a.get("addonName"): a.get("addonVersion") for a in dev.of_type(ADDON)} == expected
 
@@ -339,11 +340,36 @@ def releases(plan: Plan) -> dict[str, PlannedResource]:
 
 def test_charts_are_pinned_from_config(dev: Plan) -> None:
     got = {name: r.get("version") for name, r in releases(dev).items()}
-    assert got == {"aws-load-balancer-controller": "1.13.4", "karpenter": "1.6.1", "metrics-server": "3.13.0",
-                   "external-secrets": "0.19.2", "keda": "2.17.2"}
+    assert got == {"aws-load-balancer-controller": "3.5.0", "karpenter": "1.14.1", "karpenter-crd": "1.14.1",
+                   "metrics-server": "3.13.1", "external-secrets": "2.9.0", "keda": "2.20.2"}
     for name, r in releases(dev).items():
-        assert r.get("chart") == "oci://public.ecr.aws/karpenter/karpenter" if name == "karpenter" else \
+        assert r.get("chart") == f"oci://public.ecr.aws/karpenter/{name}" if name.startswith("karpenter") else \
             r.get("repositoryOpts.repo", "").startswith("https://")
+
+
+def test_crds_helm_never_upgrades_come_from_their_own_release(dev: Plan) -> None:
+    rel = releases(dev)
+    # The controller skips its chart's crds/ folder and waits for the CRD chart of the same version.
+    assert rel["karpenter"].get("skipCrds") is True
+    assert rel["karpenter-crd"].urn in rel["karpenter"].options["dependsOn"]
+    full = run_stack("dev")
+    rel = releases(full)
+    crds = rel["prometheus-operator-crds"]
+    assert crds.get("version") == "31.0.1"
+    assert rel["kube-prometheus-stack"].get("values.crds.enabled") is False
+    assert crds.urn in rel["kube-prometheus-stack"].options["dependsOn"]
+    vpa = rel["vpa"]
+    assert vpa.get("skipCrds") is True
+    (vpa_crds,) = [r for r in full.resources if r.type == "kubernetes:yaml/v2:ConfigFile"
+                   and "vpa-v1-crd.yaml" in str(r.get("file"))]
+    assert vpa_crds.urn in vpa.options["dependsOn"]
+
+
+def test_external_secrets_elects_a_leader_and_karpenter_fits_the_standby(prod: Plan) -> None:
+    eso = [r for r in prod.of_type(RELEASE) if r.get("name") == "external-secrets"]
+    assert eso and all(r.get("values.replicaCount") == 2 and r.get("values.leaderElect") is True for r in eso)
+    karpenter = {r.region: r.get("values.replicas") for r in prod.of_type(RELEASE) if r.get("name") == "karpenter"}
+    assert karpenter == {"us-east-1": 2, "eu-west-1": 2, "ap-southeast-1": 2, "eu-central-1": 1}
 
 
 def test_lb_controller_knows_cluster_vpc_region_and_has_its_role(dev: Plan) -> None:

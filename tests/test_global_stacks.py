@@ -210,35 +210,6 @@ def test_peering_routes_only_to_the_peer_cidr_in_private_tables(prod: Plan) -> N
             assert "public" not in table.name, table.name
 
 
-# --- mesh ---------------------------------------------------------------------------------------
-
-def test_linkerd_is_pinned_with_an_external_issuer_in_every_region(prod: Plan) -> None:
-    releases = [r for r in prod.of_type("kubernetes:helm.sh/v3:Release") if r.get("name", "").startswith("linkerd")]
-    assert sorted({(r.get("chart"), r.get("version")) for r in releases}) == [
-        ("linkerd-control-plane", "1.16.11"), ("linkerd-crds", "1.8.0"), ("linkerd2-cni", "30.12.2")]
-    assert sorted({r.region or "" for r in releases}) == sorted(REGIONS)
-    cp = next(r for r in releases if r.get("chart") == "linkerd-control-plane" and r.region == "us-east-1")
-    values = cp.get("values")
-    assert values["identity"]["externalCA"] is True and values["cniEnabled"] is True
-    assert values["identityTrustAnchorsPEM"].startswith("-----BEGIN CERTIFICATE-----")
-    issuer = next(r for r in prod.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")
-                  if r.get("metadata.name") == "linkerd-identity-issuer" and r.region == "us-east-1")
-    assert issuer.get("spec.target.template.type") == "kubernetes.io/tls"
-    assert {d["remoteRef"]["key"] for d in issuer.get("spec.data")} == {"agentic-platform/prod/linkerd/trust-anchor"}
-
-
-def test_platform_namespaces_are_meshed_with_api_timeouts(prod: Plan) -> None:
-    patches = [r for r in prod.of_type("kubernetes:core/v1:NamespacePatch") if r.region == "eu-west-1"]
-    assert {p.get("metadata.name") for p in patches} >= {"platform-core", "shared-services"}
-    assert all(p.get("metadata.annotations") == {"linkerd.io/inject": "enabled"} for p in patches)
-    profile = next(r for r in prod.of_type("kubernetes:linkerd.io/v1alpha2:ServiceProfile") if r.region == "eu-west-1")
-    assert profile.get("metadata.name") == "api.platform-core.svc.cluster.local"
-    routes = {r["name"]: r for r in profile.get("spec.routes")}
-    assert routes["reads"]["isRetryable"] is True and routes["writes"]["isRetryable"] is False
-    assert {r["timeout"] for r in routes.values()} == {"30s"}
-    assert profile.get("spec.retryBudget.retryRatio") == 0.2
-
-
 # --- removing a region --------------------------------------------------------------------------
 
 def replication_serving_only(plan: Plan, gone: str) -> set[str]:

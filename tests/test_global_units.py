@@ -1,5 +1,5 @@
 """Pure rules of the global layer: pool plans per hostname, failover order, peering pairs,
-Cloudflare names and expressions, the mesh's route policy."""
+Cloudflare names and expressions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.mesh import control_plane_values, mesh_annotations, service_profile_spec, trust_anchor_secret_name
 from components.cloudflare_lb import CHECK_REGIONS, check_region, detection_seconds, rate_limit_expression, slug
 from components.peering import peer_pairs
 from stacks.compose.global_traffic import failover_order, hostname_plan
@@ -83,34 +82,6 @@ def test_cloudflare_helpers() -> None:
     assert rate_limit_expression(["a.example.com", "b.example.com"]) == expected
     assert check_region("eu-central-1") == "WEU" and check_region("ap-southeast-1") == "SEAS"
     assert set(CHECK_REGIONS) == AWS_REGIONS
-
-
-def test_mesh_route_policy_and_values() -> None:
-    spec = service_profile_spec(request_timeout_seconds=12, retries=3)
-    assert spec["retryBudget"]["retryRatio"] == 0.3
-    assert [r["timeout"] for r in spec["routes"]] == ["12s", "12s"]
-    assert service_profile_spec(5, 0)["routes"][0]["isRetryable"] is False
-    ha = control_plane_values("PEM", ha=True)
-    assert ha["controllerReplicas"] == 3 and ha["identity"]["externalCA"] is True
-    assert "controllerReplicas" not in control_plane_values("PEM", ha=False)
-    assert mesh_annotations(True) == {"linkerd.io/inject": "enabled"} and mesh_annotations(False) == {}
-    assert trust_anchor_secret_name("agentic-platform", "prod") == "agentic-platform/prod/linkerd/trust-anchor"
-
-
-@pytest.mark.parametrize("pem, message", [
-    (None, "required when mesh.enabled"),
-    ("not a cert", "is not a PEM certificate"),
-])
-def test_mesh_needs_a_trust_anchor(pem: str | None, message: str) -> None:
-    from stacks.config import ConfigError
-
-    ns, region = namespace("prod")
-    ns = copy.deepcopy(ns)
-    ns["mesh"]["trust_anchor_pem"] = pem
-    with pytest.raises(ConfigError) as info:
-        parse(ns, stack="prod", aws_region=region)
-    assert any(i.path == "agentic-platform:mesh.trust_anchor_pem" and message in i.message
-               for i in info.value.issues)
 
 
 @pytest.mark.parametrize("mutate, path, message", [

@@ -33,12 +33,12 @@ def test_ingresses_wait_for_their_regions_lb_controller(stack: str) -> None:
         assert regions == [ingress.region], f"{ingress.name} must wait for its region's LB controller"
 
 
-def test_meshed_pods_start_after_linkerd_in_their_region() -> None:
+def test_meshed_pods_start_after_ztunnel_in_their_region() -> None:
     plan = run_stack("prod")
-    control_planes = {r.urn: r.region for r in plan.of_type(RELEASE) if r.name.endswith("linkerd-control-plane")}
+    control_planes = {r.urn: r.region for r in plan.of_type(RELEASE) if r.name.endswith("-mesh-ztunnel")}
     assert len(control_planes) == 4
     deployments = [d for d in plan.of_type("kubernetes:apps/v1:Deployment") if d.name.endswith(("-api", "-worker"))]
     assert len(deployments) == 8
     for deployment in deployments:
         regions = [control_planes[u] for u in deployment.options["dependsOn"] if u in control_planes]
-        assert regions == [deployment.region], f"{deployment.name} would start without the Linkerd proxy"
+        assert regions == [deployment.region], f"{deployment.name} would start before the mesh's ztunnel"

@@ -9,6 +9,7 @@ NodeAddons (coredns, kube-proxy, EBS CSI) -> Kubernetes provider -> ClusterChart
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -24,6 +25,7 @@ from stacks.compose.types import RegionBase, RegionContext
 from stacks.config import PlatformConfig
 from stacks.config.models_infra import ClusterConfig, NodeGroupConfig
 from stacks.config.regions import short_region
+from stacks.versions.calendar import today, window
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,15 @@ def secret_prefix(cfg: PlatformConfig) -> str:
 
 
 SYSTEM_TAINT = ("CriticalAddonsOnly", "true", "NO_SCHEDULE")
+
+
+def eks_support_type(cfg: PlatformConfig, version: str) -> Literal["STANDARD", "EXTENDED"]:
+    """EXTENDED only when config accepts extended support and the version needs it today; otherwise
+    STANDARD, so EKS upgrades the control plane rather than silently billing 6x."""
+    w = window("eks", version)
+    if cfg.versions.allow_extended_support and w is not None and w.status(today()) == "extended":
+        return "EXTENDED"
+    return "STANDARD"
 
 
 def node_group_specs(cluster: ClusterConfig, standby: bool) -> list[NodeGroupSpec]:
@@ -110,6 +121,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
         logs_key_arn=network.logs_key_arn, public_access_cidrs=list(cluster_cfg.public_access_cidrs),
         log_types=PROD_LOG_TYPES if prod else BASE_LOG_TYPES, log_retention_days=cluster_cfg.log_retention_days,
         deletion_protection=prod, protect_keys=cfg.protected, admin_role_arns=admin_principals(cluster_cfg),
+        support_type=eks_support_type(cfg, cluster_cfg.version),
     ), opts=opts)
 
     addons = cluster_cfg.addons
@@ -153,6 +165,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
         chart_versions={k: getattr(charts_cfg, k) for k in type(charts_cfg).model_fields},
         secret_prefix=secret_prefix(cfg), autoscaler=cluster_cfg.autoscaler, arch=cluster_cfg.arch,
         karpenter_ami_alias=cluster_cfg.karpenter_ami_alias,
+        system_nodes=cluster_cfg.standby.node_min if ctx.region.standby else cluster_cfg.node_groups.system.min_size,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers=providers))
 
     return RegionBase(

@@ -294,7 +294,7 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
     for role, group in (("cache", cfg.redis.cache), ("queue", cfg.redis.queue)):
         stores[role] = Redis(f"{env}-{region}-{role}", RedisArgs(
             identifier=f"{prefix(cfg)}-{sr}-{role}", region=region, role=role,  # type: ignore[arg-type]
-            node_type=group.node_type, engine_version=cfg.redis.engine_version,
+            node_type=group.node_type, engine=cfg.redis.engine, engine_version=cfg.redis.engine_version,
             kms_key_arn=keys["cache"], logs_kms_key_arn=keys["logs"], vpc_id=base.vpc_id,
             subnet_ids=base.private_subnet_ids, subnet_group_name=base.cache_subnet_group,
             allowed_security_group_ids=sources, shards=group.shards, replicas_per_shard=group.replicas_per_shard,

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from app.mesh_policies import MeshPolicies
 from app.monitoring_stack import MonitoringStack
 from app.observability import (
     ALERTMANAGER_SA,
@@ -248,7 +249,8 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
     admin_secret, admin_deps = _grafana_admin_secret(ctx, base, data)
     return MonitoringStack(f"{prefix}-monitoring", MonitoringArgs(
         environment=cfg.environment, region=ctx.name, cluster_name=base.cluster_name or "",
-        charts=MonitoringCharts.pinned(charts.kube_prometheus_stack, charts.loki, charts.opentelemetry_collector),
+        charts=MonitoringCharts.pinned(charts.kube_prometheus_stack, charts.loki, charts.opentelemetry_collector,
+                                       charts.prometheus_operator_crds),
         alert_topic_arn=topic.topic_arn, loki_bucket=loki_bucket.bucket,
         log_retention_days=obs.log_cold_days, cloudwatch_regions=list(cfg.region_names),
         k8s_provider=base.k8s_provider, highly_available=cfg.environment == "prod" and not ctx.region.standby,
@@ -317,5 +319,8 @@ def build_observability(ctx: RegionContext, base: RegionBase, data: RegionData,
         attach = workload.extras.get("attach_service_monitors")
         if callable(attach):
             attach([monitoring.releases["kube-prometheus-stack"]])
+        mesh_policies = base.extras.get("mesh_policies")
+        if isinstance(mesh_policies, MeshPolicies):  # mesh metrics: PodMonitors after the operator's CRDs
+            mesh_policies.attach_monitors(monitoring.releases["kube-prometheus-stack"])
     return exports
 

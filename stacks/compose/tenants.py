@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from app.mesh import IstioAmbientMesh
 from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.tenant_namespace import NamespaceQuota, TenantNamespace, TenantNamespaceArgs, tenant_storage_policy
 from app.tenant_quotas import TenantAppQuota, tenant_quotas_config_map
@@ -214,7 +215,8 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
     if ent.redis:
         redis = Redis(f"{name}-cache", RedisArgs(
             identifier=f"{cfg.environment}-{short_region(region)}-t-{tenant.id}"[:40].rstrip("-"),
-            region=region, role="cache", node_type=ent.redis_node_type, engine_version=cfg.redis.engine_version,
+            region=region, role="cache", node_type=ent.redis_node_type, engine=cfg.redis.engine,
+            engine_version=cfg.redis.engine_version,
             kms_key_arn=keys.arns["cache"], logs_kms_key_arn=logs_key, vpc_id=base.vpc_id,
             subnet_group_name=base.cache_subnet_group, subnet_ids=list(base.private_subnet_ids),
             allowed_security_group_ids=sources, replicas_per_shard=1, multi_az=True,
@@ -273,6 +275,7 @@ def _namespace(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
                     "agent_execution_minutes_per_day": q.agent_execution_minutes_per_day},
         cluster_name=base.cluster_name, operator_role_arns=tenant.operators,
         labels={"agentic.io/data-residency": tenant.data_residency}, tags=tags, mesh=cfg.mesh.enabled,
+        mesh_crds=mesh.base if isinstance(mesh := base.extras.get("mesh"), IstioAmbientMesh) else None,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"aws": ctx.aws_provider,
                                                                  "kubernetes": base.k8s_provider}
                                    if ctx.aws_provider is not None else {"kubernetes": base.k8s_provider}))

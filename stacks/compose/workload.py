@@ -20,7 +20,6 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from app.local_stores import LocalStoresArgs, database_url, redis_url
-from app.mesh import mesh_annotations
 from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.observability import TRACES_ENDPOINT
 from app.vpa import VpaRecommender
@@ -240,6 +239,7 @@ def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool
         "location": location,
         "image": cfg.app.image,
         "tag": cfg.app.tag,
+        "digest": cfg.app.digest,
         "settings": settings,
         "mcp_server_path": cfg.app.mcp_server_path,
         "mcp_servers": cfg.app.mcp_servers,
@@ -292,7 +292,7 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
                                                      depends_on=[r for r in (base.extras.get("metrics_server"),)
                                                                  if r is not None]))
     addon_deps = [r for r in (base.extras.get("keda"), vpa.release) if r is not None]
-    # Meshed namespaces: pods must start after Linkerd's injector, or they run without a proxy.
+    # Meshed namespaces: pods start after the mesh's CNI agent and ztunnel (stacks/compose/mesh.py).
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     workload = PlatformWorkload(name, WorkloadArgs(
@@ -317,7 +317,6 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
         depends_on=[*identity_resources, *mesh_deps],
-        namespace_annotations=mesh_annotations(cfg.mesh.enabled),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
     return RegionWorkload(
         ingress_hostname=workload.ingress_hostname,

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from stacks.config.errors import NAMESPACE, ConfigError, ConfigIssue, key_path
 from stacks.config.models import PlatformConfig, SecretsConfig
 from stacks.config.validate import validate
+from stacks.versions.support import support_warnings
 
 SECRET_KEYS = tuple(SecretsConfig.model_fields)
 # Keys whose values are plain strings, never JSON (a tag such as `1234` must stay a string).
@@ -96,5 +97,7 @@ def load_config() -> PlatformConfig:
     namespace = {k[len(prefix):]: _decode(k[len(prefix):], str(v))
                  for k, v in everything.items() if k.startswith(prefix)}
     aws_region = everything.get("aws:region")
-    return parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region,
-                 project=pulumi.get_project())
+    cfg = parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region, project=pulumi.get_project())
+    for warning in support_warnings(cfg):  # dev: what staging/prod would refuse; anywhere: paid support
+        pulumi.log.warn(warning)
+    return cfg

@@ -26,6 +26,7 @@ from stacks.config.models_infra import (
     StorageConfig,
 )
 from stacks.config.models_tenants import TenantConfig
+from stacks.config.models_versions import VersionsConfig
 
 Environment = Literal["local", "dev", "staging", "prod"]
 
@@ -74,6 +75,7 @@ class PlatformConfig(Frozen):
     observability: ObservabilityConfig = ObservabilityConfig()
     budget: BudgetConfig | None = None
     mesh: MeshConfig = MeshConfig()
+    versions: VersionsConfig = VersionsConfig()
     tenants: tuple[TenantConfig, ...] = ()
     local: LocalConfig = LocalConfig()
     secrets: SecretsConfig = Field(default_factory=SecretsConfig, exclude=True)

@@ -57,6 +57,9 @@ class AppConfig(Frozen):
     image: str = "ghcr.io/example/agentic-platform"
     tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
     """Immutable tag (git SHA); `latest` is refused by the policy pack in staging and prod."""
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+    """`sha256:...` of the image the tag was built as; required in staging and prod, where pods
+    run `image:tag@digest` (the digest wins: a re-pushed tag cannot change what runs)."""
     api_version: str = "v1"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     mcp_server_path: str = "/app/mcp-servers"
@@ -148,12 +151,27 @@ class BudgetConfig(Frozen):
     alert_threshold_percent: float = Field(default=80, ge=1, le=200)
 
 
+class MeshFaultConfig(Frozen):
+    """Fault injection on the api's routes for chaos experiments; all 0 (the default) = off."""
+
+    delay_percent: float = Field(default=0, ge=0, le=100)
+    delay_seconds: float = Field(default=0, ge=0, le=60)
+    abort_percent: float = Field(default=0, ge=0, le=100)
+    abort_http_status: int = Field(default=503, ge=400, le=599)
+
+
 class MeshConfig(Frozen):
     enabled: bool = False
-    """Linkerd with a managed trust anchor; on in prod for mTLS and cross-region call policies."""
+    """Istio in ambient mode (ztunnel mTLS, a waypoint where L7 policy is needed); on in prod."""
     request_timeout_seconds: int = Field(default=30, ge=1)
     retries: int = Field(default=2, ge=0, le=5)
-    """Linkerd 2.14 retries within a budget, not a count: retryRatio = retries / 10 (2 -> 20%)."""
+    """Retry attempts for idempotent reads (GET/HEAD) on connection failures and 503s; writes never retry."""
+    outlier_consecutive_5xx: int = Field(default=5, ge=1, le=100)
+    """Circuit breaking: an api endpoint returning this many 5xx in a row is ejected..."""
+    outlier_ejection_seconds: int = Field(default=30, ge=1, le=3600)
+    """...for this long (longer on repeat ejections); at most half of the endpoints at once."""
+    fault: MeshFaultConfig = MeshFaultConfig()
     trust_anchor_pem: str | None = None
-    """Public certificate (PEM) of the mesh trust anchor; the issuer certificate and key live in
-    Secrets Manager `<project>/<env>/linkerd/trust-anchor` (docs/multi-region.md). Required when enabled."""
+    """Public certificate (PEM) of the mesh root CA. The root, intermediate cert + key and chain live in
+    Secrets Manager `<project>/<env>/istio/cacerts` and reach istiod through External Secrets
+    (docs/multi-region.md). Required when enabled; prod refuses the example root shipped here."""

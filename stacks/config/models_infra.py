@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stacks.config.regions import AWS_REGIONS
 
@@ -125,36 +125,47 @@ class StandbyScaleConfig(Frozen):
 
 
 class AddonVersions(Frozen):
-    """EKS managed add-on versions, pinned so an upgrade is a reviewed config change."""
+    """EKS managed add-on versions, pinned so an upgrade is a reviewed config change.
+
+    CoreDNS and kube-proxy are the latest EKS add-on builds for Kubernetes 1.36 in the add-on
+    tables (https://docs.aws.amazon.com/eks/latest/userguide/managing-coredns.html,
+    https://docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html); kube-proxy must
+    match the cluster minor. Before a cluster upgrade list what the target minor accepts:
+    `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>`."""
 
     vpc_cni: str = "v1.20.1-eksbuild.1"
     eks_pod_identity_agent: str = "v1.3.8-eksbuild.2"
-    coredns: str = "v1.12.2-eksbuild.4"
-    kube_proxy: str = "v1.33.3-eksbuild.4"
+    coredns: str = "v1.14.3-eksbuild.3"
+    kube_proxy: str = "v1.36.0-eksbuild.14"
     aws_ebs_csi_driver: str = "v1.46.0-eksbuild.1"
 
 
 class ChartVersions(Frozen):
-    """Helm chart versions, pinned (never `latest`)."""
+    """Helm chart versions, pinned (never `latest`); each checked against the chart's own
+    Kubernetes compatibility notes (docs/versions.md lists the source of each)."""
 
-    aws_load_balancer_controller: str = "1.13.4"
-    karpenter: str = "1.6.1"
+    aws_load_balancer_controller: str = "3.5.0"
+    karpenter: str = "1.14.1"
+    """Also the version of the `karpenter-crd` chart that installs (and upgrades) its CRDs;
+    Karpenter 1.13+ supports Kubernetes 1.36 (karpenter.sh compatibility matrix)."""
     cluster_autoscaler: str = "9.50.1"
-    metrics_server: str = "3.13.0"
-    external_secrets: str = "0.19.2"
-    keda: str = "2.17.2"
-    vpa: str = "4.8.0"
-    kube_prometheus_stack: str = "76.4.0"
-    loki: str = "6.36.1"
-    opentelemetry_collector: str = "0.131.0"
-    linkerd_crds: str = "1.8.0"
-    linkerd_control_plane: str = "1.16.11"
-    linkerd_cni: str = "30.12.2"
-    """linkerd2-cni of stable-2.14.10: no NET_ADMIN init container, so meshed pods pass PSA restricted."""
+    metrics_server: str = "3.13.1"
+    external_secrets: str = "2.9.0"
+    keda: str = "2.20.2"
+    vpa: str = "5.0.0"
+    kube_prometheus_stack: str = "88.5.3"
+    prometheus_operator_crds: str = "31.0.1"
+    """The CRDs of kube-prometheus-stack's operator (same operator version, v0.93.1), as their own
+    release so a chart upgrade also upgrades them (Helm never upgrades a chart's `crds/`)."""
+    loki: str = "18.11.0"
+    """grafana-community/helm-charts: the OSS Loki chart moved there (Loki chart 7.0.0 notes)."""
+    opentelemetry_collector: str = "0.170.0"
+    istio: str = "1.31.0"
+    """Istio `base`, `istiod`, `cni` and `ztunnel` charts, one version for all four (ambient mode)."""
 
 
 class ClusterConfig(Frozen):
-    version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
+    version: str = Field(default="1.36", pattern=r"^1\.\d{2}$")
     public_access_cidrs: tuple[str, ...] = ()
     """Empty: the API endpoint is private only (CI runs inside the VPC or through a bastion)."""
     admin_role_arn: str | None = None
@@ -186,8 +197,9 @@ class ClusterConfig(Frozen):
 
 
 class DatabaseConfig(Frozen):
-    engine_version: str = "16.6"
-    """aurora-postgresql; 16.x or newer ships pgvector with HNSW indexes."""
+    engine_version: str = "16.13"
+    """aurora-postgresql; 16.x or newer ships pgvector with HNSW indexes. Staging and prod refuse a
+    minor past its end of standard support (stacks/versions/calendar.yaml)."""
     instance_class: str = "db.r7g.large"
     """An r-class or `db.serverless`; a burstable (db.t*) class is refused in a global database."""
     serverless_min_acu: float = Field(default=0.5, ge=0, le=256)
@@ -211,7 +223,7 @@ class DatabaseConfig(Frozen):
         try:
             major = int(v.split(".", maxsplit=1)[0])
         except ValueError:
-            raise ValueError(f"'{v}' is not an aurora-postgresql version such as 16.6") from None
+            raise ValueError(f"'{v}' is not an aurora-postgresql version such as 16.13") from None
         if major < 16:
             raise ValueError(f"'{v}' is too old: use 16.x or newer (pgvector HNSW, write forwarding)")
         return v
@@ -232,13 +244,30 @@ class RedisGroupConfig(Frozen):
 
 
 class RedisConfig(Frozen):
-    engine_version: str = "7.1"
+    engine: Literal["valkey", "redis"] = "valkey"
+    """Valkey keeps every guarantee the platform relies on (TLS, AUTH tokens, `noeviction`, Multi-AZ)
+    and is the only engine ElastiCache develops past Redis OSS 7.1; `redis` stays for a staged move."""
+    engine_version: str = "8.2"
     auth_token_version: int = Field(default=1, ge=1)
     """Bump to rotate the AUTH tokens; ROTATE keeps the previous token valid during the rollout."""
     cache: RedisGroupConfig = RedisGroupConfig()
     """allkeys-lru; may shard (cluster mode enabled when shards > 1)."""
     queue: RedisGroupConfig = RedisGroupConfig(shards=1)
     """noeviction, cluster mode disabled (Celery/BullMQ need single-slot keys)."""
+
+    @model_validator(mode="after")
+    def _engine_version_matches(self) -> RedisConfig:
+        try:
+            major, minor = (int(p) for p in self.engine_version.split(".")[:2])
+        except ValueError:
+            raise ValueError(f"engine_version '{self.engine_version}' is not a version such as 8.2") from None
+        if self.engine == "redis" and (major, minor) > (7, 1):
+            raise ValueError(f"engine_version {self.engine_version}: Redis OSS on ElastiCache ends at 7.1; "
+                             "set engine: valkey for 7.2 and newer")
+        if self.engine == "valkey" and (major, minor) < (7, 2):
+            raise ValueError(f"engine_version {self.engine_version}: Valkey on ElastiCache starts at 7.2; "
+                             "use 8.2 (or engine: redis with 7.1)")
+        return self
 
 
 class StorageConfig(Frozen):

@@ -10,9 +10,11 @@ import ipaddress
 from collections.abc import Iterator
 
 from stacks.config.errors import ConfigIssue, key_path
+from stacks.config.mesh_trust import PemError, certificate_fingerprints, sample_fingerprints
 from stacks.config.models import PlatformConfig
 from stacks.config.models_infra import NodeGroupConfig
 from stacks.config.regions import RESIDENCY_REGIONS
+from stacks.versions.support import check_versions
 
 MAX_DETECTION_SECONDS_PROD = 30
 CLOUDFLARE_GEO_REGIONS = frozenset({"WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF",
@@ -232,15 +234,25 @@ def check_global_traffic(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 def check_mesh(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    """The mesh root: required, a PEM certificate, and never a repository sample in prod."""
     if not cfg.mesh.enabled or cfg.is_local:
         return
     pem = cfg.mesh.trust_anchor_pem
+    key = ("mesh", "trust_anchor_pem")
     if not pem:
-        yield _issue(("mesh", "trust_anchor_pem"),
-                     "required when mesh.enabled: the public PEM of the Linkerd trust anchor (docs/multi-region.md, "
-                     "'Service mesh'); or set mesh.enabled to false")
-    elif "-----BEGIN CERTIFICATE-----" not in pem:
-        yield _issue(("mesh", "trust_anchor_pem"), "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+        yield _issue(key, "required when mesh.enabled: the public PEM of the mesh root CA, the same root as "
+                     "`root-cert.pem` in Secrets Manager (docs/multi-region.md, 'Service mesh'); "
+                     "or set mesh.enabled to false")
+        return
+    try:
+        prints = certificate_fingerprints(pem)
+    except PemError as exc:
+        yield _issue(key, str(exc))
+        return
+    if cfg.environment == "prod" and set(prints) & sample_fingerprints():
+        yield _issue(key, "is the example root shipped in this repository (its private key is public); "
+                     "generate your own root CA, store it in Secrets Manager and set its public PEM here "
+                     "(docs/multi-region.md, 'Service mesh')")
 
 
 def check_tenants(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
@@ -325,7 +337,7 @@ def check_observability(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
-          check_tenants, check_mesh, check_secrets, check_observability)
+          check_tenants, check_mesh, check_secrets, check_observability, check_versions)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:

@@ -9,6 +9,7 @@ is an error: new kinds of resource must be classified before they can be estimat
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from stacks.cost.usage import UsageProfile
 from stacks.harness.plan import Plan, PlannedResource
+from stacks.versions.calendar import today, window
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class SkuContext:
     usage: UsageProfile
     plan: Plan
     az_count: int = 3
+    day: dt.date = field(default_factory=today)
+    """The estimate's date: the EKS control plane is priced by its version's support status on it."""
     _index: dict[str, Any] = field(default_factory=dict)
 
     def by_type(self, typ: str) -> list[PlannedResource]:
@@ -96,12 +100,32 @@ def _hourly(sku: str, count: float, ctx: SkuContext, unit: str, note: str = "") 
 # --- Kubernetes control plane and nodes -----------------------------------------------------
 
 def eks_cluster(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
-    """Clusters created through the API default to EXTENDED support ($0.60/h): price what is set."""
-    support = r.get("upgradePolicy.supportType")
+    """Standard support costs $0.10/h, extended support six times that ($0.60/h).
+
+    Which one applies depends on the version's support status on the estimate's date
+    (stacks/versions/calendar.yaml) and the upgrade policy: a version in standard support is
+    billed at the standard rate whatever the policy; past it, EXTENDED (the API default when
+    unset) bills extended support, STANDARD gets the control plane auto-upgraded instead. A
+    version the calendar does not know is priced by the policy alone.
+    """
+    support = r.get("upgradePolicy.supportType") or "EXTENDED"
+    version = r.get("version")
+    w = window("eks", str(version)) if version else None
+    status = w.status(ctx.day) if w else None
+    if w is not None and status == "standard":
+        until = f" until {w.end_of_standard_support}" if w.end_of_standard_support else ""
+        return [_hourly("eks.cluster.standard", 1, ctx, "cluster-hour",
+                        f"{version} in standard support{until}")]
+    if w is not None and support == "STANDARD":
+        return [_hourly("eks.cluster.standard", 1, ctx, "cluster-hour",
+                        f"{version} past standard support ({w.end_of_standard_support}): auto-upgraded by EKS")]
+    if w is not None:
+        return [_hourly("eks.cluster.extended", 1, ctx, "cluster-hour",
+                        f"{version} in extended support since {w.end_of_standard_support}")]
     if support == "STANDARD":
         return [_hourly("eks.cluster.standard", 1, ctx, "cluster-hour")]
     return [_hourly("eks.cluster.extended", 1, ctx, "cluster-hour",
-                    f"upgradePolicy.supportType is {support or 'unset (EXTENDED)'}")]
+                    f"upgradePolicy.supportType is {r.get('upgradePolicy.supportType') or 'unset (EXTENDED)'}")]
 
 
 def _gib(value: Any) -> float:
