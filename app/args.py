@@ -144,5 +144,11 @@ class WorkloadArgs:
     depends_on: Sequence[pulumi.Resource] = ()
     """Everything the pods need before they start (stores, identity associations)."""
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)
+    namespace: str = "platform-core"
+    """The cell's namespace: api, worker, jobs, config and secrets all live here."""
+    shared_namespace: bool = True
+    """Create `shared-services` too (the region's first cell only: one per cluster)."""
+    cell_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the cell's namespace (data domain, residency) for policies selecting by namespace."""
     local_stores: LocalStoresArgs | None = None
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""

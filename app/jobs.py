@@ -23,11 +23,11 @@ JOB_SERVICE_ACCOUNT = "platform-jobs"
 
 def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, environment: str,
          image: str, tag: str, spec: ResourceSpec, deadline: int,
-         opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+         opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> k8s.batch.v1.Job:
     meta_labels = labels(component, environment, tag)
     return k8s.batch.v1.Job(
         logical,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=PLATFORM_CORE, labels=meta_labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=meta_labels),
         spec=k8s.batch.v1.JobSpecArgs(
             backoff_limit=3,
             active_deadline_seconds=deadline,
@@ -45,11 +45,12 @@ def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, e
     )
 
 
-def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
+def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOptions, *,
+                         namespace: str = PLATFORM_CORE) -> k8s.core.v1.ServiceAccount:
     """Jobs need the database only: an identity with no IAM role and no API token."""
     return k8s.core.v1.ServiceAccount(
         f"{prefix}-sa-jobs",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=JOB_SERVICE_ACCOUNT, namespace=PLATFORM_CORE,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=JOB_SERVICE_ACCOUNT, namespace=namespace,
                                             labels=labels("jobs", environment)),
         automount_service_account_token=False,
         opts=opts,
@@ -57,18 +58,18 @@ def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOpt
 
 
 def migration_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                  opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+                  opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> k8s.batch.v1.Job:
     return _job(f"{prefix}-job-migrate", migration_job_name(tag), "migrate", MIGRATE_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec,
+                environment=environment, image=image, tag=tag, spec=spec, namespace=namespace,
                 deadline=1800, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     # Specs of Jobs are immutable: replace, creating the new tag's Job first.
                     replace_on_changes=["spec", "metadata.name"])))
 
 
 def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                        opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+                        opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> k8s.batch.v1.Job:
     """Runs once per cluster: later tags do not re-run it (`ignore_changes` on the spec)."""
     return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec,
+                environment=environment, image=image, tag=tag, spec=spec, namespace=namespace,
                 deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     ignore_changes=["spec", "metadata.labels"])))

@@ -339,6 +339,8 @@ class AuroraCluster(pulumi.ComponentResource):
         # --- RDS Proxy: the pooled, TLS-only endpoint (the guide's PgBouncer) ---
         self.proxy_endpoint = None
         self.proxy_reader_endpoint = None
+        self.proxy_arn: pulumi.Output[str] | None = None
+        self.cluster_resource_id = self.cluster.cluster_resource_id
         if args.proxy and self.credentials_secret_arn is not None:
             rw, ro = self._proxy(name, args, db_sg, self.credentials_secret_arn, tags)
             self.proxy_reader_endpoint = ro
@@ -405,6 +407,7 @@ class AuroraCluster(pulumi.ComponentResource):
             f"{name}-proxy-target", region=args.region, db_proxy_name=proxy.name,
             target_group_name=group.name, db_cluster_identifier=self.cluster.cluster_identifier,
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.instances))
+        self.proxy_arn = proxy.arn
         has_readers = args.readers > 0
         if not has_readers:
             return proxy.endpoint, None

@@ -56,7 +56,8 @@ def pod_specs(plan: Plan) -> list[tuple[PlannedResource, dict[str, Any]]]:
     """Pod templates of the platform's workloads (Deployments, Jobs, StatefulSets)."""
     out = []
     for r in plan.of_type(DEPLOY, JOB, "kubernetes:apps/v1:StatefulSet"):
-        if r.get("metadata.namespace") in PLATFORM_NAMESPACES:
+        if r.get("metadata.namespace") in PLATFORM_NAMESPACES or str(r.get("metadata.namespace")).startswith(
+                "platform-"):
             out.append((r, r.get("spec.template.spec")))
     return out
 
@@ -116,7 +117,7 @@ def test_api_replicas_follow_config_and_prod_runs_at_least_three(plans: dict[str
                 assert dep.get("spec.replicas") == want
     assert all(d.get("spec.replicas") >= 3 for d in named(plans["prod"], DEPLOY, "api")
                if d.region not in standby_regions("prod"))
-    assert len(named(plans["prod"], DEPLOY, "api")) == 4, "one api per prod region"
+    assert len(named(plans["prod"], DEPLOY, "api")) == 5, "one api per prod cell (eu-west-1 has two)"
 
 
 def test_worker_grace_period_lets_a_job_finish(plan: Plan) -> None:
@@ -188,7 +189,7 @@ def test_service_accounts_are_dedicated_and_bound_to_roles_on_aws(plan: Plan) ->
 def test_workload_roles_reach_only_the_uploads_bucket_and_env_secrets(plans: dict[str, Plan]) -> None:
     plan = plans["prod"]
     policies = [r for r in plan.of_type("aws:iam/rolePolicy:RolePolicy") if "-workload-" in r.name]
-    assert len(policies) == 8, "api + worker in each of the four regions"
+    assert len(policies) == 10, "api + worker in each of the five cells"
     for pol in policies:
         region = next(r for r in plan.outputs["regional"] if pol.name.startswith(f"prod-{r}-"))
         doc = json.loads(pol.get("policy"))
@@ -221,7 +222,8 @@ def test_app_settings_hold_the_guides_settings(plan: Plan) -> None:
             assert {"API_VERSION", "LOG_LEVEL", "MCP_SERVER_PATH"} <= set(data)
             assert data["LOG_LEVEL"] == app_config(plan.stack).get("log_level", "info")
             if plan.stack != "local":
-                assert data["UPLOADS_BUCKET"] == plan.outputs["regional"][cm.region]["uploads_bucket"]
+                domain = data["DATA_DOMAIN"]
+                assert data["UPLOADS_BUCKET"] == plan.outputs["data_domains"][domain]["buckets"][cm.region]
                 assert data["AWS_REGION"] == cm.region
 
 
@@ -299,7 +301,8 @@ def test_ingress_on_aws_and_port_forward_locally(plans: dict[str, Plan]) -> None
         plan = plans[stack]
         lbc = {r.urn for r in plan.of_type("kubernetes:helm.sh/v3:Release") if "load-balancer" in r.name}
         ingresses = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
-        assert len(ingresses) == len(stack_config(stack)[f"{NS}regions"])
+        cells = len(stack_config(stack)[f"{NS}regions"]) + (1 if stack == "prod" else 0)  # eu-west-1: two
+        assert len(ingresses) == cells
         for ing in ingresses:
             ann = ing.get("metadata.annotations")
             assert ann["alb.ingress.kubernetes.io/certificate-arn"].startswith(f"arn:aws:acm:{ing.region}:")
@@ -348,7 +351,8 @@ def test_worker_scales_on_queue_length_with_keda_on_aws(plan: Plan) -> None:
     for so in [so for so in scaled if so.region not in standby_regions(plan.stack)]:
         trig = so.get("spec.triggers.0")
         assert trig["type"] == "redis"
-        assert trig["metadata"]["listName"] == "agent-jobs"
+        # each cell its own list: the global cell beside the EU one in eu-west-1 never takes EU jobs
+        assert trig["metadata"]["listName"] in ("agent-jobs", "agent-jobs-global")
         assert trig["metadata"]["enableTLS"] == "true"
         assert ".cache.amazonaws.com:6379" in trig["metadata"]["address"]
         assert so.get("spec.maxReplicaCount") == worker["max_replicas"]

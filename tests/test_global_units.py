@@ -35,13 +35,14 @@ def test_hostname_plan_keeps_the_eu_hostname_in_eu_regions() -> None:
     assert all(r.startswith("eu-") for regions in eu["geo"].values() for r in regions)
     assert set(eu["geo"]) == {"ENAM", "WEU", "EEU"}  # codes whose preference list names an EU region
     api = plan["api.agentic.example.com"]
-    assert api["regions"] == ["us-east-1", "eu-west-1", "ap-southeast-1", "eu-central-1"]
+    # eu-central-1 runs only the EU domain's cell: the API hostname has no origin there
+    assert api["regions"] == ["us-east-1", "eu-west-1", "ap-southeast-1"]
     assert api["fallback"] == "us-east-1"
 
 
 def test_regions_without_an_origin_get_no_pool() -> None:
     plan = hostname_plan(prod_cfg(), {"us-east-1", "eu-central-1"})
-    assert plan["api.agentic.example.com"]["regions"] == ["us-east-1", "eu-central-1"]
+    assert plan["api.agentic.example.com"]["regions"] == ["us-east-1"]
     assert plan["api.eu.agentic.example.com"]["regions"] == ["eu-central-1"]
     assert plan["api.eu.agentic.example.com"]["fallback"] == "eu-central-1"
     assert hostname_plan(prod_cfg(), set()) == {}

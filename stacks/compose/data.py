@@ -27,7 +27,7 @@ from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import SecretSet, SecretSetArgs
 from components.secure_bucket import LogLifecycle, ReplicationSpec, SecureBucket, SecureBucketArgs
-from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData
+from stacks.compose.types import DbClusterRef, DbConnectTarget, DomainStores, RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
 from stacks.config.models_infra import DataDomainConfig
 from stacks.config.regions import short_region
@@ -123,6 +123,18 @@ def allowed_sources(base: RegionBase) -> list[pulumi.Output[str]]:
 def _account_id(ctx: RegionContext) -> pulumi.Output[str]:
     return aws.get_caller_identity_output(
         opts=pulumi.InvokeOutputOptions(parent=ctx.parent, provider=ctx.aws_provider)).account_id
+
+
+def connect_target(cluster: AuroraCluster, region: str) -> DbConnectTarget:
+    """The cluster's IAM-authenticated entry point in `region`: its RDS Proxy when it has one,
+    else the cluster itself (a stack built without a proxy still hands pods no password)."""
+    if cluster.proxy_arn is not None and cluster.proxy_endpoint is not None:
+        return DbConnectTarget(
+            kind="proxy", endpoint=cluster.proxy_endpoint,
+            reader_endpoint=cluster.proxy_reader_endpoint, region=region, writer=cluster.is_writer,
+            resource_id=cluster.proxy_arn.apply(lambda arn: arn.rsplit(":", maxsplit=1)[-1]))
+    return DbConnectTarget(kind="cluster", endpoint=cluster.endpoint, reader_endpoint=cluster.reader_endpoint,
+                           resource_id=cluster.cluster_resource_id, region=region, writer=cluster.is_writer)
 
 
 # --- layer functions called by stacks/platform.py ---
@@ -311,6 +323,7 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
 
     secrets: dict[str, pulumi.Input[str]] = {}
     databases: dict[str, dict[str, Any]] = {}
+    domain_stores: dict[str, DomainStores] = {}
     db_clusters: dict[str, DbClusterRef] = {}
     for dname, d in doms.items():
         cluster: AuroraCluster = d["cluster"]
@@ -325,6 +338,8 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
         }
         db_clusters[dname] = DbClusterRef(identifier=cluster.cluster_identifier,
                                           global_secondary=d["global"] and not cluster.is_writer)
+        domain_stores[dname] = DomainStores(domain=dname, residency=d["residency"], db=connect_target(cluster, region),
+                                     uploads_bucket=d["bucket"].name, uploads_bucket_arn=d["bucket"].arn)
     if home is not None and home_info is not None:
         secrets["database-url"] = secrets[f"database-url-{home.name}"]
     secrets["redis-url"] = stores["cache"].url
@@ -349,6 +364,7 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
         log_bucket=info["log_bucket"].name if "log_bucket" in info else None,
         secret_arns=dict(app_secrets.arns),
         db_clusters=db_clusters,
+        domains=domain_stores,
         extras={"databases": databases},
     )
     if home_info is not None:

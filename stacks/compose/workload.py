@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +39,7 @@ from app.workload import (
 )
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
+from stacks.cells import Cell, region_cells
 from stacks.compose.data import ALB_LOG_PREFIX
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
@@ -191,16 +193,17 @@ def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pul
 
 
 def _bind(identity: Callable[..., Any], name: str, service_account: str, policy: pulumi.Input[str],
-          opts: pulumi.ResourceOptions) -> Any:
+          opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> Any:
     """Role for one service account; the whole PodIdentityRole (role + association) when the
     base's factory offers it, so pods start only once the association exists."""
     role = getattr(identity, "role", None)
     if callable(role):
-        return role(name, PLATFORM_CORE, service_account, policy, opts=opts)
-    return identity(name, PLATFORM_CORE, service_account, policy)
+        return role(name, namespace, service_account, policy, opts=opts)
+    return identity(name, namespace, service_account, policy)
 
 
-def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str], list[dict[str, Any]]]:
+def certificate(ctx: RegionContext, hosts: list[str],
+                suffix: str = "") -> tuple[pulumi.Input[str], list[dict[str, Any]]]:
     """The ALB's certificate: configured, or requested here with DNS validation.
 
     The validation records go to Cloudflare (global traffic layer) from
@@ -210,14 +213,14 @@ def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str]
     if ctx.cfg.ingress.certificate_arn:
         return ctx.cfg.ingress.certificate_arn, []
     cert = aws.acm.Certificate(
-        f"{ctx.cfg.environment}-{ctx.name}-api-cert",
+        f"{ctx.cfg.environment}-{ctx.name}{suffix}-api-cert",
         region=ctx.name,
         domain_name=hosts[0],
         subject_alternative_names=hosts[1:] or None,
         validation_method="DNS",
         key_algorithm="EC_prime256v1",
         options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
-        tags={**ctx.tags, "Name": f"{ctx.cfg.project}-{ctx.cfg.environment}-{short_region(ctx.name)}-api"},
+        tags={**ctx.tags, "Name": f"{ctx.cfg.project}-{ctx.cfg.environment}-{short_region(ctx.name)}{suffix}-api"},
         opts=ctx.opts(),
     )
     records: list[dict[str, Any]] = []
@@ -253,15 +256,83 @@ def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool
     }
 
 
+@dataclass
+class CellWorkload:
+    """One domain cell on a region's cluster: what the edge, the mesh and the reports need."""
+
+    cell: Cell
+    namespace: str
+    ingress_hostname: pulumi.Output[str] | None
+    workload: PlatformWorkload
+    api_role_arn: pulumi.Output[str] | None = None
+    worker_role_arn: pulumi.Output[str] | None = None
+    workload_extras: dict[str, Any] = field(default_factory=dict)
+    """ACM validation records and the certificate of the cell's ALB."""
+
+
+def cell_settings(cfg: PlatformConfig, cell: Cell, uploads_bucket: pulumi.Input[str] | None,
+                  ) -> dict[str, pulumi.Input[str]]:
+    """The region's settings plus the cell's contract with the app (docs/workload.md, "Domain
+    cells"): its domain and residency, the hostname it serves, the only tenants it may serve
+    (the app answers 421 to any other tenant), its own queue list and cache key prefix."""
+    out = app_settings(cfg, cell.region, uploads_bucket)
+    out.update({
+        "PUBLIC_HOSTNAME": cell.hostname,
+        "DATA_DOMAIN": cell.domain,
+        "DATA_RESIDENCY": cell.residency,
+        "SERVED_TENANTS": ",".join(cell.tenants),
+        "WORKER_QUEUE": cell.queue_list,
+        "CACHE_KEY_PREFIX": f"{cell.domain}:",
+    })
+    return out
+
+
 def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> RegionWorkload:
-    cfg = ctx.cfg
+    """One workload cell per data domain of the region (stacks/cells.py), home cell first."""
     if base.k8s_provider is None:
         # Without the region's cluster there is nowhere to run; never fall back to the ambient context.
         pulumi.log.warn(f"{ctx.name}: no Kubernetes provider from the base layer; workload skipped")
         return RegionWorkload()
-    name = f"{cfg.environment}-{ctx.name}"
+    cfg = ctx.cfg
+    vpa = VpaRecommender(f"{cfg.environment}-{ctx.name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
+                         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
+                                                     depends_on=[r for r in (base.extras.get("metrics_server"),)
+                                                                 if r is not None]))
+    cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa) for cell in region_cells(cfg, ctx.name)}
+    if not cells:
+        pulumi.log.warn(f"{ctx.name}: the region belongs to no data domain; workload skipped")
+        return RegionWorkload()
+    home = next(iter(cells.values()))
+    validation = [rec for c in cells.values() for rec in c.workload_extras["acm_validation"]]
+    return RegionWorkload(
+        ingress_hostname=home.ingress_hostname,
+        namespaces={k: v for c in cells.values() for k, v in c.workload.namespaces.items()},
+        cells=cells,
+        extras={
+            "acm_validation": validation,
+            "certificate_arn": home.workload_extras["certificate_arn"],
+            "api_role_arn": home.api_role_arn,
+            "worker_role_arn": home.worker_role_arn,
+            "attach_service_monitors": lambda deps: [m for c in cells.values()
+                                                     for m in c.workload.attach_service_monitors(deps)],
+            "workload": home.workload,
+        },
+    )
+
+
+def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Cell,
+                vpa: VpaRecommender) -> CellWorkload:
+    cfg = ctx.cfg
+    name = cell.resource_name(cfg.environment)
+    suffix = "" if cell.home else f"-{cell.domain}"
+    stores = data.domains.get(cell.domain)
+    bucket = stores.uploads_bucket if stores is not None else data.uploads_bucket
+    bucket_arn = stores.uploads_bucket_arn if stores is not None else data.uploads_bucket_arn
     vector_store = cfg.app.vector_store
     refs = secret_refs(vector_store, data.secret_arns)
+    own_db = f"database-url-{cell.domain}"
+    if own_db in data.secret_arns:
+        refs["DATABASE_URL"] = data.secret_arns[own_db]
     missing = missing_secrets(vector_store, data.secret_arns)
     if missing:
         pulumi.log.warn(f"{ctx.name}: no Secrets Manager secret for {', '.join(missing)}; "
@@ -269,34 +340,33 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
 
     identity: Callable[..., Any] | None = (
         base.pod_identity if callable(base.pod_identity) else _own_pod_identity(ctx, base))
-    policy = workload_policy(data.uploads_bucket_arn, list(data.secret_arns.values()),
+    policy = workload_policy(bucket_arn, list(refs.values()),
                              [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")])
     roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None}
     identity_resources: list[pulumi.Resource] = []
     if identity is not None and policy is not None:
         for component in roles:
-            made = _bind(identity, f"workload-{component}", component, policy, ctx.opts())
+            made = _bind(identity, f"workload{suffix}-{component}", component, policy, ctx.opts(),
+                         namespace=cell.namespace)
             roles[component] = made if isinstance(made, pulumi.Output) else made.role_arn
             if isinstance(made, pulumi.Resource):
                 identity_resources.append(made)
 
-    hosts = region_hosts(cfg, ctx.name)
-    cert_arn, validation = certificate(ctx, hosts)
+    hosts = [cell.hostname]
+    cert_arn, validation = certificate(ctx, hosts, suffix=suffix)
     queue = None
     if data.queue_endpoint is not None:
         queue = QueueSpec(address=pulumi.Output.concat(data.queue_endpoint, f":{REDIS_PORT}"), tls=True,
                           password_secret_key=QUEUE_PASSWORD_KEY if "REDIS_QUEUE_URL" in refs else None)
     templates = {QUEUE_PASSWORD_KEY: queue_password_template("REDIS_QUEUE_URL")} if "REDIS_QUEUE_URL" in refs else {}
-    vpa = VpaRecommender(f"{name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
-                         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
-                                                     depends_on=[r for r in (base.extras.get("metrics_server"),)
-                                                                 if r is not None]))
     addon_deps = [r for r in (base.extras.get("keda"), vpa.release) if r is not None]
     # Meshed namespaces: pods must start after Linkerd's injector, or they run without a proxy.
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
+    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket), ctx.region.standby)
+    fields["scaling"] = replace(fields["scaling"], queue_list_name=cell.queue_list)
     workload = PlatformWorkload(name, WorkloadArgs(
-        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket), ctx.region.standby),
+        **fields,
         secrets=ExternalSecretsSource(
             region=ctx.name, refs=refs, templates=templates,
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),
@@ -308,7 +378,8 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
                             allowed_cidrs=cfg.ingress.allowed_cidrs,
                             depends_on=[base.lb_controller] if base.lb_controller is not None else [],
-                            tags={"environment": cfg.environment, "project": cfg.project},
+                            tags={"environment": cfg.environment, "project": cfg.project,
+                                  "data-domain": cell.domain},
                             access_logs_bucket=data.log_bucket, access_logs_prefix=ALB_LOG_PREFIX,
                             deletion_protection=cfg.protected if cfg.ingress.deletion_protection is None
                             else cfg.ingress.deletion_protection),
@@ -318,19 +389,13 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         worker_role_arn=roles["worker"],
         depends_on=[*identity_resources, *mesh_deps],
         namespace_annotations=mesh_annotations(cfg.mesh.enabled),
+        namespace=cell.namespace,
+        shared_namespace=cell.home,
+        cell_labels={"agentic.io/data-domain": cell.domain, "agentic.io/data-residency": cell.residency},
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
-    return RegionWorkload(
-        ingress_hostname=workload.ingress_hostname,
-        namespaces=workload.namespaces,
-        extras={
-            "acm_validation": validation,
-            "certificate_arn": cert_arn,
-            "api_role_arn": roles["api"],
-            "worker_role_arn": roles["worker"],
-            "attach_service_monitors": workload.attach_service_monitors,
-            "workload": workload,
-        },
-    )
+    return CellWorkload(cell=cell, namespace=cell.namespace, ingress_hostname=workload.ingress_hostname,
+                        workload=workload, api_role_arn=roles["api"], worker_role_arn=roles["worker"],
+                        workload_extras={"acm_validation": validation, "certificate_arn": cert_arn})
 
 
 def local_provider(cfg: PlatformConfig) -> k8s.Provider:
