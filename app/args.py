@@ -141,6 +141,8 @@ class WorkloadArgs:
     api_role_arn: pulumi.Input[str] | None = None
     worker_role_arn: pulumi.Input[str] | None = None
     """IAM roles bound by Pod Identity; recorded on the pod template so a new role rolls pods."""
+    jobs_role_arn: pulumi.Input[str] | None = None
+    """The migration/bootstrap Jobs' role (`rds-db:connect` as the migration user only)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Everything the pods need before they start (stores, identity associations)."""
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
-from app.names import PLATFORM_CORE, dns_label, labels, migration_job_name
+from app.names import MIGRATION_USER, PLATFORM_CORE, dns_label, labels, migration_job_name
 from app.pods import container, pod_spec
 
 MIGRATE_COMMAND = ("alembic", "upgrade", "head")
@@ -23,8 +23,12 @@ JOB_SERVICE_ACCOUNT = "platform-jobs"
 
 def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, environment: str,
          image: str, tag: str, spec: ResourceSpec, deadline: int,
-         opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> k8s.batch.v1.Job:
+         opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE,
+         role_arn: pulumi.Input[str] | None = None) -> k8s.batch.v1.Job:
     meta_labels = labels(component, environment, tag)
+    # Same settings as the app, but connecting as the migration user (DDL) with the Jobs' role.
+    extra = [k8s.core.v1.EnvVarArgs(name="DATABASE_USER", value=MIGRATION_USER)] if role_arn is not None else []
+    job = container(component, f"{image}:{tag}", spec, command=command, with_probes=False, extra_env=extra)
     return k8s.batch.v1.Job(
         logical,
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=meta_labels),
@@ -36,9 +40,10 @@ def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, e
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels, annotations={
                     # A mesh sidecar never exits, so a meshed Job never completes (and Pulumi
                     # would wait for it forever); Jobs only talk to the database outside the mesh.
-                    "linkerd.io/inject": "disabled"}),
-                spec=pod_spec([container(component, f"{image}:{tag}", spec, command=command, with_probes=False)],
-                              JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never"),
+                    "linkerd.io/inject": "disabled",
+                    **({"agentic.io/iam-role-arn": role_arn} if role_arn is not None else {})}),
+                spec=pod_spec([job], JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never",
+                              aws_identity=role_arn is not None),
             ),
         ),
         opts=opts,
@@ -58,18 +63,20 @@ def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOpt
 
 
 def migration_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                  opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> k8s.batch.v1.Job:
+                  opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE,
+                  role_arn: pulumi.Input[str] | None = None) -> k8s.batch.v1.Job:
     return _job(f"{prefix}-job-migrate", migration_job_name(tag), "migrate", MIGRATE_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec, namespace=namespace,
+                environment=environment, image=image, tag=tag, spec=spec, namespace=namespace, role_arn=role_arn,
                 deadline=1800, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     # Specs of Jobs are immutable: replace, creating the new tag's Job first.
                     replace_on_changes=["spec", "metadata.name"])))
 
 
 def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                        opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> k8s.batch.v1.Job:
+                        opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE,
+                        role_arn: pulumi.Input[str] | None = None) -> k8s.batch.v1.Job:
     """Runs once per cluster: later tags do not re-run it (`ignore_changes` on the spec)."""
     return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec, namespace=namespace,
+                environment=environment, image=image, tag=tag, spec=spec, namespace=namespace, role_arn=role_arn,
                 deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     ignore_changes=["spec", "metadata.labels"])))

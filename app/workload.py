@@ -91,10 +91,12 @@ class PlatformWorkload(pulumi.ComponentResource):
         ready_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=ready))
 
         self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag,
-                                            spec=args.worker_resources, opts=ready_opts, namespace=home)
+                                            spec=args.worker_resources, opts=ready_opts, namespace=home,
+                                            role_arn=args.jobs_role_arn)
         jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, spec=args.worker_resources,
-                                 namespace=home, opts=pulumi.ResourceOptions.merge(ready_opts,
-                                                                   pulumi.ResourceOptions(depends_on=[self.migration])))
+                                 namespace=home, role_arn=args.jobs_role_arn,
+                                 opts=pulumi.ResourceOptions.merge(
+                                     ready_opts, pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
         s = args.scaling
         self.api = deployments.deployment(

@@ -83,6 +83,7 @@ class DbConnectTarget:
     """The proxy's read-only endpoint or the cluster reader endpoint (read-only URL)."""
     resource_id: pulumi.Output[str]
     """`prx-...` or `cluster-...`: the middle of the `rds-db:connect` resource ARN."""
+    account_id: pulumi.Output[str]
     region: str
     port: int = 5432
     database: str = "agentic"

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from app.jobs import JOB_SERVICE_ACCOUNT
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.mesh import mesh_annotations
 from app.names import PLATFORM_CORE, SHARED_SERVICES
@@ -37,18 +38,18 @@ from app.workload import (
     ScalingSpec,
     WorkloadArgs,
 )
+from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbuser_arn
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
 from stacks.compose.data import ALB_LOG_PREFIX
-from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
+from stacks.compose.types import DbConnectTarget, RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_app import Resources
 from stacks.config.regions import short_region
 
 # Env var -> logical name of its Secrets Manager secret in `RegionData.secret_arns`.
 SECRET_ENV = {
-    "DATABASE_URL": "database-url",
     "REDIS_URL": "redis-url",
     "REDIS_QUEUE_URL": "queue-url",
     "SECRET_KEY": "secret-key",
@@ -57,7 +58,7 @@ SECRET_ENV = {
     "OPENAI_API_KEY": "openai-api-key",
 }
 PINECONE_ENV = {"PINECONE_API_KEY": "pinecone-api-key", "PINECONE_ENVIRONMENT": "pinecone-environment"}
-REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+REQUIRED_ENV = ("REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 QUEUE_PASSWORD_KEY = "REDIS_QUEUE_PASSWORD"
 REDIS_PORT = 6379
 
@@ -143,10 +144,42 @@ def region_hosts(cfg: PlatformConfig, region: str) -> list[str]:
     return hosts
 
 
+def db_user_arns(db: DbConnectTarget | None, users: Sequence[str]) -> pulumi.Output[list[str]] | None:
+    """`rds-db:connect` resources for `users` on the cell's database target (proxy or cluster)."""
+    if db is None:
+        return None
+    return pulumi.Output.all(db.account_id, db.resource_id).apply(
+        lambda v: [dbuser_arn(db.region, str(v[0]), str(v[1]), u) for u in users])
+
+
+def db_settings(db: DbConnectTarget | None) -> dict[str, pulumi.Input[str]]:
+    """How the app reaches its domain's database (docs/workload.md, "Database access"): host,
+    read-only host, users, IAM auth. Nothing here is a secret: the password is a 15-minute IAM
+    token the app generates with its pod role (`rds.generate_db_auth_token`)."""
+    if db is None:
+        return {}
+    return {
+        "DATABASE_HOST": db.endpoint,
+        "DATABASE_READ_HOST": db.reader_endpoint if db.reader_endpoint is not None else db.endpoint,
+        "DATABASE_PORT": str(db.port),
+        "DATABASE_NAME": db.database,
+        "DATABASE_USER": RUNTIME_USER,
+        "DATABASE_READ_USER": READONLY_USER,
+        "DATABASE_AUTH": "iam",
+        "DATABASE_SSLMODE": "require",
+        "DATABASE_VIA": db.kind,
+    }
+
+
 def workload_policy(bucket_arn: pulumi.Input[str] | None, secret_arns: Sequence[pulumi.Input[str]],
-                    kms_keys: Sequence[pulumi.Input[str]]) -> pulumi.Output[str] | None:
-    """Least privilege for api/worker pods: the uploads bucket, the env's secrets, their keys."""
+                    kms_keys: Sequence[pulumi.Input[str]],
+                    db_users: pulumi.Input[list[str]] | None = None) -> pulumi.Output[str] | None:
+    """Least privilege for api/worker pods: the uploads bucket, the cell's secrets, their keys,
+    and `rds-db:connect` as their own database users only."""
     statements: list[dict[str, Any]] = []
+    if db_users is not None:
+        statements.append({"Sid": "ConnectAsOwnDbUser", "Effect": "Allow", "Action": "rds-db:connect",
+                           "Resource": db_users})
     if bucket_arn is not None:
         arn = pulumi.Output.from_input(bucket_arn)
         statements.append({"Sid": "UploadsList", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn})
@@ -271,11 +304,12 @@ class CellWorkload:
 
 
 def cell_settings(cfg: PlatformConfig, cell: Cell, uploads_bucket: pulumi.Input[str] | None,
-                  ) -> dict[str, pulumi.Input[str]]:
+                  db: DbConnectTarget | None = None) -> dict[str, pulumi.Input[str]]:
     """The region's settings plus the cell's contract with the app (docs/workload.md, "Domain
     cells"): its domain and residency, the hostname it serves, the only tenants it may serve
     (the app answers 421 to any other tenant), its own queue list and cache key prefix."""
     out = app_settings(cfg, cell.region, uploads_bucket)
+    out.update(db_settings(db))
     out.update({
         "PUBLIC_HOSTNAME": cell.hostname,
         "DATA_DOMAIN": cell.domain,
@@ -330,9 +364,6 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     bucket_arn = stores.uploads_bucket_arn if stores is not None else data.uploads_bucket_arn
     vector_store = cfg.app.vector_store
     refs = secret_refs(vector_store, data.secret_arns)
-    own_db = f"database-url-{cell.domain}"
-    if own_db in data.secret_arns:
-        refs["DATABASE_URL"] = data.secret_arns[own_db]
     missing = missing_secrets(vector_store, data.secret_arns)
     if missing:
         pulumi.log.warn(f"{ctx.name}: no Secrets Manager secret for {', '.join(missing)}; "
@@ -340,14 +371,23 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
 
     identity: Callable[..., Any] | None = (
         base.pod_identity if callable(base.pod_identity) else _own_pod_identity(ctx, base))
+    db = stores.db if stores is not None else None
     policy = workload_policy(bucket_arn, list(refs.values()),
-                             [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")])
-    roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None}
+                             [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")],
+                             db_user_arns(db, (RUNTIME_USER, READONLY_USER)))
+    migrate_users = db_user_arns(db, (MIGRATION_USER,))
+    # The Jobs' identity: DDL as the migration user, nothing else (no bucket, no secret).
+    migrate_policy = None if migrate_users is None else pulumi.Output.json_dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "ConnectAsMigrationUser", "Effect": "Allow",
+                                                "Action": "rds-db:connect", "Resource": migrate_users}]})
+    roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None, "jobs": None}
     identity_resources: list[pulumi.Resource] = []
-    if identity is not None and policy is not None:
-        for component in roles:
-            made = _bind(identity, f"workload{suffix}-{component}", component, policy, ctx.opts(),
-                         namespace=cell.namespace)
+    if identity is not None:
+        for component, sa, pol in (("api", "api", policy), ("worker", "worker", policy),
+                                   ("jobs", JOB_SERVICE_ACCOUNT, migrate_policy)):
+            if pol is None:
+                continue
+            made = _bind(identity, f"workload{suffix}-{component}", sa, pol, ctx.opts(), namespace=cell.namespace)
             roles[component] = made if isinstance(made, pulumi.Output) else made.role_arn
             if isinstance(made, pulumi.Resource):
                 identity_resources.append(made)
@@ -363,7 +403,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     # Meshed namespaces: pods must start after Linkerd's injector, or they run without a proxy.
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
-    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket), ctx.region.standby)
+    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db), ctx.region.standby)
     fields["scaling"] = replace(fields["scaling"], queue_list_name=cell.queue_list)
     workload = PlatformWorkload(name, WorkloadArgs(
         **fields,
@@ -387,6 +427,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
         strict_zone_spread=cfg.network.az_count > 1 and not ctx.region.standby,
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
+        jobs_role_arn=roles["jobs"],
         depends_on=[*identity_resources, *mesh_deps],
         namespace_annotations=mesh_annotations(cfg.mesh.enabled),
         namespace=cell.namespace,
