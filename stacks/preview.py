@@ -14,9 +14,9 @@ from typing import Any
 
 from stacks.config import ConfigError
 from stacks.harness import Plan, run_stack
-from stacks.reports import Report, cost, dr, policy
+from stacks.reports import Report, cost, dr, paths, policy
 
-REPORTS: tuple[Callable[[Plan], Report], ...] = (policy.report, cost.report, dr.report)
+REPORTS: tuple[Callable[[Plan], Report], ...] = (policy.report, cost.report, dr.report, paths.report)
 
 
 def _table(title: str, counts: dict[str, int], limit: int = 60) -> list[str]:

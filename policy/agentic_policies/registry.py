@@ -15,9 +15,11 @@ from . import (
     encryption_at_rest,
     encryption_in_transit,
     iam,
+    identity,
     kubernetes,
     logging_rules,
     network,
+    paths,
     residency,
     tags,
 )
@@ -34,8 +36,10 @@ POLICIES: list[Policy] = [
     *backups.POLICIES,
     *logging_rules.POLICIES,
     *iam.POLICIES,
+    *identity.POLICIES,
     *tags.POLICIES,
     *kubernetes.POLICIES,
+    *paths.POLICIES,
 ]
 
 _names = [p.name for p in POLICIES]
