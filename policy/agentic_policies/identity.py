@@ -23,7 +23,7 @@ CAT = "iam"
 PROXY = "aws:rds/proxy:Proxy"
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
 BOOTSTRAP_NAMESPACE = "db-bootstrap"
-"""The one namespace allowed to read a database master credential (the user-bootstrap Job)."""
+"""Prefix of the only namespaces (`db-bootstrap-<domain>`) that may read a database master credential."""
 DB_CREDENTIAL = re.compile(r"(database-url|/db/master|db-password|rds!|master-?password)", re.I)
 DB_KEY = re.compile(r"^(DATABASE_URL|DATABASE_PASSWORD|DB_PASSWORD|PGPASSWORD|POSTGRES_PASSWORD)$", re.I)
 
@@ -48,7 +48,8 @@ proxy_iam_auth = resource_policy(
 
 
 def _no_db_password(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
-    if get(args.props, "metadata.namespace") == BOOTSTRAP_NAMESPACE:
+    ns = get(args.props, "metadata.namespace")
+    if isinstance(ns, str) and ns.startswith(f"{BOOTSTRAP_NAMESPACE}-"):
         return
     for i, d in enumerate(items(args.props, "spec.data")):
         key, ref = get(d, "secretKey"), get(d, "remoteRef.key")

@@ -341,7 +341,10 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
                                           global_secondary=d["global"] and not cluster.is_writer)
         domain_stores[dname] = DomainStores(domain=dname, residency=d["residency"],
                                             db=connect_target(cluster, region),
-                                            uploads_bucket=d["bucket"].name, uploads_bucket_arn=d["bucket"].arn)
+                                            uploads_bucket=d["bucket"].name, uploads_bucket_arn=d["bucket"].arn,
+                                            writer_endpoint=cluster.endpoint if cluster.is_writer else None,
+                                            master_secret_arn=cluster.credentials_secret_arn
+                                            if cluster.is_writer else None)
     secrets["redis-url"] = stores["cache"].url
     secrets["queue-url"] = stores["queue"].url
     for name, value in domains.app_secrets.items():

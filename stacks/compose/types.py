@@ -100,6 +100,10 @@ class DomainStores:
     db: DbConnectTarget | None = None
     uploads_bucket: pulumi.Output[str] | None = None
     uploads_bucket_arn: pulumi.Output[str] | None = None
+    writer_endpoint: pulumi.Output[str] | None = None
+    """Cluster endpoint, set only where this region holds the domain's writer (db-bootstrap Job)."""
+    master_secret_arn: pulumi.Output[str] | None = None
+    """The master credential (break-glass and db-bootstrap only), where this region holds the writer."""
 
 
 @dataclass

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from app.db_bootstrap import DbBootstrap, DbBootstrapArgs
 from app.jobs import JOB_SERVICE_ACCOUNT
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.mesh import mesh_annotations
@@ -43,7 +44,14 @@ from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
 from stacks.compose.data import ALB_LOG_PREFIX
-from stacks.compose.types import DbConnectTarget, RegionBase, RegionContext, RegionData, RegionWorkload
+from stacks.compose.types import (
+    DbConnectTarget,
+    DomainStores,
+    RegionBase,
+    RegionContext,
+    RegionData,
+    RegionWorkload,
+)
 from stacks.config import PlatformConfig
 from stacks.config.models_app import Resources
 from stacks.config.regions import short_region
@@ -403,6 +411,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     # Meshed namespaces: pods must start after Linkerd's injector, or they run without a proxy.
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
+    bootstrap = _db_bootstrap(ctx, base, cell, stores)
     fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db), ctx.region.standby)
     fields["scaling"] = replace(fields["scaling"], queue_list_name=cell.queue_list)
     workload = PlatformWorkload(name, WorkloadArgs(
@@ -428,7 +437,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
         jobs_role_arn=roles["jobs"],
-        depends_on=[*identity_resources, *mesh_deps],
+        depends_on=[*identity_resources, *mesh_deps, *([bootstrap.job] if bootstrap is not None else [])],
         namespace_annotations=mesh_annotations(cfg.mesh.enabled),
         namespace=cell.namespace,
         shared_namespace=cell.home,
@@ -437,6 +446,20 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     return CellWorkload(cell=cell, namespace=cell.namespace, ingress_hostname=workload.ingress_hostname,
                         workload=workload, api_role_arn=roles["api"], worker_role_arn=roles["worker"],
                         workload_extras={"acm_validation": validation, "certificate_arn": cert_arn})
+
+
+def _db_bootstrap(ctx: RegionContext, base: RegionBase, cell: Cell,
+                  stores: DomainStores | None) -> DbBootstrap | None:
+    """In the domain's writer region only: create the IAM database users before any migration."""
+    if stores is None or stores.writer_endpoint is None or stores.master_secret_arn is None:
+        return None
+    cfg = ctx.cfg
+    return DbBootstrap(f"{cell.resource_name(cfg.environment)}-db-bootstrap", DbBootstrapArgs(
+        environment=cfg.environment, region=ctx.name, domain=cell.domain, image=cfg.local.postgres_image,
+        writer_endpoint=stores.writer_endpoint, master_secret=stores.master_secret_arn, vpc_cidr=base.vpc_cidr,
+        depends_on=tuple(r for r in (base.external_secrets,) if r is not None),
+    ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}
+                                   if base.k8s_provider is not None else None))
 
 
 def local_provider(cfg: PlatformConfig) -> k8s.Provider:

@@ -318,7 +318,7 @@ CASES: list[Case] = [
       "spec": {"data": [{"secretKey": "DATABASE_URL", "remoteRef": {"key": "arn:aws:secretsmanager:us-east-1:1:secret:p/app/database-url"}}]}},
      "connect with IAM", {}),
     ("k8s-no-database-password-in-pods", "kubernetes:external-secrets.io/v1:ExternalSecret",
-     {"metadata": {"name": "s", "namespace": "db-bootstrap"},
+     {"metadata": {"name": "s", "namespace": "db-bootstrap-eu"},
       "spec": {"data": [{"secretKey": "PGPASSWORD", "remoteRef": {"key": "p/prod/eu/db/master", "property": "password"}}]}},
      {"metadata": {"name": "s", "namespace": "tenant-acme"},
       "spec": {"dataFrom": [{"extract": {"key": "p/prod/eu/db/master"}}]}},
