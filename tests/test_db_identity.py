@@ -35,7 +35,8 @@ def test_bootstrap_sql_creates_iam_only_users_and_splits_ddl_from_dml() -> None:
 def test_dbuser_arn_shapes_for_proxy_and_cluster() -> None:
     assert dbuser_arn("eu-west-1", "111122223333", "prx-0abc", "agentic_app") == \
         "arn:aws:rds-db:eu-west-1:111122223333:dbuser:prx-0abc/agentic_app"
-    assert dbuser_arn("us-east-1", "1", "cluster-XYZ", "agentic_migrate").endswith(":dbuser:cluster-XYZ/agentic_migrate")
+    arn = dbuser_arn("us-east-1", "1", "cluster-XYZ", "agentic_migrate")
+    assert arn.endswith(":dbuser:cluster-XYZ/agentic_migrate")
 
 
 def test_proxies_are_iam_only_and_connect_as_the_app_users(prod: Plan) -> None:
