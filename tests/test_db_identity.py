@@ -4,13 +4,16 @@ end, each role able to connect only as its own user."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, USERS, bootstrap_sql, dbuser_arn
 from stacks.harness import Plan, run_stack
+from stacks.harness.run import run_program
 
 JOB = "kubernetes:batch/v1:Job"
+PROGRAM = Path(__file__).parent / "data_programs" / "db_connect.py"
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +80,26 @@ def test_bootstrap_job_runs_once_per_domain_in_its_writer_region_before_migratio
     assert masters and all(str(e.get("metadata.namespace")).startswith("db-bootstrap-") for e in masters)
     for e in masters:
         assert all(d["remoteRef"]["key"].startswith(f"arn:aws:secretsmanager:{e.region}:") for d in e.get("spec.data"))
+
+
+@pytest.mark.parametrize("proxy", [True, False])
+def test_pods_connect_with_iam_with_or_without_a_proxy(proxy: bool) -> None:
+    """A stack without RDS Proxy (`database.proxy: false`) still hands pods no password: they
+    connect to the cluster with IAM database authentication as the same users."""
+    plan = run_program("db-connect", {"agentic-platform:proxy": proxy}, program=PROGRAM)
+    out = plan.outputs
+    prefix = "arn:aws:rds-db:eu-west-1:111122223333:dbuser:"
+    assert out["kind"] == ("proxy" if proxy else "cluster")
+    assert out["iam_auth_enabled"] is True
+    kind = "prx-" if proxy else "cluster-"
+    assert [a.rsplit("/", 1)[1] for a in out["app_users"]] == ["agentic_app", "agentic_readonly"]
+    assert all(a.startswith(prefix + kind) for a in [*out["app_users"], *out["migrate_users"]])
+    assert out["migrate_users"][0].endswith("/agentic_migrate")
+    settings = out["settings"]
+    assert settings["DATABASE_VIA"] == out["kind"] and settings["DATABASE_AUTH"] == "iam"
+    host = ".proxy-" if proxy else ".cluster-"
+    assert host in settings["DATABASE_HOST"]
+    assert ".endpoint.proxy-" in settings["DATABASE_READ_HOST"] if proxy else ".cluster-ro-" in settings[
+        "DATABASE_READ_HOST"]
+    assert not plan.of_type("aws:rds/proxy:Proxy") if not proxy else plan.of_type("aws:rds/proxy:Proxy")
+    assert not any("password" in k.lower() for k in settings)
