@@ -201,6 +201,7 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
         logs_kms_key_arn=logs_key,
         secrets_kms_key_arn=secrets_key,
         vpc_id=base.vpc_id,
+        subnet_ids=list(base.private_subnet_ids),  # the proxy and its read-only endpoint
         db_subnet_group_name=base.database_subnet_group,
         allowed_security_group_ids=sources,
         readers=ent.readers,
