@@ -115,4 +115,29 @@ vault_lock = stack_policy(
          ),
     _vault_lock)
 
-POLICIES = [subnet_lists, cluster_admin_entries, vault_lock]
+POD_IDENTITY = "pods.eks.amazonaws.com"
+SCOPE_TAGS = ("aws:RequestTag/kubernetes-namespace", "aws:RequestTag/kubernetes-service-account")
+
+
+def _pod_identity_trust(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
+    doc = parse_json(get(args.props, "assumeRolePolicy"))
+    if not isinstance(doc, dict):
+        return
+    for i, st in enumerate(items(doc, "Statement")):
+        services = [str(x) for x in items(st, "Principal.Service")]
+        if get(st, "Effect") != "Allow" or POD_IDENTITY not in services:
+            continue
+        equals = get(st, "Condition.StringEquals")
+        missing = [k for k in SCOPE_TAGS if not isinstance(equals, dict) or not is_set(equals.get(k))]
+        if missing:
+            yield (f"assumeRolePolicy Statement[{i}] lets EKS Pod Identity assume the role for any namespace or "
+                   f"service account; require {', '.join(missing)} (StringEquals)")
+
+
+pod_identity_trust = resource_policy(
+    Meta("pod-identity-trust-scoped", "iam",
+         "Roles trusted by EKS Pod Identity require the kubernetes-namespace and kubernetes-service-account "
+         "session tags of the one workload they serve."),
+    ["aws:iam/role:Role"], _pod_identity_trust)
+
+POLICIES = [subnet_lists, cluster_admin_entries, vault_lock, pod_identity_trust]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from policy.agentic_policies.config import Settings
@@ -12,6 +13,15 @@ CI = "arn:aws:iam::111122223333:role/github-actions-deploy"
 ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 PROD_LIKE = Settings.from_mapping({"stack": "test", "regions": ["us-east-1"], "residencies": {},
                                    "enforcement": {}, "clusterAdminPrincipals": [BREAK_GLASS]})
+
+def trust(condition: dict[str, Any]) -> dict[str, Any]:
+    return {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": condition}]})}
+
+
+SCOPED = {"StringEquals": {"aws:SourceAccount": "111122223333", "aws:RequestTag/kubernetes-namespace": "monitoring",
+                           "aws:RequestTag/kubernetes-service-account": "loki"}}
 
 CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, dict[str, Any]]] = [
     ("subnet-lists-filled", "aws:rds/proxy:Proxy", {"vpcSubnetIds": ["subnet-a", "subnet-b"]},
@@ -26,4 +36,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, dict[str, Any]]
      {"policyArn": ADMIN, "principalArn": BREAK_GLASS, "accessScope": {"type": "cluster"}},
      {"policyArn": ADMIN, "principalArn": CI, "accessScope": {"type": "cluster"}},
      f"{CI} gets AmazonEKSClusterAdminPolicy; on this stack only the break-glass", {"settings": PROD_LIKE}),
+    ("pod-identity-trust-scoped", "aws:iam/role:Role", trust(SCOPED),
+     trust({"StringEquals": {"aws:SourceAccount": "111122223333"}}),
+     "require aws:RequestTag/kubernetes-namespace, aws:RequestTag/kubernetes-service-account", {}),
 ]
