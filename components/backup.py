@@ -40,14 +40,14 @@ class BackupVaultArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-DENIED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle",
-                  "backup:DeleteBackupVault", "backup:PutBackupVaultAccessPolicy",
-                  "backup:DeleteBackupVaultAccessPolicy")
+DENIED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+"""Not the vault or its policy: Pulumi must still be able to update the policy and tear down an
+empty dev vault; tamper-proofing of the vault itself is Vault Lock's job (prod, staging)."""
 
 
 def vault_policy(vault_arn: str) -> str:
-    """Deny deleting or shortening recovery points (and loosening this policy) to every principal;
-    lifecycle expiry by AWS Backup itself still runs."""
+    """Deny deleting or shortening recovery points to every principal; lifecycle expiry by AWS
+    Backup itself still runs."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "DenyRecoveryPointDeletion", "Effect": "Deny", "Principal": {"AWS": "*"},
         "Action": list(DENIED_ACTIONS), "Resource": vault_arn}]}, sort_keys=True)
