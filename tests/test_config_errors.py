@@ -104,7 +104,7 @@ CASES: list[tuple[str, Mutator, str, str]] = [
     ("prod", setter("cluster.node_groups.api.desired_size", 20),
      "agentic-platform:cluster.node_groups.api.desired_size", "desired_size 20 <= max_size 12"),
     ("prod", setter("cluster.node_groups.workers.min_size", 5),
-     "agentic-platform:cluster.node_groups.workers.desired_size", "min_size 5 <= desired_size 2"),
+     "agentic-platform:cluster.node_groups.workers.desired_size", "min_size 5 <= desired_size 1"),
     ("prod", setter("cluster.public_access_cidrs", ["0.0.0.0/0"]),
      "agentic-platform:cluster.public_access_cidrs", "expose the Kubernetes API"),
     ("prod", setter("global_traffic.monitor.interval_seconds", 15),
