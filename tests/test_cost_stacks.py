@@ -79,10 +79,10 @@ def test_changing_the_instance_class_moves_the_estimate_by_the_price_difference(
 
 def test_changing_a_node_type_moves_the_estimate(plans: dict[str, Plan]) -> None:
     cluster = copy.deepcopy(stack_config("dev")["agentic-platform:cluster"])
-    api = cluster["node_groups"]["api"]
-    assert api["instance_types"] == ["t4g.medium"]
-    api["instance_types"] = ["t4g.large"]
+    system = cluster["node_groups"]["system"]  # on demand
+    assert system["instance_types"] == ["t4g.medium"]
+    system["instance_types"] = ["t4g.large"]
     changed = run_stack("dev", overrides={"agentic-platform:cluster": cluster})
     diff = PRICES.price("ec2.t4g.large", "us-east-1") - PRICES.price("ec2.t4g.medium", "us-east-1")
     delta = estimate(changed).total - estimate(plans["dev"]).total
-    assert delta == pytest.approx(diff * api["desired_size"] * 730)
+    assert delta == pytest.approx(diff * system["desired_size"] * 730)
