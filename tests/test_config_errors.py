@@ -108,7 +108,7 @@ CASES: list[tuple[str, Mutator, str, str]] = [
     ("prod", setter("cluster.public_access_cidrs", ["0.0.0.0/0"]),
      "agentic-platform:cluster.public_access_cidrs", "expose the Kubernetes API"),
     ("prod", setter("global_traffic.monitor.interval_seconds", 15),
-     "agentic-platform:global_traffic.monitor.interval_seconds", "45s exceeds the 30s target"),
+     "agentic-platform:global_traffic.monitor.interval_seconds", "30s exceeds the 20s target"),
     ("prod", setter("global_traffic.geo[0].regions", ["us-west-2"]),
      "agentic-platform:global_traffic.geo[0].regions[0]", "not one of the stack's regions"),
     ("prod", setter("global_traffic.zone_id", ""),

@@ -14,7 +14,9 @@ from stacks.config.models import PlatformConfig
 from stacks.config.models_infra import NodeGroupConfig
 from stacks.config.regions import RESIDENCY_REGIONS
 
-MAX_DETECTION_SECONDS_PROD = 30
+MAX_DETECTION_SECONDS_PROD = 20
+"""Prod detection bound: the DR target (stacks/dr/durations.yaml targets.detection) that leaves the
+automated write failover its 2 min; the guide itself asks for < 30 s."""
 CLOUDFLARE_GEO_REGIONS = frozenset({"WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF",
                                     "SAS", "SEAS", "NEAS"})
 """Cloudflare load-balancing geo regions (`region_pools` keys)."""
