@@ -43,12 +43,14 @@ def test_changing_a_duration_in_the_table_changes_the_verdict(prod: Plan) -> Non
 
 
 def test_an_entry_without_source_or_assumption_is_refused(tmp_path: Path) -> None:
-    text = TABLE.read_text().replace(
-        "    assumption: page, decide and start `python -m ops failover` - 5 min for an on-call engineer who is awake\n",
-        "")
+    line = ("    assumption: page, decide and start `python -m ops failover` - 5 min for an on-call engineer "
+            "who is awake\n")
+    text = TABLE.read_text()
+    assert line in text
+    text = text.replace(line, "")
     bad = tmp_path / "durations.yaml"
     bad.write_text(text)
-    with pytest.raises(DurationsError, match=r"durations.operator_trigger_s: needs a `source:` URL or an `assumption:`"):
+    with pytest.raises(DurationsError, match=r"durations.operator_trigger_s: needs a `source:` URL or an `assumpt"):
         load_table(bad)
 
 

@@ -280,7 +280,8 @@ def _write_path(domain: DataDomainConfig, plan: Plan, fig: DrFigures, detection:
         detect = detection if detection is not None else fig.operator_trigger_s
         steps = [(f"detect the failure ({'Cloudflare monitor' if detection is not None else 'alarm + operator'})",
                   detect),
-                 (f"operator runs `{failover_command(domain.name, target.region)}`", fig.operator_trigger_s),
+                 (f"operator runs `{failover_command(domain.name, target.region or domain.replicas[0])}`",
+                  fig.operator_trigger_s),
                  ("Aurora FailoverGlobalCluster promotes the secondary", fig.aurora_global_failover_s)]
         if headless:
             steps.append((f"add a reader to the headless secondary in {target.region}", fig.aurora_reader_create_s))

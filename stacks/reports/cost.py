@@ -13,6 +13,8 @@ from typing import Any
 
 from stacks.cost import Estimate, EstimateError, budget_verdict, estimate, load_prices
 from stacks.cost.budget_gate import budget_gate
+from stacks.cost.commitment import commitment_savings
+from stacks.cost.commitment import summary as commitment_summary
 from stacks.cost.estimate import GUIDE_BUDGET_LABELS, guide_breakdown
 from stacks.cost.prices import PriceTable
 from stacks.harness.plan import Plan
@@ -78,6 +80,8 @@ def report(plan: Plan) -> Report:
     if own_budget is not None:
         head += f"  | budget alert at {usd(own_budget)}" + (" (EXCEEDED)" if total > own_budget else "")
     gate = budget_gate(est, own_budget)
+    data["commitment_savings"] = [{"name": c.name, "baseline": c.baseline, "discount": c.discount,
+                                   "monthly_saving": c.saving, "url": c.url} for c in commitment_savings(est)]
     data["budget_gate"] = {"budget": gate.budget, "exceeded": gate.exceeded,
                            "top_lines": [{"line": k, "monthly": v} for k, v in gate.top]}
     shares = data["price_trust_share"]
@@ -97,6 +101,7 @@ def report(plan: Plan) -> Report:
         *[f"not modelled: {v['count']} x {t}: {v['reason']}" for t, v in sorted(est.unmodelled.items())],
         f"usage:        {len(est.usage)} assumptions from stacks/cost/usage/defaults.yaml + {plan.stack}.yaml "
         "(JSON: reports.cost.usage_assumptions)",
+        commitment_summary(est),
         *([gate.message(plan.stack)] if own_budget is not None else []),
     ]
     return Report(name="cost", lines=lines, data=data, failed=gate.exceeded)
