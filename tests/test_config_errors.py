@@ -43,6 +43,12 @@ def setter(path: str, value: Any) -> Mutator:
 
 # (stack, mutation, expected key path, fragment of the message)
 CASES: list[tuple[str, Mutator, str, str]] = [
+    ("prod", setter("database.proxy", False),
+     "agentic-platform:database.proxy", "are Aurora Global databases whose secondaries are reached through"),
+    ("dev", setter("database.proxy", True),
+     "agentic-platform:database.serverless_min_acu", "0 (pause when idle) needs `database.proxy: false`"),
+    ("prod", setter("network.standby_nat_gateways", "none"),
+     "agentic-platform:network.standby_nat_gateways", "'single' or 'per_az'"),
     ("prod", setter("cluster.standby.api_replicas", 21),
      "agentic-platform:cluster.standby.api_replicas", "21 exceeds app.api.hpa.max_replicas 20"),
     ("prod", setter("cluster.standby.worker_replicas", 99),
