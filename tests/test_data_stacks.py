@@ -152,7 +152,9 @@ def test_dev_and_staging_have_one_regional_cluster(plans: dict[str, Plan]) -> No
         assert len(clusters) == 1
         assert clusters[0].inputs.get("globalClusterIdentifier") is None
     dev = plans["dev"].one(CLUSTER, "dev-global-us-east-1-db-cluster")
-    assert dev.inputs["serverlessv2ScalingConfiguration"] == {"minCapacity": 0.5, "maxCapacity": 4}
+    # dev pauses at 0 ACU after 5 idle minutes (database.serverless_min_acu: 0, no proxy)
+    assert dev.inputs["serverlessv2ScalingConfiguration"] == {"minCapacity": 0, "maxCapacity": 4,
+                                                              "secondsUntilAutoPause": 300}
     assert plans["dev"].one(INSTANCE, "dev-global-us-east-1-db-1").inputs["instanceClass"] == "db.serverless"
     assert len([i for i in plans["staging"].of_type(INSTANCE) if "-t-" not in i.inputs["identifier"]]) == 2
 
