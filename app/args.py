@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from app.local_stores import LocalStoresArgs
+from app.rollout import RolloutSpec
 
 
 @dataclass(frozen=True)
@@ -145,4 +146,6 @@ class WorkloadArgs:
     """Everything the pods need before they start (stores, identity associations)."""
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)
     local_stores: LocalStoresArgs | None = None
+    rollout: RolloutSpec | None = None
+    """Argo Rollouts takes over the api Deployment's template (app/rollout.py); None: rolling update."""
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""

@@ -17,7 +17,9 @@ VPA_API = "autoscaling.k8s.io/v1"
 
 
 def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.ResourceOptions,
+            target: tuple[str, str] = ("apps/v1", "Deployment"),
             ) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+    """`target`: (apiVersion, kind) of the `api` workload; an Argo Rollout when one owns the pods."""
     def util(resource: str, percent: int) -> k8s.autoscaling.v2.MetricSpecArgs:
         return k8s.autoscaling.v2.MetricSpecArgs(
             type="Resource",
@@ -30,7 +32,7 @@ def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.Resource
         metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment)),
         spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
             scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                api_version="apps/v1", kind="Deployment", name="api"),
+                api_version=target[0], kind=target[1], name="api"),
             min_replicas=s.api_min_replicas,
             max_replicas=s.api_max_replicas,
             metrics=[util("cpu", s.api_cpu_percent), util("memory", s.api_memory_percent)],

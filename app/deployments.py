@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
-from app.names import PLATFORM_CORE, labels, selector
+from app.names import PLATFORM_CORE, image_ref, labels, selector
 from app.pods import container, pod_annotations, pod_spec, zone_spread
 
 MAX_UNAVAILABLE = "25%"
@@ -59,7 +59,7 @@ def deployment(prefix: str, component: str, *, environment: str, image: str, tag
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels,
                                                     annotations=pod_annotations(config_checksum, role_arn)),
                 spec=pod_spec(
-                    [container(component, f"{image}:{tag}", spec, command=command, ports=ports,
+                    [container(component, image_ref(image, tag), spec, command=command, ports=ports,
                                pre_stop_sleep=pre_stop_sleep)],
                     component, grace_seconds=grace_seconds, aws_identity=role_arn is not None,
                     spread=zone_spread(component, strict_spread)),

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
-from app.names import PLATFORM_CORE, dns_label, labels, migration_job_name
+from app.names import PLATFORM_CORE, dns_label, image_ref, labels, migration_job_name
 from app.pods import container, pod_spec
 
 MIGRATE_COMMAND = ("alembic", "upgrade", "head")
@@ -37,7 +37,7 @@ def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, e
                     # A mesh sidecar never exits, so a meshed Job never completes (and Pulumi
                     # would wait for it forever); Jobs only talk to the database outside the mesh.
                     "linkerd.io/inject": "disabled"}),
-                spec=pod_spec([container(component, f"{image}:{tag}", spec, command=command, with_probes=False)],
+                spec=pod_spec([container(component, image_ref(image, tag), spec, command=command, with_probes=False)],
                               JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never"),
             ),
         ),

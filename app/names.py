@@ -62,5 +62,12 @@ def labels(component: str, environment: str, version: str | None = None) -> dict
     return out
 
 
+def image_ref(image: str, tag: str) -> str:
+    """`repo:tag`, or `repo:tag@sha256:...` when `image` carries a digest: the kubelet then pulls
+    by digest and the tag only documents which build it is."""
+    repo, at, digest = image.partition("@")
+    return f"{repo}:{tag}@{digest}" if at else f"{image}:{tag}"
+
+
 def selector(component: str) -> dict[str, str]:
     return {"app": component}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from app import autoscaling, config_maps, deployments, external_secrets, ingress, jobs, monitors
+from app import autoscaling, config_maps, deployments, external_secrets, ingress, jobs, monitors, rollout
 from app import network_policies as netpol
 from app.args import (
     AddonSupport,
@@ -119,12 +119,16 @@ class PlatformWorkload(pulumi.ComponentResource):
             self.ingress_hostname = ingress.ingress_hostname(self.ingress)
 
         scale_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[self.api, self.worker]))
+        hpa_target = ("apps/v1", "Deployment")
+        if args.rollout is not None:
+            rollout.api_rollout(name, env, args.rollout, s.api_replicas, scale_opts)
+            hpa_target = (rollout.ROLLOUTS_API, "Rollout")
         crd_opts = pulumi.ResourceOptions.merge(
             scale_opts, pulumi.ResourceOptions(depends_on=list(args.addons.depends_on)))
         self._name, self._env, self._monitor_opts = name, env, scale_opts
         self._monitor_labels = dict(args.addons.monitor_labels)
         self.service_monitors: list[pulumi.Resource] = []
-        autoscaling.api_hpa(name, env, s, scale_opts)
+        autoscaling.api_hpa(name, env, s, scale_opts, hpa_target)
         autoscaling.disruption_budget(name, "api", env, s.api_min_replicas, scale_opts)
         autoscaling.disruption_budget(name, "worker", env, s.worker_replicas, scale_opts)
         if args.addons.keda and args.queue is not None:

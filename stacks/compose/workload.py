@@ -38,6 +38,7 @@ from app.workload import (
 )
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
+from stacks.compose import delivery
 from stacks.compose.data import ALB_LOG_PREFIX
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
@@ -233,12 +234,13 @@ def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str]
     return cert.arn, records
 
 
-def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool = False) -> dict[str, Any]:
+def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool = False,
+                base: RegionBase | None = None) -> dict[str, Any]:
     """WorkloadArgs fields that come from `app` config alike on a cloud region and locally."""
     return {
         "environment": cfg.environment,
         "location": location,
-        "image": cfg.app.image,
+        "image": delivery.app_image(cfg, location, base),
         "tag": cfg.app.tag,
         "settings": settings,
         "mcp_server_path": cfg.app.mcp_server_path,
@@ -296,12 +298,13 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     workload = PlatformWorkload(name, WorkloadArgs(
-        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket), ctx.region.standby),
+        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket), ctx.region.standby, base),
         secrets=ExternalSecretsSource(
             region=ctx.name, refs=refs, templates=templates,
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),
         network=NetworkSpec(vpc_cidr=base.vpc_cidr, pod_identity_agent=True),
-        k8s_provider=base.k8s_provider,
+        k8s_provider=delivery.workload_provider(ctx, base),
+        rollout=delivery.rollout_spec(cfg, base),
         # ServiceMonitors wait for kube-prometheus-stack (its CRDs): the observability layer
         # installs it later in this program and calls `attach_service_monitors` with the release.
         addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps),

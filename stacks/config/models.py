@@ -14,6 +14,7 @@ from stacks.config.models_app import (
     MeshConfig,
     ObservabilityConfig,
 )
+from stacks.config.models_delivery import DeliveryConfig
 from stacks.config.models_infra import (
     BackupConfig,
     ClusterConfig,
@@ -74,6 +75,7 @@ class PlatformConfig(Frozen):
     observability: ObservabilityConfig = ObservabilityConfig()
     budget: BudgetConfig | None = None
     mesh: MeshConfig = MeshConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     tenants: tuple[TenantConfig, ...] = ()
     local: LocalConfig = LocalConfig()
     secrets: SecretsConfig = Field(default_factory=SecretsConfig, exclude=True)

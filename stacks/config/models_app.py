@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from stacks.config.models_delivery import RolloutConfig
 from stacks.config.models_infra import Frozen
 
 # Cloudflare's published IPv4 ranges (https://www.cloudflare.com/ips-v4, checked 2026-11).
@@ -57,6 +58,9 @@ class AppConfig(Frozen):
     image: str = "ghcr.io/example/agentic-platform"
     tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
     """Immutable tag (git SHA); `latest` is refused by the policy pack in staging and prod."""
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+    """Image digest the build pushed (`sha256:...`): pods pull `<repo>:<tag>@<digest>`, so a tag can
+    never point at other bytes. The deploy workflow sets it; rollback too (`ops rollback --to`)."""
     api_version: str = "v1"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     mcp_server_path: str = "/app/mcp-servers"
@@ -66,6 +70,9 @@ class AppConfig(Frozen):
     api: ApiConfig = ApiConfig()
     worker: WorkerConfig = WorkerConfig()
     mcp_servers: tuple[str, ...] = ("filesystem", "github", "postgres")
+    delivery: Literal["pulumi", "gitops"] = "pulumi"
+    """gitops: `pulumi up` renders the workload's manifests to deploy/gitops/ and Argo CD syncs them."""
+    rollout: RolloutConfig = RolloutConfig()
 
 
 class IngressConfig(Frozen):
