@@ -18,12 +18,14 @@ from kubernetes_validate.utils import SchemaNotFoundError
 from app.config_maps import SECRET_ENV_NAMES
 from app.names import PLATFORM_NAMESPACES
 from stacks.harness import Plan, PlannedResource, run_stack
+from stacks.harness.mocks import ACCOUNT_ID
 from stacks.harness.run import TEST_SECRET_PREFIX, stack_config
 
 STACKS = ("local", "dev", "prod")
 NS = "agentic-platform:"
 CRD_GROUPS = ("external-secrets.io/", "keda.sh/", "monitoring.coreos.com/", "autoscaling.k8s.io/",
-              "karpenter.sh/", "karpenter.k8s.aws/", "linkerd.io/", "policy.linkerd.io/")
+              "karpenter.sh/", "karpenter.k8s.aws/", "linkerd.io/", "policy.linkerd.io/",
+              "argoproj.io/")
 """API groups of add-on CRDs the Kubernetes schema does not know (validated by their operators)."""
 DEPLOY = "kubernetes:apps/v1:Deployment"
 JOB = "kubernetes:batch/v1:Job"
@@ -100,7 +102,10 @@ def test_rolling_update_is_25_25_with_requests_limits_and_tagged_image(plan: Pla
         assert dep.get("spec.strategy") == {"type": "RollingUpdate",
                                             "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
         c = dep.get("spec.template.spec.containers.0")
-        assert c["image"] == f"{app.get('image', 'ghcr.io/example/agentic-platform')}:{app['tag']}"
+        # Cloud stacks pull the app from their region's ECR repository; local from `app.image`.
+        repo = (app.get("image", "ghcr.io/example/agentic-platform") if plan.stack == "local" else
+                f"{ACCOUNT_ID}.dkr.ecr.{dep.region}.amazonaws.com/agentic-platform")
+        assert c["image"] == f"{repo}:{app['tag']}"
         assert set(c["resources"]["requests"]) == {"cpu", "memory"}
         assert set(c["resources"]["limits"]) == {"cpu", "memory"}
         assert dep.get("spec.template.spec.serviceAccountName") == component
