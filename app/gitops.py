@@ -34,11 +34,16 @@ def application_spec(repo_url: str, revision: str, path: str) -> dict[str, Any]:
         "project": "default",
         "source": {"repoURL": repo_url, "targetRevision": revision, "path": path, "directory": {"recurse": True}},
         "destination": {"server": "https://kubernetes.default.svc", "namespace": PLATFORM_CORE},
+        # The HPA owns the replicas of the api Rollout and the worker (KEDA): self-heal leaves them.
+        "ignoreDifferences": [
+            {"group": "argoproj.io", "kind": "Rollout", "jsonPointers": ["/spec/replicas"]},
+            {"group": "apps", "kind": "Deployment", "name": "worker", "jsonPointers": ["/spec/replicas"]},
+        ],
         "syncPolicy": {
             "automated": {"prune": True, "selfHeal": True},
             # The CRD directory is rendered apart (0-crd/); server-side apply keeps fields other
             # controllers own (HPA replicas, Rollouts' selector hash) out of the diff.
-            "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+            "syncOptions": ["ServerSideApply=true", "PruneLast=true", "RespectIgnoreDifferences=true"],
             "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
         },
     }

@@ -1,9 +1,9 @@
 """Progressive delivery of the api with Argo Rollouts (canary by default, blue-green per stack).
 
 The Rollout takes its pod template from the api Deployment (`workloadRef`), so the api keeps one
-definition: Pulumi (or Argo CD) applies the Deployment, the Rollouts controller scales the
-Deployment to zero once the Rollout is healthy and runs every later template change as a canary
-or blue-green release (https://argo-rollouts.readthedocs.io/en/stable/features/specification/).
+definition: Pulumi (or Argo CD) applies the Deployment at zero replicas as a template holder, and
+the Rollouts controller runs the pods and every template change as a canary or blue-green
+release (https://argo-rollouts.readthedocs.io/en/stable/migrating/#reference-deployment-from-rollout).
 The HPA then targets the Rollout. The worker keeps its rolling update: it serves no traffic.
 
 Traffic split: no traffic router. The ALB (target type ip) and the mesh both send to the
@@ -96,7 +96,7 @@ def rollout_spec(s: RolloutSpec, replicas: int) -> dict[str, Any]:
         "progressDeadlineSeconds": 600,
         "progressDeadlineAbort": True,
         "selector": {"matchLabels": selector("api")},
-        "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api", "scaleDown": "onsuccess"},
+        "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api", "scaleDown": "never"},
         "strategy": strategy,
     }
 

@@ -94,11 +94,15 @@ class PlatformWorkload(pulumi.ComponentResource):
                                                                    pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
         s = args.scaling
+        # With Argo Rollouts the Deployment only holds the pod template (replicas 0, owned here,
+        # not by the HPA); the Rollout runs the pods (app/rollout.py).
+        rolled = args.rollout is not None
         self.api = deployments.deployment(
-            name, "api", environment=env, image=args.image, tag=args.tag, replicas=s.api_replicas,
+            name, "api", environment=env, image=args.image, tag=args.tag,
+            replicas=0 if rolled else s.api_replicas,
             spec=args.api_resources, ports=[("http", HTTP_PORT)], grace_seconds=deployments.API_GRACE_SECONDS,
             command=None, config_checksum=cfg_hash, role_arn=args.api_role_arn,
-            strict_spread=args.strict_zone_spread, autoscaled=True,
+            strict_spread=args.strict_zone_spread, autoscaled=not rolled,
             pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration)
         self.worker = deployments.deployment(
             name, "worker", environment=env, image=args.image, tag=args.tag, replicas=s.worker_replicas,
