@@ -62,6 +62,17 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--target-cluster-identifier", metavar="ID",
                    help="name of the restored cluster (default: the source name with the region swapped)")
     t.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    rb = sub.add_parser("rollback", help="deploy a previous image (tag or digest) through the normal release path")
+    outputs_arg(rb)
+    rb.add_argument("--to", required=True, metavar="TAG|DIGEST", help="image tag or sha256 digest to go back to")
+    rb.add_argument("--stack", help="Pulumi stack (default: the outputs' environment)")
+    rb.add_argument("--repository", default="agentic-platform", help="ECR repository of the app image")
+    rb.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    w = sub.add_parser("watch", help="fail if any alarm of the stack fires within the post-deploy window")
+    outputs_arg(w)
+    w.add_argument("--minutes", type=float, default=30.0, help="length of the watch (default 30)")
     return p
 
 
@@ -86,6 +97,13 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
             return restore_drill.run(outputs, deps, domain_name=args.domain, region=args.region,
                                      point_in_time=args.point_in_time, check_hook=args.check_hook,
                                      instance_class=args.instance_class, apply=args.apply)
+        if args.command in ("rollback", "watch"):
+            from ops import rollback
+
+            if args.command == "watch":
+                return rollback.watch(outputs, deps, minutes=args.minutes)
+            return rollback.run(outputs, deps, to=args.to, stack=args.stack, repository=args.repository,
+                                apply=args.apply)
         from ops import tenant_migrate
 
         return tenant_migrate.run(outputs, deps, tenant_id=args.tenant, to=args.to,
