@@ -19,10 +19,8 @@ def push(regions: list[str], tag: str = "2026.11.20-3f9c1e2") -> str:
     digest = ""
     for region in regions:
         ecr = boto3.client("ecr", region_name=region)
-        try:
+        if not ecr.describe_repositories()["repositories"]:
             ecr.create_repository(repositoryName="agentic-platform")
-        except ecr.exceptions.RepositoryAlreadyExistsException:
-            pass
         digest = ecr.put_image(repositoryName="agentic-platform", imageManifest=MANIFEST,
                                imageTag=tag)["image"]["imageId"]["imageDigest"]
     return digest
