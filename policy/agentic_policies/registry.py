@@ -12,6 +12,7 @@ from pulumi_policy import EnforcementLevel
 
 from . import (
     backups,
+    delivery,
     encryption_at_rest,
     encryption_in_transit,
     iam,
@@ -36,6 +37,7 @@ POLICIES: list[Policy] = [
     *iam.POLICIES,
     *tags.POLICIES,
     *kubernetes.POLICIES,
+    *delivery.POLICIES,
 ]
 
 _names = [p.name for p in POLICIES]
