@@ -111,17 +111,23 @@ def test_rolling_update_is_25_25_with_requests_limits_and_tagged_image(plan: Pla
         assert dep.get("spec.template.spec.serviceAccountName") == component
 
 
+def api_pods_owner(plan: Plan) -> list[PlannedResource]:
+    """What runs the api pods: the Argo Rollout on EKS stacks (the Deployment is its 0-replica
+    template, app/rollout.py), the Deployment on `local`."""
+    return named(plan, "kubernetes:argoproj.io/v1alpha1:Rollout", "api") or named(plan, DEPLOY, "api")
+
+
 def test_api_replicas_follow_config_and_prod_runs_at_least_three(plans: dict[str, Plan]) -> None:
     """In active regions; a warm standby runs its own floor (test_standby_region_runs_...)."""
     for stack, plan in plans.items():
         want = app_config(stack)["api"]["replicas"]
-        for dep in named(plan, DEPLOY, "api"):
+        for dep in api_pods_owner(plan):
             assert "spec.replicas" in dep.options["ignoreChanges"], "the HPA owns replicas after creation"
             if dep.region not in standby_regions(stack):
                 assert dep.get("spec.replicas") == want
-    assert all(d.get("spec.replicas") >= 3 for d in named(plans["prod"], DEPLOY, "api")
+    assert all(d.get("spec.replicas") >= 3 for d in api_pods_owner(plans["prod"])
                if d.region not in standby_regions("prod"))
-    assert len(named(plans["prod"], DEPLOY, "api")) == 4, "one api per prod region"
+    assert len(api_pods_owner(plans["prod"])) == 4, "one api per prod region"
 
 
 def test_worker_grace_period_lets_a_job_finish(plan: Plan) -> None:
@@ -374,7 +380,8 @@ def test_standby_region_runs_the_standby_floors_under_the_active_maxima() -> Non
     for region, (api, worker) in {"eu-central-1": (1, 1), "eu-west-1": (3, app["worker"]["replicas"])}.items():
         hpa = in_region("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api", region)
         assert (hpa.get("spec.minReplicas"), hpa.get("spec.maxReplicas")) == (api, app["api"]["hpa"]["max_replicas"])
-        assert in_region(DEPLOY, "api", region).get("spec.replicas") == api
+        assert in_region("kubernetes:argoproj.io/v1alpha1:Rollout", "api", region).get("spec.replicas") == api
+        assert in_region(DEPLOY, "api", region).get("spec.replicas") == 0
         assert in_region(DEPLOY, "worker", region).get("spec.replicas") == worker
         scaled = in_region("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker", region)
         assert (scaled.get("spec.minReplicaCount"), scaled.get("spec.maxReplicaCount")) == (
