@@ -26,6 +26,12 @@ from stacks.config.models_infra import (
     StorageConfig,
 )
 from stacks.config.models_tenants import TenantConfig
+from stacks.config.models_testing import (
+    CostExportsConfig,
+    OnCallConfig,
+    TestingConfig,
+    ThreatDetectionConfig,
+)
 
 Environment = Literal["local", "dev", "staging", "prod"]
 
@@ -76,6 +82,10 @@ class PlatformConfig(Frozen):
     mesh: MeshConfig = MeshConfig()
     tenants: tuple[TenantConfig, ...] = ()
     local: LocalConfig = LocalConfig()
+    testing: TestingConfig = TestingConfig()
+    oncall: OnCallConfig = OnCallConfig()
+    cost_exports: CostExportsConfig = CostExportsConfig()
+    threat_detection: ThreatDetectionConfig = ThreatDetectionConfig()
     secrets: SecretsConfig = Field(default_factory=SecretsConfig, exclude=True)
 
     # --- derived views used by the composition (pure, cheap) ---
