@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -25,12 +25,12 @@ KEY = "sk-smoke-test-tenant"
 class FakeApi(BaseHTTPRequestHandler):
     """The contract's endpoints; `behaviour` switches one of them to fail or hang."""
 
-    behaviour: dict[str, Any] = {}
-    seen: list[tuple[str, str, str | None]] = []
-    agents: dict[str, dict[str, Any]] = {}
+    behaviour: ClassVar[dict[str, Any]] = {}
+    seen: ClassVar[list[tuple[str, str, str | None]]] = []
+    agents: ClassVar[dict[str, dict[str, Any]]] = {}
     polls = 0
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, body: Any = None) -> None:
@@ -72,13 +72,13 @@ class FakeApi(BaseHTTPRequestHandler):
             return self._send(200, {"results": [{"text": "x"}]})
         return self._send(404, {"error": "not found"})
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._handle("DELETE")
 
 
@@ -125,7 +125,7 @@ def test_every_step_passes_with_the_key_from_secrets_manager(api: str, secret: s
 
 def test_a_failing_step_stops_the_run_names_the_step_and_still_cleans_up(api: str, secret: str):
     FakeApi.behaviour = {"fail": "/api/v1/knowledge/query"}
-    code, out, err = smoke(api, secret)
+    code, _out, err = smoke(api, secret)
     assert code == 1
     assert "step 'query-knowledge-base' failed: HTTP 500, expected 200" in err
     assert "database unavailable" in err
