@@ -44,7 +44,7 @@ class FakeApi(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         cls = type(self)
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else None
+        body: dict[str, Any] = json.loads(self.rfile.read(length)) if length else {}
         cls.seen.append((method, self.path, self.headers.get("Authorization")))
         if self.path == cls.behaviour.get("hang"):
             threading.Event().wait(2)
