@@ -54,6 +54,8 @@ class SecretsConfig(Frozen):
     openai_api_key: SecretStr | None = None
     pinecone_api_key: SecretStr | None = None
     pinecone_environment: SecretStr | None = None
+    pagerduty_routing_key: SecretStr | None = None
+    """PagerDuty Events API v2 integration key (oncall.provider pagerduty)."""
 
 
 class PlatformConfig(Frozen):

@@ -69,27 +69,14 @@ class TestingConfig(Frozen):
     dr_drill: DrDrillConfig = DrDrillConfig()
 
 
-class OnCallContact(Frozen):
-    alias: str = Field(pattern=r"^[a-z0-9_\-]{1,255}$")
-    name: str
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
-    sms: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
-    """E.164 phone number for SMS pages (optional)."""
-
-
 class OnCallConfig(Frozen):
-    provider: Literal["none", "incident-manager", "pagerduty"] = "none"
-    """`none`: alarms only e-mail the region's SNS topic. `incident-manager`: AWS Systems Manager
-    Incident Manager contacts, escalation plans and response plans per region and severity.
-    `pagerduty`: Alertmanager pages through PagerDuty Events v2 (rotations live in PagerDuty)."""
-    contacts: tuple[OnCallContact, ...] = ()
-    """In escalation order: stage 1 pages the first contact, each later stage the next one."""
-    escalation_minutes: int = Field(default=15, ge=1, le=60)
-    """Minutes a stage waits for an acknowledgement before the next contact is paged."""
+    provider: Literal["none", "pagerduty"] = "none"
+    """`none`: alarms only e-mail the region's SNS topic. `pagerduty`: alarms at `page_severities`
+    page through PagerDuty Events API v2 (EventBridge API destinations), `source` = region so
+    PagerDuty routes them to that region's schedule; P0s of every region also page as `global-p0`.
+    The routing key is the secret `agentic-platform:pagerduty_routing_key`."""
     page_severities: tuple[Literal["P0", "P1", "P2", "P3"], ...] = ("P0", "P1")
-    """Alarm severities that open an incident; the rest stay e-mail only."""
-    pagerduty_routing_key_secret: str | None = None
-    """Secrets Manager name holding the PagerDuty Events v2 routing key (provider pagerduty)."""
+    """Alarm severities that page; the rest stay e-mail only."""
 
 
 class CostExportsConfig(Frozen):

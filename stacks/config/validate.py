@@ -13,6 +13,7 @@ from stacks.config.errors import ConfigIssue, key_path
 from stacks.config.models import PlatformConfig
 from stacks.config.models_infra import NodeGroupConfig
 from stacks.config.regions import RESIDENCY_REGIONS
+from stacks.config.validate_testing import check_testing
 
 MAX_DETECTION_SECONDS_PROD = 30
 CLOUDFLARE_GEO_REGIONS = frozenset({"WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF",
@@ -325,7 +326,7 @@ def check_observability(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
-          check_tenants, check_mesh, check_secrets, check_observability)
+          check_tenants, check_mesh, check_secrets, check_observability, check_testing)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:
