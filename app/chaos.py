@@ -19,9 +19,13 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from app.namespace_guard import guard_namespace
+
 CHAOS_API = "chaos-mesh.org/v1alpha1"
 CHAOS_NAMESPACE = "chaos-mesh"
 REPO = "https://charts.chaos-mesh.org"
+WEBHOOK_PORT = 9443
+"""chaos-controller-manager's admission webhook (the chart's `controllerManager.env.WEBHOOK_PORT`)."""
 TARGET_NAMESPACE = "platform-core"
 HEALTH_URL = "http://api.platform-core.svc.cluster.local/health/ready"
 
@@ -94,6 +98,8 @@ class ChaosArgs:
     schedule: str
     latency_ms: int = 200
     duration_minutes: int = 5
+    vpc_cidr: str | None = None
+    """Source of admission-webhook calls (the EKS control plane's ENIs)."""
     database_hosts: Sequence[pulumi.Input[str]] = ()
     """Hostnames of the database proxy (NetworkChaos partitions resolve them to IPs)."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -107,11 +113,14 @@ class ChaosExperiments(pulumi.ComponentResource):
         ns = k8s.core.v1.Namespace(f"{name}-ns", metadata=k8s.meta.v1.ObjectMetaArgs(
             name=CHAOS_NAMESPACE, labels={"pod-security.kubernetes.io/enforce": "privileged",
                                           "app.kubernetes.io/part-of": "agentic-platform"}), opts=k8s_opts)
+        guard = guard_namespace(name, CHAOS_NAMESPACE, pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                depends_on=[ns]), webhook_ports=[WEBHOOK_PORT], vpc_cidr=args.vpc_cidr)
         release = k8s.helm.v3.Release(
             f"{name}-chart", name="chaos-mesh", chart="chaos-mesh", version=args.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=REPO), namespace=ns.metadata.name,
             values=chaos_mesh_values(), atomic=True, cleanup_on_fail=True, timeout=900, max_history=5,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on)))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                        depends_on=[*guard, *args.depends_on]))
         self.schedules: list[str] = []
         after = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[release])
         for exp, (kind, spec) in sorted(experiments(args.latency_ms, args.duration_minutes,

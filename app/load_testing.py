@@ -23,6 +23,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from app.namespace_guard import guard_namespace
+
 K6_API = "k6.io/v1alpha1"
 OPERATOR_NAMESPACE = "k6-operator-system"
 NAMESPACE = "load-testing"
@@ -88,6 +90,8 @@ class LoadTestingArgs:
     base_url: str
     app_tag: str
     parallelism: int = 2
+    monitoring_namespace: pulumi.Input[str] = "monitoring"
+    """Where Prometheus runs (the Output of the monitoring stack's namespace orders this after it)."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
     """The app's Deployments and the monitoring stack (the baseline needs both)."""
 
@@ -101,6 +105,9 @@ class LoadTesting(pulumi.ComponentResource):
         ns = k8s.core.v1.Namespace(f"{name}-ns", metadata=k8s.meta.v1.ObjectMetaArgs(
             name=NAMESPACE, labels={"pod-security.kubernetes.io/enforce": "restricted",
                                     "app.kubernetes.io/part-of": "agentic-platform"}), opts=k8s_opts)
+        after_ns = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[op_ns, ns])
+        guard_namespace(f"{name}-operator", OPERATOR_NAMESPACE, after_ns)
+        guard_namespace(f"{name}-runs", NAMESPACE, after_ns)
         release = k8s.helm.v3.Release(
             f"{name}-operator", name="k6-operator", chart="k6-operator", version=args.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=REPO), namespace=op_ns.metadata.name,
@@ -114,8 +121,8 @@ class LoadTesting(pulumi.ComponentResource):
             opts=k8s_opts)
         # Runners push metrics to Prometheus; the monitoring namespace admits only what it lists.
         NP = k8s.networking.v1
-        NP.NetworkPolicy(f"{name}-to-prometheus", metadata=k8s.meta.v1.ObjectMetaArgs(
-            name="allow-k6-remote-write", namespace="monitoring"), spec=NP.NetworkPolicySpecArgs(
+        netpol = NP.NetworkPolicy(f"{name}-to-prometheus", metadata=k8s.meta.v1.ObjectMetaArgs(
+            name="allow-k6-remote-write", namespace=args.monitoring_namespace), spec=NP.NetworkPolicySpecArgs(
             pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
             policy_types=["Ingress"], ingress=[NP.NetworkPolicyIngressRuleArgs(
                 from_=[NP.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
@@ -123,11 +130,12 @@ class LoadTesting(pulumi.ComponentResource):
                 ports=[NP.NetworkPolicyPortArgs(port=PROMETHEUS_PORT, protocol="TCP")])]),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on)))
         self.baseline_run = release_testid(args.app_tag)
+        to_prometheus = netpol
         k8s.apiextensions.CustomResource(
             f"{name}-{self.baseline_run}", api_version=K6_API, kind="TestRun",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=self.baseline_run, namespace=ns.metadata.name),
             spec=testrun_spec("baseline", args.base_url, args.parallelism, self.baseline_run),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
-                                        depends_on=[release, scripts, *args.depends_on]))
+                                        depends_on=[release, scripts, to_prometheus, *args.depends_on]))
         self.namespace = ns.metadata.name
         self.register_outputs({"namespace": self.namespace, "baseline_run": self.baseline_run})
