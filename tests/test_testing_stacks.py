@@ -112,14 +112,14 @@ def test_staging_restores_its_database_monthly_and_alerts_on_failure(staging: Pl
 
 
 def test_cost_export_includes_split_cost_allocation_into_an_encrypted_bucket(staging: Plan):
-    export = staging.one("aws:bcmdata/export:Export", "staging-cost-export-export").inputs["export"]
+    export = staging.one("aws:bcmdata/export:Export", "staging-us-east-1-cost-export-export").inputs["export"]
     table = export["dataQueries"][0]["tableConfigurations"]["COST_AND_USAGE_REPORT"]
     assert table["INCLUDE_SPLIT_COST_ALLOCATION_DATA"] == "TRUE"
     assert "split_line_item_split_cost" in export["dataQueries"][0]["queryStatement"]
     bucket = export["destinationConfigurations"][0]["s3Destinations"][0]["s3Bucket"]
     sse = next(s for s in staging.of_type("aws:s3/bucketServerSideEncryptionConfiguration:"
                                           "BucketServerSideEncryptionConfiguration") if s.inputs["bucket"] == bucket)
-    key = staging.one("aws:kms/key:Key", "staging-cost-export-key")
+    key = staging.one("aws:kms/key:Key", "staging-us-east-1-cost-export-key")
     rule = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
     assert rule["kmsMasterKeyId"] == key.outputs["arn"] and rule["sseAlgorithm"] == "aws:kms"
     policy = json.loads(next(p for p in staging.of_type("aws:s3/bucketPolicy:BucketPolicy")

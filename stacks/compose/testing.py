@@ -24,7 +24,7 @@ from components.fis import AURORA_FAILOVER, FaultExperiments, FaultExperimentsAr
 from components.oncall import PagingArgs, RegionalPaging
 from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.threat_runtime import RuntimeProtection
-from stacks.compose.data import DataDomains
+from stacks.compose.data import DataDomains, domain_tags, region_tags
 from stacks.compose.observability import db_targets
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
@@ -72,6 +72,7 @@ def build_region_testing(ctx: RegionContext, base: RegionBase, data: RegionData,
                          exports: Mapping[str, Any]) -> dict[str, Any]:
     cfg, t, env = ctx.cfg, ctx.cfg.testing, ctx.cfg.environment
     prefix = f"{env}-{ctx.name}"
+    tags = {**ctx.tags, **region_tags(cfg, ctx.name)}
     out: dict[str, Any] = {}
     account = _account_id(ctx)
     chaos_on, drill_on = resolve(t.chaos.enabled, env), resolve(t.dr_drill.enabled, env)
@@ -82,14 +83,14 @@ def build_region_testing(ctx: RegionContext, base: RegionBase, data: RegionData,
             stop_alarm_arns=stop_alarm_arns(ctx, account, list(exports["alarms"])),
             alert_topic_arn=exports["alert_topic_arn"],
             peer_regions=domain_peers(cfg, ctx.name) if chaos_on else [], subnet_ids=base.private_subnet_ids,
-            duration_minutes=t.chaos.duration_minutes, tags=ctx.tags), opts=ctx.opts())
+            duration_minutes=t.chaos.duration_minutes, tags=tags), opts=ctx.opts())
         out["fis_templates"] = fis.template_ids
         if drill_on and writers:
             first = next(iter(writers))
             drill = DrDrill(f"{prefix}-dr-drill", DrDrillArgs(
                 region=ctx.name, name_prefix=prefix, account_id=account,
                 template_id=fis.template_ids[f"{AURORA_FAILOVER}-{first}"], schedule=t.dr_drill.schedule,
-                tags=ctx.tags), opts=ctx.opts())
+                tags=tags), opts=ctx.opts())
             out["dr_drill_schedule"] = drill.schedule_name
     if base.k8s_provider is not None and cfg.cluster is not None:
         after = [r for r in (base.lb_controller,) if r is not None]
@@ -117,7 +118,7 @@ def build_region_testing(ctx: RegionContext, base: RegionBase, data: RegionData,
         paging = RegionalPaging(f"{prefix}-paging", PagingArgs(
             region=ctx.name, environment=env, name_prefix=prefix,
             routing_key=pulumi.Output.secret(key.get_secret_value()), default_region=cfg.default_region,
-            account_id=account, page_severities=cfg.oncall.page_severities, tags=ctx.tags), opts=ctx.opts())
+            account_id=account, page_severities=cfg.oncall.page_severities, tags=tags), opts=ctx.opts())
         out["paging_rules"] = paging.rule_names
     return out
 
@@ -141,13 +142,14 @@ def build_global_testing(cfg: PlatformConfig, contexts: Mapping[str, RegionConte
                 region=dom.primary, plan_name=f"{cfg.environment}_{dom.name}_restore_test".replace("-", "_"),
                 account_id=_account_id(ctx), vault_name=vault, clusters={dom.name: cluster},
                 alert_topic_arn=regional[dom.primary]["alert_topic_arn"], schedule=cfg.testing.restore.schedule,
-                validation_window_hours=cfg.testing.restore.validation_window_hours, tags=ctx.tags), opts=ctx.opts())
+                validation_window_hours=cfg.testing.restore.validation_window_hours,
+                tags={**ctx.tags, **domain_tags(dom)}), opts=ctx.opts())
             plans[dom.name] = rt.plan_name
         out["restore_testing_plans"] = plans
     if cost_exports_on(cfg):
         home = contexts.get(EXPORT_REGION) or contexts[cfg.default_region]
         logs = region_data[EXPORT_REGION].log_bucket if EXPORT_REGION in region_data else None
-        export = CostExport(f"{cfg.environment}-cost-export", CostExportArgs(
+        export = CostExport(f"{cfg.environment}-{EXPORT_REGION}-cost-export", CostExportArgs(
             name=f"{cfg.project}-{cfg.environment}-cur2", account_id=_account_id(home), access_log_bucket=logs,
             retention_days=cfg.cost_exports.retention_days, protect=cfg.protected, tags=home.tags), opts=home.opts())
         out["cost_export_bucket"] = export.bucket
