@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--no-profile", action="store_true", help="skip the profiled run (own/sdk shares)")
     args = parser.parse_args(argv)
     if args.command == "bench":
-        from stacks.bench import run_bench
+        from stacks.bench.run import run_bench
 
         return run_bench(args.tenants, profile=not args.no_profile)
     from stacks.preview import preview

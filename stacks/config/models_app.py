@@ -98,6 +98,15 @@ class GeoPoolConfig(Frozen):
     regions: tuple[str, ...] = Field(min_length=1)
 
 
+class EdgeConfig(Frozen):
+    """Zone security and caching (components/cloudflare_edge.py)."""
+
+    min_tls_version: Literal["1.2", "1.3"] = "1.2"
+    managed_waf_rulesets: tuple[Literal["cloudflare-managed", "owasp-core"], ...] = ("cloudflare-managed", "owasp-core")
+    static_path_prefixes: tuple[str, ...] = ("/static/", "/assets/")
+    static_extensions: tuple[str, ...] = ("css", "js", "png", "jpg", "svg", "woff2", "ico")
+
+
 class GlobalTrafficConfig(Frozen):
     enabled: bool = False
     account_id: str = ""
@@ -109,6 +118,7 @@ class GlobalTrafficConfig(Frozen):
     rate_limit: RateLimitConfig = RateLimitConfig()
     geo: tuple[GeoPoolConfig, ...] = ()
     fallback_region: str | None = None
+    edge: EdgeConfig = EdgeConfig()
 
 
 class AlarmThresholds(Frozen):

@@ -581,6 +581,9 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "cloudflare:index/dnsRecord:DnsRecord",
         "cloudflare:index/ruleset:Ruleset", "cloudflare:index/zoneSetting:ZoneSetting",
         "cloudflare:index/record:Record"),
+    "Authenticated origin pulls are included in every Cloudflare plan": (
+        "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+        "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate"),
 }.items() for t in types}
 
 
