@@ -30,6 +30,8 @@ class ScalingSpec:
     worker_max_replicas: int
     queue_length_target: int
     queue_list_name: str = "agent-jobs"
+    api_requests_per_second: int = 0
+    """Per-pod request-rate target for the api (KEDA Prometheus trigger); 0 = CPU and memory only."""
 
 
 @dataclass
@@ -109,6 +111,8 @@ class AddonSupport:
     depends_on: Sequence[pulumi.Resource] = ()
     """Releases that bring the CRDs (KEDA, VPA): custom resources wait for them."""
     monitor_labels: Mapping[str, str] = field(default_factory=lambda: {"release": "kube-prometheus-stack"})
+    prometheus_url: str | None = None
+    """In-cluster Prometheus the api's request-rate trigger queries (with `keda`); None = HPA only."""
 
 
 @dataclass

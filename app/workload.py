@@ -124,7 +124,10 @@ class PlatformWorkload(pulumi.ComponentResource):
         self._name, self._env, self._monitor_opts = name, env, scale_opts
         self._monitor_labels = dict(args.addons.monitor_labels)
         self.service_monitors: list[pulumi.Resource] = []
-        autoscaling.api_hpa(name, env, s, scale_opts)
+        if args.addons.keda and args.addons.prometheus_url and s.api_requests_per_second > 0:
+            autoscaling.api_scaler(name, env, s, args.addons.prometheus_url, crd_opts)
+        else:
+            autoscaling.api_hpa(name, env, s, scale_opts)
         autoscaling.disruption_budget(name, "api", env, s.api_min_replicas, scale_opts)
         autoscaling.disruption_budget(name, "worker", env, s.worker_replicas, scale_opts)
         if args.addons.keda and args.queue is not None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from stacks.bench.run import _row, summary
 from stacks.bench.profiling import attribute, layer_of, profiled
 from stacks.bench.provider_types import class_of, property_names
+from stacks.bench.run import _row, summary
 from stacks.bench.worker import synthetic_tenants
 from stacks.config import parse
 from stacks.harness.run import ROOT

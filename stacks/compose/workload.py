@@ -22,7 +22,7 @@ import pulumi_random as random
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.mesh import mesh_annotations
 from app.names import PLATFORM_CORE, SHARED_SERVICES
-from app.observability import TRACES_ENDPOINT
+from app.observability import PROMETHEUS_URL, TRACES_ENDPOINT
 from app.vpa import VpaRecommender
 from app.workload import (
     AddonSupport,
@@ -129,7 +129,7 @@ def scaling_spec(cfg: PlatformConfig, standby: bool = False) -> ScalingSpec:
         api_max_replicas=api.hpa.max_replicas, api_cpu_percent=api.hpa.cpu_percent,
         api_memory_percent=api.hpa.memory_percent, worker_replicas=worker_replicas,
         worker_max_replicas=worker.max_replicas, queue_length_target=worker.queue_length_target,
-        queue_list_name=worker.queue_list_name)
+        queue_list_name=worker.queue_list_name, api_requests_per_second=api.hpa.requests_per_second)
 
 
 def region_hosts(cfg: PlatformConfig, region: str) -> list[str]:
@@ -304,7 +304,8 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         k8s_provider=base.k8s_provider,
         # ServiceMonitors wait for kube-prometheus-stack (its CRDs): the observability layer
         # installs it later in this program and calls `attach_service_monitors` with the release.
-        addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps),
+        addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps,
+                            prometheus_url=PROMETHEUS_URL),
         ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
                             allowed_cidrs=cfg.ingress.allowed_cidrs,
                             depends_on=[base.lb_controller] if base.lb_controller is not None else [],

@@ -29,6 +29,8 @@ class HpaConfig(Frozen):
     max_replicas: int = Field(default=20, ge=1)
     cpu_percent: int = Field(default=70, ge=10, le=100)
     memory_percent: int = Field(default=80, ge=10, le=100)
+    requests_per_second: int = Field(default=50, ge=1)
+    """Per-pod request rate the api scales on (beside CPU and memory; KEDA, every EKS stack)."""
 
 
 class ApiConfig(Frozen):
