@@ -1,4 +1,5 @@
-"""`python -m stacks preview <stack>|--all [--json FILE]` and `python -m stacks bench`."""
+"""`python -m stacks preview <stack>|--all [--json FILE]`, `python -m stacks diagram <stack>|--all
+[--readme README.md]` and `python -m stacks bench`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     pv.add_argument("--all", action="store_true", help="preview every stack")
     pv.add_argument("--json", type=Path, metavar="FILE",
                     help="write the full plan as JSON (with --all: FILE is a directory)")
+    dg = sub.add_parser("diagram", help="Mermaid architecture diagram of a stack, drawn from its offline plan")
+    dg.add_argument("stack", nargs="?", help=f"one of: {', '.join(stack_names())}")
+    dg.add_argument("--all", action="store_true", help="every stack")
+    dg.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the stacks' diagram blocks in FILE")
     bench = sub.add_parser("bench", help="time the program per stack and per tenant count")
     bench.add_argument("--tenants", type=int, nargs="*", default=[10, 100, 1000])
     bench.add_argument("--no-profile", action="store_true", help="skip the profiled run (own/sdk shares)")
@@ -25,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         from stacks.bench.run import run_bench
 
         return run_bench(args.tenants, profile=not args.no_profile)
+    if args.command == "diagram":
+        return _diagram(parser, args)
     from stacks.preview import preview
 
     if args.all == bool(args.stack):
@@ -43,6 +50,26 @@ def main(argv: list[str] | None = None) -> int:
                 target = args.json
         status = max(status, preview(name, target))
     return status
+
+
+def _diagram(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from stacks.harness import run_stack
+    from stacks.reports.diagram import block, mermaid, update_readme
+
+    if args.all == bool(args.stack):
+        parser.error("give one stack name or --all")
+    if args.stack and args.stack not in stack_names():
+        parser.error(f"unknown stack '{args.stack}'; known stacks: {', '.join(stack_names())}")
+    names = stack_names() if args.all else [args.stack]
+    diagrams = {name: mermaid(run_stack(name)) for name in names}
+    if args.readme is None:
+        for name, source in diagrams.items():
+            print(block(name, source))
+        return 0
+    missing = update_readme(args.readme, diagrams)
+    for name in missing:
+        print(f"{args.readme}: no diagram block for stack {name}; add the two marker lines where it belongs")
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
