@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -150,3 +151,5 @@ class WorkloadArgs:
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)
     local_stores: LocalStoresArgs | None = None
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""
+    seed_tenants: Sequence[Mapping[str, Any]] = ()
+    """Development data (local stack): sample tenants and their agents, seeded once after migration."""

@@ -93,6 +93,9 @@ class PlatformWorkload(pulumi.ComponentResource):
                                  opts=pulumi.ResourceOptions.merge(ready_opts,
                                                                    pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
+        if args.local_stores is not None and args.seed_tenants:
+            jobs.seed_job(name, args.seed_tenants, environment=env, image=args.image, tag=args.tag,
+                          spec=args.worker_resources, opts=after_migration)
         s = args.scaling
         self.api = deployments.deployment(
             name, "api", environment=env, image=args.image, tag=args.tag, replicas=s.api_replicas,

@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     dg.add_argument("stack", nargs="?", help=f"one of: {', '.join(stack_names())}")
     dg.add_argument("--all", action="store_true", help="every stack")
     dg.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the stacks' diagram blocks in FILE")
+    cp = sub.add_parser("compose", help="write docker-compose.yml and .env.example from the local stack's config")
+    cp.add_argument("--check", action="store_true", help="only compare; exit 1 when a file differs")
     bench = sub.add_parser("bench", help="time the program per stack and per tenant count")
     bench.add_argument("--tenants", type=int, nargs="*", default=[10, 100, 1000])
     bench.add_argument("--no-profile", action="store_true", help="skip the profiled run (own/sdk shares)")
@@ -30,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         from stacks.bench.run import run_bench
 
         return run_bench(args.tenants, profile=not args.no_profile)
+    if args.command == "compose":
+        return _compose(args.check)
     if args.command == "diagram":
         return _diagram(parser, args)
     from stacks.preview import preview
@@ -50,6 +54,25 @@ def main(argv: list[str] | None = None) -> int:
                 target = args.json
         status = max(status, preview(name, target))
     return status
+
+
+def _compose(check: bool) -> int:
+    from stacks.harness.run import ROOT
+    from stacks.local_compose import generated_files, local_config
+
+    stale = []
+    for rel, content in generated_files(local_config()).items():
+        path = ROOT / rel
+        if path.exists() and path.read_text() == content:
+            continue
+        if check:
+            stale.append(rel)
+        else:
+            path.write_text(content)
+            print(f"wrote {rel}")
+    for rel in stale:
+        print(f"{rel} differs from the local stack's config: run `python -m stacks compose`")
+    return 1 if stale else 0
 
 
 def _diagram(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

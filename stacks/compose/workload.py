@@ -344,6 +344,16 @@ def _password(name: str) -> random.RandomPassword:
     return random.RandomPassword(name, length=32, special=False)
 
 
+SAMPLE_AGENTS = ("research-assistant", "support-triage")
+"""Agents the development seed creates for every sample tenant (local stack and compose)."""
+
+
+def seed_tenants(cfg: PlatformConfig) -> list[dict[str, Any]]:
+    """The local catalog's tenants, each with the sample agents: the guide's development seed."""
+    return [{"id": t.id, "display_name": t.display_name, "tier": t.tier, "agents": list(SAMPLE_AGENTS)}
+            for t in cfg.tenants]
+
+
 def build_local(cfg: PlatformConfig) -> dict[str, Any]:
     """The local stack: same app/, stores in-cluster, plain Secrets; returns stack outputs."""
     provider = local_provider(cfg)
@@ -375,6 +385,7 @@ def build_local(cfg: PlatformConfig) -> dict[str, Any]:
             environment=cfg.environment, postgres_image=cfg.local.postgres_image,
             redis_image=cfg.local.redis_image, postgres_password=pg_password.result,
             redis_password=redis_password.result, storage_class=cfg.local.storage_class),
+        seed_tenants=seed_tenants(cfg),
     ), opts=pulumi.ResourceOptions(provider=provider))
     return {
         "kube_context": cfg.local.kube_context or "(current context)",
