@@ -111,7 +111,8 @@ def test_local_stack_enables_pgvector_and_seeds_the_same_data(local: Plan, doc: 
     assert {"name": "initdb", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True} in mounts
     (seed,) = [j for j in local.of_type("kubernetes:batch/v1:Job") if j.get("metadata.name") == "seed-dev-data"]
     assert seed.get("spec.template.spec.containers.0.command") == doc["services"]["seed"]["command"]
-    migrate = next(j for j in local.of_type("kubernetes:batch/v1:Job") if j.get("metadata.name", "").startswith("migrate"))
+    jobs = local.of_type("kubernetes:batch/v1:Job")
+    migrate = next(j for j in jobs if str(j.get("metadata.name")).startswith("migrate"))
     assert migrate.urn in seed.options["dependsOn"]
 
 
