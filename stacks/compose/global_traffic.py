@@ -75,7 +75,8 @@ def cloudflare_provider(cfg: PlatformConfig) -> cloudflare.Provider:
 
     Set with `pulumi config set --secret cloudflare:apiToken <token>` (a least-privilege token:
     Load Balancing Monitors and Pools Write on the account, Load Balancers + DNS + Zone WAF
-    + Zone Settings + SSL and Certificates + Cache Settings Write on the zone). Unset, the provider falls back to CLOUDFLARE_API_TOKEN.
+    + Zone Settings + SSL and Certificates + Cache Settings Write on the zone). Unset, the
+    provider falls back to CLOUDFLARE_API_TOKEN.
     """
     token = pulumi.Config("cloudflare").get_secret("apiToken")
     return cloudflare.Provider(f"cloudflare-{cfg.environment}", api_token=token)
