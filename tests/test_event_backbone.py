@@ -35,7 +35,7 @@ def test_one_encrypted_bus_per_domain_and_region(prod: Plan) -> None:
         ("agentic-platform-prod-eu-events", "eu-west-1"), ("agentic-platform-prod-eu-events", "eu-central-1")}
     keys = {r.urn: r for r in prod.of_type("aws:kms/key:Key") if "-events-" in r.name}
     for bus in prod.of_type(BUS):
-        assert ":kms:" + bus.region + ":" in bus.get("kmsKeyIdentifier")  # a key of the bus's own region
+        assert f":kms:{bus.region}:" in bus.get("kmsKeyIdentifier")  # a key of the bus's own region
     assert all(k.get("enableKeyRotation") is True and k.options.get("protect") for k in keys.values())
     eu = [b for b in prod.of_type(BUS) if b.get("name") == "agentic-platform-prod-eu-events"]
     assert all(b.get("tags")["data-residency"] == "eu" for b in eu)
@@ -66,7 +66,7 @@ def test_patterns_forward_only_local_events_and_route_invalidations() -> None:
 
 def test_every_region_has_a_cache_invalidation_queue(prod: Plan) -> None:
     queues = [q for q in prod.of_type("aws:sqs/queue:Queue") if str(q.get("name")).endswith("-cache-invalidation")]
-    assert sorted(q.region for q in queues) == sorted(["us-east-1", "eu-west-1", "ap-southeast-1", "eu-west-1",
+    assert sorted(str(q.region) for q in queues) == sorted(["us-east-1", "eu-west-1", "ap-southeast-1", "eu-west-1",
                                                        "eu-central-1"])
     assert all(":kms:" in q.get("kmsMasterKeyId") for q in queues)
     exported = prod.outputs["events"]
