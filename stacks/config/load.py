@@ -16,7 +16,9 @@ from pulumi.runtime.config import CONFIG
 from pydantic import ValidationError
 
 from stacks.config.errors import NAMESPACE, ConfigError, ConfigIssue, key_path
+from stacks.config.known_keys import unknown_key_issues
 from stacks.config.models import PlatformConfig, SecretsConfig
+from stacks.config.shapes import booleans_for_numbers, check_values, config_warnings
 from stacks.config.validate import validate
 
 SECRET_KEYS = tuple(SecretsConfig.model_fields)
@@ -72,6 +74,7 @@ def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = 
             issues.append(ConfigIssue(key_path((key,)), "unknown key; remove it or fix its spelling "
                                       f"(known keys: {', '.join(sorted(TOP_LEVEL_KEYS | set(SECRET_KEYS)))})"))
     data["secrets"] = secrets
+    issues += booleans_for_numbers(PlatformConfig, data)
     try:
         cfg = PlatformConfig.model_validate(data)
     except ValidationError as exc:
@@ -84,6 +87,7 @@ def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = 
             issues.append(ConfigIssue(key_path(loc), _tenant_prefix(data, loc) + _describe(err)))
         raise ConfigError(issues) from None
     issues += validate(cfg)
+    issues += check_values(cfg)
     if issues:
         raise ConfigError(issues)
     return cfg
@@ -96,5 +100,13 @@ def load_config() -> PlatformConfig:
     namespace = {k[len(prefix):]: _decode(k[len(prefix):], str(v))
                  for k, v in everything.items() if k.startswith(prefix)}
     aws_region = everything.get("aws:region")
-    return parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region,
-                 project=pulumi.get_project())
+    unknown = unknown_key_issues(everything, TOP_LEVEL_KEYS | set(SECRET_KEYS))
+    try:
+        cfg = parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region, project=pulumi.get_project())
+    except ConfigError as exc:
+        raise ConfigError([*unknown, *exc.issues]) from None
+    if unknown:
+        raise ConfigError(unknown)
+    for warning in config_warnings(cfg):
+        pulumi.log.warn(warning)
+    return cfg
