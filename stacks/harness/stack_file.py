@@ -28,7 +28,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise StackFileError(f"{self.file} line {line}: duplicate key '{key}' (first on line {seen[key]}); "
-                                     "the Pulumi CLI refuses such a file: keep one of them")
+                                     "YAML would silently keep the last (the Pulumi CLI refuses the file): keep one")
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 

@@ -141,12 +141,13 @@ def _collapsed(vs: list[Any], names: dict[str, str]) -> list[str]:
     for v in vs:
         by_message[v.message].append(names.get(v.urn, v.urn or "stack"))
     lines: list[str] = []
-    for message, who in sorted(by_message.items()):
-        who = sorted(who)
+    for message, unsorted in sorted(by_message.items()):
+        who = sorted(unsorted)
         if len(who) == 1:
             lines.append(f"    {who[0]}: {message}")
             continue
-        shown = ", ".join(who[:NAMES_SHOWN]) + (f", ... {len(who) - NAMES_SHOWN} more" if len(who) > NAMES_SHOWN else "")
+        more = len(who) - NAMES_SHOWN
+        shown = ", ".join(who[:NAMES_SHOWN]) + (f", ... {more} more" if more > 0 else "")
         lines.append(f"    {len(who)} resources: {message} ({shown})")
     return lines
 
