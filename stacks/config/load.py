@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from stacks.config.errors import NAMESPACE, ConfigError, ConfigIssue, key_path
 from stacks.config.known_keys import unknown_key_issues
 from stacks.config.models import PlatformConfig, SecretsConfig
+from stacks.config.pattern_words import pattern_in_words
 from stacks.config.shapes import booleans_for_numbers, check_values, config_warnings
 from stacks.config.validate import validate
 
@@ -42,6 +43,8 @@ def _describe(err: Mapping[str, Any]) -> str:
         return "unknown key; remove it or fix its spelling (see the config reference in README.md)"
     if kind == "missing":
         return "required but not set"
+    if kind == "string_pattern_mismatch":
+        return f"{pattern_in_words(str((err.get('ctx') or {}).get('pattern', '')))} (got {err['input']!r})"
     msg = str(err["msg"]).removeprefix("Value error, ")
     loc = err["loc"]
     if loc and loc[0] == "secrets":
