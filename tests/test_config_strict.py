@@ -118,3 +118,17 @@ def test_provider_keys_come_from_the_installed_sdks() -> None:
                                              ("c6in.large", "x86_64"), ("t3.medium", "x86_64")])
 def test_graviton_families_are_arm64(itype: str, arch: str) -> None:
     assert ec2_arch(itype) == arch
+
+
+def test_misspelt_keys_inside_the_namespace_get_the_closest_key() -> None:
+    from stacks.config import ConfigError, parse
+    from stacks.harness.run import stack_namespace
+
+    ns, region = stack_namespace("dev")
+    ns["tenant"] = ns.pop("tenants")
+    ns["cluster"]["node_groups"]["api"]["max_sise"] = 3
+    with pytest.raises(ConfigError) as info:
+        parse(ns, stack="dev", aws_region=region)
+    text = str(info.value)
+    assert "agentic-platform:tenant: unknown key; did you mean 'agentic-platform:tenants'?" in text
+    assert "agentic-platform:cluster.node_groups.api.max_sise: unknown key; did you mean 'max_size'?" in text

@@ -7,6 +7,7 @@ or YAML objects in `Pulumi.<stack>.yaml`), scalars as plain strings.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +20,7 @@ from stacks.config.errors import NAMESPACE, ConfigError, ConfigIssue, key_path
 from stacks.config.known_keys import unknown_key_issues
 from stacks.config.models import PlatformConfig, SecretsConfig
 from stacks.config.pattern_words import pattern_in_words
-from stacks.config.shapes import booleans_for_numbers, check_values, config_warnings
+from stacks.config.shapes import booleans_for_numbers, check_values, config_warnings, fields_at
 from stacks.config.validate import validate
 
 SECRET_KEYS = tuple(SecretsConfig.model_fields)
@@ -40,7 +41,10 @@ def _decode(key: str, raw: str) -> Any:
 def _describe(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown key; remove it or fix its spelling (see the config reference in README.md)"
+        loc = tuple(err["loc"])
+        close = difflib.get_close_matches(str(loc[-1]), fields_at(loc), n=1, cutoff=0.6) if loc else []
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown key; {hint}remove it or fix its spelling (see the config reference in README.md)"
     if kind == "missing":
         return "required but not set"
     if kind == "string_pattern_mismatch":
@@ -74,8 +78,11 @@ def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = 
         elif key in TOP_LEVEL_KEYS:
             data[key] = value
         else:
-            issues.append(ConfigIssue(key_path((key,)), "unknown key; remove it or fix its spelling "
-                                      f"(known keys: {', '.join(sorted(TOP_LEVEL_KEYS | set(SECRET_KEYS)))})"))
+            known = sorted(TOP_LEVEL_KEYS | set(SECRET_KEYS))
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{key_path((close[0],))}'? " if close else ""
+            issues.append(ConfigIssue(key_path((key,)), f"unknown key; {hint}remove it or fix its spelling "
+                                      f"(known keys: {', '.join(known)})"))
     data["secrets"] = secrets
     issues += booleans_for_numbers(PlatformConfig, data)
     try:

@@ -214,3 +214,18 @@ def config_warnings(cfg: PlatformConfig) -> list[str]:
         out.append(f"{key_path(('tenants',))} is empty in prod: no tenant is onboarded, so no tenant "
                    "namespace, quota, store or budget is created; add the tenant catalog")
     return out
+
+
+def fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model accepts at `loc`'s parent (`('cluster', 'node_groups', 'api', 'x')` ->
+    the node group's fields), for a close match to a misspelt nested key."""
+    model: type[BaseModel] = PlatformConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        models = _models_in(field.annotation) if field is not None else []
+        if not models:
+            return []
+        model = models[0]
+    return sorted(model.model_fields)
