@@ -19,14 +19,17 @@ preview has not created: an ARN, an endpoint), as `pulumi preview` shows `[unkno
 
 
 def jsonable(value: Any) -> Any:
-    """`value` with every unknown as `UNKNOWN` and tuples as lists: plain, stable JSON data."""
+    """`value` with every unknown as `UNKNOWN`, tuples as lists and any other object as its type
+    name: plain JSON data that is the same on every run."""
     if isinstance(value, Unknown):
         return UNKNOWN
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return f"<{type(value).__name__}>"  # never an object repr with a memory address
 
 
 @dataclass
