@@ -97,9 +97,9 @@ def report(plan: Plan) -> Report:
         "(JSON: reports.cost.usage_assumptions)",
     ]
     data["lines"] = sorted(data["lines"], key=lambda x: (x["region"], x["component"], x["resource"], x["sku"]))
-    brief = f"{usd(total)}/month"
+    brief = f"${total:,.0f}/month"
     if band:
-        brief += f" (guide {usd(band[0])}-{usd(band[1])}: {verdict})"
+        brief += f" (guide ${band[0]:,.0f}-{band[1]:,.0f}: {verdict})"
     if own_budget is not None and total > own_budget:
-        brief += f", over the {usd(own_budget)} budget alert"
+        brief += f", budget alert ${own_budget:,.0f} exceeded"
     return Report(name="cost", lines=lines, data=data, summary=brief)
