@@ -147,30 +147,23 @@ class IstioAmbientMesh(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=ISTIO_NS, labels=labels),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=everything, policy_types=["Ingress"]),
             opts=opts)
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-allow-istiod",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-istiod-ports", namespace=ISTIO_NS, labels=labels),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app": "istiod"}),
-                policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=everything),
-                           k8s.networking.v1.NetworkPolicyPeerArgs(
-                               ip_block=k8s.networking.v1.IPBlockArgs(cidr=vpc_cidr))],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=p)
-                           for p in ISTIOD_PORTS])]),
-            opts=opts)
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-allow-ztunnel-metrics",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-ztunnel-metrics", namespace=ISTIO_NS, labels=labels),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app": "ztunnel"}),
-                policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=everything)],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=p)
-                           for p in ZTUNNEL_PORTS[1:]])]),
-            opts=opts)
+        def allow(part: str, policy: str, app: str, peers: list[k8s.networking.v1.NetworkPolicyPeerArgs],
+                  ports: Sequence[int]) -> None:
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{part}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=policy, namespace=ISTIO_NS, labels=labels),
+                spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app": app}),
+                    policy_types=["Ingress"],
+                    ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=peers,
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=p) for p in ports])]),
+                opts=opts)
+
+        anywhere = k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=everything)
+        vpc = k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=vpc_cidr))
+        allow("allow-istiod", "allow-istiod-ports", "istiod", [anywhere, vpc], ISTIOD_PORTS)
+        allow("allow-ztunnel-metrics", "allow-ztunnel-metrics", "ztunnel", [anywhere], ZTUNNEL_PORTS[1:])
 
     def _release(self, name: str, release: str, chart: str, *, version: str, values: Mapping[str, Any],
                  depends_on: Sequence[pulumi.Resource]) -> k8s.helm.v3.Release:
