@@ -1,23 +1,112 @@
-"""`python -m stacks preview <stack>|--all [--json FILE]` and `python -m stacks bench`."""
+"""`python -m stacks preview <stack>|--all [--json DIR|FILE|-] [--verbose]` and `python -m stacks bench`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from stacks.harness import stack_names
+
+PREVIEW_HELP = """\
+Run a stack's real program offline (no cloud, no Pulumi CLI) and print its plan, the policy
+pack's verdict, the monthly cost estimate and the DR report, ending with one status line.
+Exit status: 0 clean, 1 refused config / failed program / mandatory policy violation /
+incomplete estimate, 2 bad usage.
+
+examples:
+  ./tasks preview prod
+  ./tasks preview --all --json plans/        # plans/plan-<stack>.json, folder created if missing
+  ./tasks preview dev --json dev-plan.json   # one file (its folder must exist)
+  ./tasks preview prod --json - | jq .reports.cost.monthly_total   # JSON on stdout, text on stderr
+"""
+BENCH_HELP = """\
+Time the program per stack and per synthetic tenant count against two floors (see README,
+Benchmark); each case runs in its own process.
+
+example:
+  ./tasks bench --tenants 10 100
+"""
+
+
+class UsageError(Exception):
+    """Bad command-line usage found before anything runs (exit 2)."""
+
+
+def json_targets(raw: str | None, stacks: list[str], many: bool) -> tuple[str, dict[str, Path]]:
+    """("none" | "stdout" | "dir" | "file", stack -> file) for `--json`, checked before the run.
+
+    A folder (an existing one, one written with a trailing slash, or any path with --all) gets
+    `plan-<stack>.json` per stack and is created if missing; otherwise the path is one file whose
+    folder must exist. `-` is stdout. Relative paths are the caller's (./tasks keeps its caller's
+    working directory for the preview).
+    """
+    if raw is None:
+        return "none", {}
+    if raw == "-":
+        return "stdout", {}
+    path = Path(raw)
+    if path.is_dir() or raw.endswith(("/", "\\")) or many:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--json {raw}: with --all this must be a folder (one plan-<stack>.json per stack), "
+                             "but it is a file; pass a folder such as plans/")
+        return "dir", {s: path / f"plan-{s}.json" for s in stacks}
+    if not path.parent.is_dir():
+        raise UsageError(f"--json {raw}: the folder {path.parent} does not exist; create it, or end the path "
+                         f"with / to write plan-<stack>.json into a new folder ({raw}/)")
+    return "file", {stacks[0]: path}
+
+
+def _preview(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from stacks.preview import StackResult, all_table, dump, run_preview
+
+    if args.all == bool(args.stack):
+        parser.error("give one stack name or --all")
+    if args.stack and args.stack not in stack_names():
+        parser.error(f"unknown stack '{args.stack}'; known stacks: {', '.join(stack_names())}")
+    stacks = stack_names() if args.all else [args.stack]
+    try:
+        mode, targets = json_targets(args.json, stacks, args.all)
+    except UsageError as exc:
+        parser.error(str(exc))
+    # With `--json -` stdout carries only JSON; everything else goes to stderr.
+    echo: Callable[[str], None] = (lambda line: print(line, file=sys.stderr)) if mode == "stdout" else print
+    results: list[StackResult] = []
+    to_stdout: dict[str, object] = {}
+    for name in stacks:
+        result = run_preview(name, echo, verbose=args.verbose)
+        results.append(result)
+        if result.data is not None and name in targets:
+            target = targets[name]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(dump(result.data))
+            echo(f"  plan written to {target}")
+        elif result.data is not None and mode == "stdout":
+            to_stdout[name] = result.data
+        echo(result.status_line())
+    if args.all:
+        echo("")
+        for line in all_table(results):
+            echo(line)
+    if mode == "stdout":
+        sys.stdout.write(dump(to_stdout if args.all else to_stdout.get(stacks[0])))
+    return max(r.code for r in results)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    pv = sub.add_parser("preview", help="offline preview of a stack (no cloud, no Pulumi CLI)")
+    pv = sub.add_parser("preview", help="offline preview of a stack (no cloud, no Pulumi CLI)",
+                        description=PREVIEW_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     pv.add_argument("stack", nargs="?", help=f"one of: {', '.join(stack_names())}")
-    pv.add_argument("--all", action="store_true", help="preview every stack")
-    pv.add_argument("--json", type=Path, metavar="FILE",
-                    help="write the full plan as JSON (with --all: FILE is a directory)")
-    bench = sub.add_parser("bench", help="time the program per stack and per tenant count")
+    pv.add_argument("--all", action="store_true", help="preview every stack, then one table of all of them")
+    pv.add_argument("--json", metavar="DIR|FILE|-",
+                    help="write the full plan (resources, options, outputs, reports) as JSON: into a folder "
+                         "(plan-<stack>.json each), one file, or stdout with -")
+    pv.add_argument("--verbose", "-v", action="store_true", help="list every resource type, not only the biggest")
+    bench = sub.add_parser("bench", help="time the program per stack and per tenant count",
+                           description=BENCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     bench.add_argument("--tenants", type=int, nargs="*", default=[10, 100, 1000])
     bench.add_argument("--no-profile", action="store_true", help="skip the profiled run (own/sdk shares)")
     args = parser.parse_args(argv)
@@ -25,24 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         from stacks.bench import run_bench
 
         return run_bench(args.tenants, profile=not args.no_profile)
-    from stacks.preview import preview
-
-    if args.all == bool(args.stack):
-        parser.error("give one stack name or --all")
-    stacks = stack_names() if args.all else [args.stack]
-    if args.stack and args.stack not in stack_names():
-        parser.error(f"unknown stack '{args.stack}'; known stacks: {', '.join(stack_names())}")
-    status = 0
-    for name in stacks:
-        target = None
-        if args.json is not None:
-            if args.all:
-                args.json.mkdir(parents=True, exist_ok=True)
-                target = args.json / f"plan-{name}.json"
-            else:
-                target = args.json
-        status = max(status, preview(name, target))
-    return status
+    return _preview(args, parser)
 
 
 if __name__ == "__main__":

@@ -243,7 +243,8 @@ def test_cost_report_shows_every_gap_instead_of_a_total() -> None:
     odd = res("aws:opensearch/domain:Domain", "search")
     gpu = res("aws:eks/nodeGroup:NodeGroup", "gpu", scalingConfig={"desiredSize": 1}, instanceTypes=["p5.48xlarge"])
     rep = cost_report.report(plan(odd, gpu))
-    assert rep.lines[0].startswith("ERROR") and not rep.failed
+    assert rep.lines[0].startswith("ERROR") and rep.failed  # an incomplete estimate fails the preview
+    assert rep.summary == "INCOMPLETE (2 gap(s))"
     assert len(rep.data["problems"]) == 2
     assert "monthly_total" not in rep.data
 

@@ -234,7 +234,9 @@ def test_node_groups_al2023_arm_spot_taints_and_budget(dev: Plan) -> None:
 
 
 def test_x86_clusters_use_the_x86_ami() -> None:
-    plan = base_plan("dev", cluster={"arch": "x86_64"})
+    x86 = {"system": {"instance_types": ["t3.medium"]}, "api": {"instance_types": ["m7i.large"]},
+           "workers": {"instance_types": ["m7i.large", "m6i.large"]}}
+    plan = base_plan("dev", cluster={"arch": "x86_64", "node_groups": x86})
     assert {g.get("amiType") for g in plan.of_type(NODE_GROUP)} == {"AL2023_x86_64_STANDARD"}
 
 

@@ -7,6 +7,7 @@ or YAML objects in `Pulumi.<stack>.yaml`), scalars as plain strings.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +17,10 @@ from pulumi.runtime.config import CONFIG
 from pydantic import ValidationError
 
 from stacks.config.errors import NAMESPACE, ConfigError, ConfigIssue, key_path
+from stacks.config.known_keys import unknown_key_issues
 from stacks.config.models import PlatformConfig, SecretsConfig
+from stacks.config.pattern_words import pattern_in_words
+from stacks.config.shapes import booleans_for_numbers, check_values, config_warnings, fields_at
 from stacks.config.validate import validate
 from stacks.versions.support import support_warnings
 
@@ -38,9 +42,14 @@ def _decode(key: str, raw: str) -> Any:
 def _describe(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown key; remove it or fix its spelling (see the config reference in README.md)"
+        loc = tuple(err["loc"])
+        close = difflib.get_close_matches(str(loc[-1]), fields_at(loc), n=1, cutoff=0.6) if loc else []
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown key; {hint}remove it or fix its spelling (see the config reference in README.md)"
     if kind == "missing":
         return "required but not set"
+    if kind == "string_pattern_mismatch":
+        return f"{pattern_in_words(str((err.get('ctx') or {}).get('pattern', '')))} (got {err['input']!r})"
     msg = str(err["msg"]).removeprefix("Value error, ")
     loc = err["loc"]
     if loc and loc[0] == "secrets":
@@ -70,9 +79,13 @@ def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = 
         elif key in TOP_LEVEL_KEYS:
             data[key] = value
         else:
-            issues.append(ConfigIssue(key_path((key,)), "unknown key; remove it or fix its spelling "
-                                      f"(known keys: {', '.join(sorted(TOP_LEVEL_KEYS | set(SECRET_KEYS)))})"))
+            known = sorted(TOP_LEVEL_KEYS | set(SECRET_KEYS))
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{key_path((close[0],))}'? " if close else ""
+            issues.append(ConfigIssue(key_path((key,)), f"unknown key; {hint}remove it or fix its spelling "
+                                      f"(known keys: {', '.join(known)})"))
     data["secrets"] = secrets
+    issues += booleans_for_numbers(PlatformConfig, data)
     try:
         cfg = PlatformConfig.model_validate(data)
     except ValidationError as exc:
@@ -85,6 +98,7 @@ def parse(namespace: Mapping[str, Any], *, stack: str, aws_region: str | None = 
             issues.append(ConfigIssue(key_path(loc), _tenant_prefix(data, loc) + _describe(err)))
         raise ConfigError(issues) from None
     issues += validate(cfg)
+    issues += check_values(cfg)
     if issues:
         raise ConfigError(issues)
     return cfg
@@ -97,7 +111,13 @@ def load_config() -> PlatformConfig:
     namespace = {k[len(prefix):]: _decode(k[len(prefix):], str(v))
                  for k, v in everything.items() if k.startswith(prefix)}
     aws_region = everything.get("aws:region")
-    cfg = parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region, project=pulumi.get_project())
-    for warning in support_warnings(cfg):  # dev: what staging/prod would refuse; anywhere: paid support
+    unknown = unknown_key_issues(everything, TOP_LEVEL_KEYS | set(SECRET_KEYS))
+    try:
+        cfg = parse(namespace, stack=pulumi.get_stack(), aws_region=aws_region, project=pulumi.get_project())
+    except ConfigError as exc:
+        raise ConfigError([*unknown, *exc.issues]) from None
+    if unknown:
+        raise ConfigError(unknown)
+    for warning in (*config_warnings(cfg), *support_warnings(cfg)):  # support: what staging/prod would refuse
         pulumi.log.warn(warning)
     return cfg

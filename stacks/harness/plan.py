@@ -11,6 +11,26 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pulumi.output import Unknown
+
+UNKNOWN = "[unknown]"
+"""How the plan JSON writes a value known only after deployment (an output of a resource the
+preview has not created: an ARN, an endpoint), as `pulumi preview` shows `[unknown]`."""
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with every unknown as `UNKNOWN`, tuples as lists and any other object as its type
+    name: plain JSON data that is the same on every run."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return f"<{type(value).__name__}>"  # never an object repr with a memory address
+
 
 @dataclass
 class PlannedResource:
@@ -91,9 +111,9 @@ class Plan:
             "stack": self.stack,
             "project": self.project,
             "config": self.config,
-            "outputs": self.outputs,
+            "outputs": jsonable(self.outputs),
             "secret_outputs": self.secret_outputs,
-            "resources": [asdict(r) for r in self.resources],
+            "resources": [jsonable(asdict(r)) for r in self.resources],
         }
 
     def to_json(self) -> str:

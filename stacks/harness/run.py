@@ -26,7 +26,9 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from stacks.harness.mocks import PlatformMocks, RecordingMonitor, Registration
+from stacks.harness.order import stable_order
 from stacks.harness.plan import Plan, PlannedResource
+from stacks.harness.stack_file import StackFileError, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "agentic-platform"
@@ -48,7 +50,10 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack file {path.name}; known stacks: {', '.join(stack_names(root))}")
-    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    doc = load_yaml(path) or {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("config") or {}, dict):
+        raise StackFileError(f"{path.name}: expected a mapping with a `config:` mapping of keys to values")
+    return dict(doc.get("config") or {})
 
 
 def stack_namespace(stack: str, root: Path = ROOT,
@@ -214,7 +219,7 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
         PlannedResource(component=components[r.urn], urn=r.urn, type=r.type, name=r.name, custom=r.custom,
                         parent=r.parent, provider=r.provider, region=regions.get(r.urn), inputs=r.inputs,
                         outputs=r.state, id=r.id, options=r.options, secret_paths=r.secret_paths)
-        for r in monitor.registrations
+        for r in stable_order(monitor.registrations)
     ]
     shown = {k: ("[secret]" if k in secret_keys else v) for k, v in values.items()}
     return Plan(stack=stack, project=PROJECT, config=shown, resources=resources, outputs=outputs,

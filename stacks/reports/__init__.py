@@ -1,7 +1,8 @@
 """Sections of the offline preview beyond the resource summary: policies, cost, DR.
 
 Each module exposes `report(plan) -> Report`; the preview prints `lines`, writes `data` into
-its JSON, and exits non-zero when any report `failed` (a mandatory policy violation).
+its JSON, shows `summary` (one short phrase) in the stack's status line and the `--all` table,
+and exits non-zero when any report `failed` (a mandatory policy violation).
 """
 
 from __future__ import annotations
@@ -16,3 +17,5 @@ class Report:
     lines: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     failed: bool = False
+    summary: str = ""
+    """A few words for the status line, e.g. "0 mandatory, 12 advisory"; empty: ok/FAILED."""

@@ -57,7 +57,8 @@ def report(plan: Plan) -> Report:
     except EstimateError as exc:
         return Report(name="cost", lines=["ERROR: the estimate is incomplete (an unpriced SKU is never a zero):",
                                           *[f"  {p}" for p in exc.problems]],
-                      data={"error": "incomplete", "problems": exc.problems})
+                      data={"error": "incomplete", "problems": exc.problems}, failed=True,
+                      summary=f"INCOMPLETE ({len(exc.problems)} gap(s))")
     total = est.total
     verdict, band = budget_verdict(plan.stack, total)
     own_budget = configured_budget(plan)
@@ -70,7 +71,7 @@ def report(plan: Plan) -> Report:
     if not est.lines:
         note = ("no cloud resources: this stack runs on your own cluster" if plan.stack == "local"
                 else "no billable resources in the plan")
-        return Report(name="cost", lines=[f"monthly total: {usd(0)} ({note})"], data=data)
+        return Report(name="cost", lines=[f"monthly total: {usd(0)} ({note})"], data=data, summary=f"{usd(0)}/month")
     head = f"monthly total: {usd(total)} {est.currency}"
     if band:
         head += f"  | guide budget ({GUIDE_BUDGET_LABELS[plan.stack]}): {usd(band[0])}-{usd(band[1])}: {verdict}"
@@ -88,10 +89,17 @@ def report(plan: Plan) -> Report:
         f"by component: {_top(est.by('component'), 10)}",
         f"by tenant:    {_top(est.by('tenant'), 10)}",
         f"top SKUs:     {_top(est.by('sku'), 8)}",
-        f"price trust:  primary {shares['P']:.0%}, secondary {shares['S']:.0%}, unverified {shares['U']:.0%} "
-        "of the total (stacks/cost/prices.yaml)",
+        f"price trust:  how far to trust the total: {shares['P']:.0%} rests on primary sources (AWS or Cloudflare "
+        f"docs, the AWS price API), {shares['S']:.0%} on secondary ones (third-party tables), {shares['U']:.0%} on "
+        "unverified figures to confirm with `aws pricing get-products` (each price's source: stacks/cost/prices.yaml)",
         *[f"not modelled: {v['count']} x {t}: {v['reason']}" for t, v in sorted(est.unmodelled.items())],
         f"usage:        {len(est.usage)} assumptions from stacks/cost/usage/defaults.yaml + {plan.stack}.yaml "
         "(JSON: reports.cost.usage_assumptions)",
     ]
-    return Report(name="cost", lines=lines, data=data)
+    data["lines"] = sorted(data["lines"], key=lambda x: (x["region"], x["component"], x["resource"], x["sku"]))
+    brief = f"${total:,.0f}/month"
+    if band:
+        brief += f" (guide ${band[0]:,.0f}-{band[1]:,.0f}: {verdict})"
+    if own_budget is not None and total > own_budget:
+        brief += f", budget alert ${own_budget:,.0f} exceeded"
+    return Report(name="cost", lines=lines, data=data, summary=brief)

@@ -27,7 +27,7 @@ def report(plan: Plan) -> Report:
         return Report(name="dr", lines=[f"ERROR: cannot read the stack config: {exc}"], data={"error": str(exc)})
     if not dr.domains and not dr.hostnames:
         return Report(name="dr", lines=["local stack: no disaster recovery (in-cluster stores, no cloud)"],
-                      data=dr.to_dict())
+                      data=dr.to_dict(), summary="n/a (local)")
     lines = ["targets: " + ", ".join(f"{TARGET_LABELS[k]} <= {fmt(v)}" for k, v in TARGETS.items())]
     for d in dr.domains:
         lines.append(f"domain {d.name} (residency {d.residency}): {d.primary}"
@@ -48,4 +48,4 @@ def report(plan: Plan) -> Report:
     misses = dr.misses()
     lines.append(f"misses: {len(misses)}" + (" (none)" if not misses else ""))
     lines += [f"  MISS {m}" for m in misses]
-    return Report(name="dr", lines=lines, data=dr.to_dict())
+    return Report(name="dr", lines=lines, data=dr.to_dict(), summary=f"{len(misses)} miss(es)")

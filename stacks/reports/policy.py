@@ -131,12 +131,34 @@ def run_plan(plan: Plan, settings: Settings | None = None, memo: dict[int, tuple
     return run_pack(inputs, resources, settings or load_stack_settings(plan.stack))
 
 
+NAMES_SHOWN = 5
+"""Resources named on a collapsed line; the JSON lists every violation."""
+
+
+def _collapsed(vs: list[Any], names: dict[str, str]) -> list[str]:
+    """One line per distinct message: alone with its resource, or repeated with a count."""
+    by_message: dict[str, list[str]] = defaultdict(list)
+    for v in vs:
+        by_message[v.message].append(names.get(v.urn, v.urn or "stack"))
+    lines: list[str] = []
+    for message, unsorted in sorted(by_message.items()):
+        who = sorted(unsorted)
+        if len(who) == 1:
+            lines.append(f"    {who[0]}: {message}")
+            continue
+        more = len(who) - NAMES_SHOWN
+        shown = ", ".join(who[:NAMES_SHOWN]) + (f", ... {more} more" if more > 0 else "")
+        lines.append(f"    {len(who)} resources: {message} ({shown})")
+    return lines
+
+
 def report(plan: Plan) -> Report:
     settings = load_stack_settings(plan.stack)
     result = run_plan(plan, settings)
     names = {r.urn: r.name for r in plan.resources}
+    violations = sorted(result.violations, key=lambda v: (v.policy, v.urn or "", v.message))
     grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for v in result.violations:
+    for v in violations:
         grouped[(v.policy, v.level)].append(v)
     mandatory = len(result.mandatory)
     advisory = len(result.violations) - mandatory
@@ -144,15 +166,14 @@ def report(plan: Plan) -> Report:
              f"{mandatory} mandatory, {advisory} advisory violation(s)"]
     for (policy, level), vs in sorted(grouped.items(), key=lambda kv: (kv[0][1] != "mandatory", kv[0][0])):
         lines.append(f"[{level}] {policy} ({len(vs)})")
-        for v in vs[:20]:
-            lines.append(f"    {names.get(v.urn, v.urn or 'stack')}: {v.message}")
-        if len(vs) > 20:
-            lines.append(f"    ... {len(vs) - 20} more")
+        lines += _collapsed(vs, names)
     data = {
         "stack": plan.stack,
         "mandatory": mandatory,
         "advisory": advisory,
-        "violations": [v.to_dict() for v in result.violations],
-        "not_applicable": [{"policy": p, "urn": u, "reason": why} for p, u, why in result.not_applicable],
+        "violations": [v.to_dict() for v in violations],
+        "not_applicable": sorted(({"policy": p, "urn": u, "reason": why} for p, u, why in result.not_applicable),
+                                 key=lambda d: (d["policy"], d["urn"] or "", d["reason"])),
     }
-    return Report(name="policy", lines=lines, data=data, failed=mandatory > 0)
+    return Report(name="policy", lines=lines, data=data, failed=mandatory > 0,
+                  summary=f"{mandatory} mandatory, {advisory} advisory")

@@ -59,7 +59,7 @@ def report(plan: Plan, day: dt.date | None = None) -> Report:
     rows = [pin_row(pin, day) for pin in pinned_versions(cfg)]
     if not rows:
         return Report(name="versions", lines=["local stack: no cloud versions pinned"],
-                      data={"date": day.isoformat(), "pins": []})
+                      data={"date": day.isoformat(), "pins": []}, summary="n/a (local)")
     lines = [f"support status on {day.isoformat()} (stacks/versions/calendar.yaml)"]
     width = max(len(r["key"]) for r in rows)
     lines += [f"{r['key']:<{width}}  {_line(r)}" for r in rows]
@@ -67,4 +67,5 @@ def report(plan: Plan, day: dt.date | None = None) -> Report:
     lines.append(f"outside standard support: {len(behind)}" + (" (none)" if not behind else ""))
     data = {"date": day.isoformat(),
             "pins": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]}
-    return Report(name="versions", lines=lines, data=data)
+    return Report(name="versions", lines=lines, data=data,
+                  summary=f"{len(behind)} outside standard support" if behind else "all in standard support")
