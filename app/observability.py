@@ -214,6 +214,9 @@ def kube_prometheus_values(a: MonitoringArgs, admin_secret: str) -> dict[str, An
         "grafana": {
             "admin": {"existingSecret": admin_secret, "userKey": "admin-user", "passwordKey": "admin-password"},
             "serviceAccount": service_account(a, GRAFANA_SA),
+            # Role + RoleBinding instead of a ClusterRole: the dashboard sidecar lists ConfigMaps
+            # and Secrets of its own namespace only (grafana chart `rbac.namespaced`).
+            "rbac": {"namespaced": True},
             "sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1",
                                        "searchNamespace": NAMESPACE}},
             "additionalDataSources": grafana_datasources(a.cloudwatch_regions),

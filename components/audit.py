@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+
+from components.trail_alarms import TrailLogs, TrailLogsArgs
 
 GUARDDUTY_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "RDS_LOGIN_EVENTS")
 """Protection plans on top of the foundational sources (CloudTrail, VPC flow, DNS logs)."""
@@ -76,6 +78,9 @@ class LogBucketArgs:
     """Bucket-policy statements given (bucket ARN, account id), added to deny-insecure-transport."""
     access_log_bucket: pulumi.Input[str] | None = None
     """Server access logs go there (S3.9) when set."""
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] | None = None
+    """S3 Object Lock default retention (WORM) for every new object version; None: no lock."""
+    object_lock_days: int = 0
     protect: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -88,6 +93,9 @@ class LogBucket(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogBucketArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:audit:LogBucket", name, {"region": args.region}, opts)
+        if args.object_lock_mode is not None and not 1 <= args.object_lock_days <= args.expiration_days:
+            raise ValueError(f"{name}: object_lock_days {args.object_lock_days} must be between 1 and "
+                             f"expiration_days {args.expiration_days}")
         if args.expiration_days <= args.transition_days:
             raise ValueError(f"{name}: expiration_days {args.expiration_days} must be later than "
                              f"transition_days {args.transition_days}")
@@ -128,6 +136,15 @@ class LogBucket(pulumi.ComponentResource):
                     BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7)),
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+        if args.object_lock_mode is not None:
+            # Enabling Object Lock on an existing, versioned bucket is supported (no replacement):
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html
+            aws.s3.BucketObjectLockConfiguration(
+                f"{name}-object-lock", region=r, bucket=bucket.id, object_lock_enabled="Enabled",
+                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                        mode=args.object_lock_mode, days=args.object_lock_days)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning], protect=args.protect))
         extra = args.extra_statements
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
@@ -155,6 +172,13 @@ class AuditTrailArgs:
     retention_days: int = 365
     archive_after_days: int = 90
     access_log_bucket: pulumi.Input[str] | None = None
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] | None = None
+    """Object Lock on the trail's bucket, kept for `retention_days` (COMPLIANCE in prod)."""
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    """Set: the trail is also delivered to an encrypted CloudWatch log group with the CIS filters."""
+    log_group_retention_days: int = 365
+    alert_topic_arn: pulumi.Input[str] | None = None
+    """Where the CIS alarms go (the region's alert topic)."""
     protect: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -182,14 +206,24 @@ class AuditTrail(pulumi.ComponentResource):
             LogBucketArgs(region=r, kms_key_arn=key.arn, transition_days=args.archive_after_days,
                           transition_storage_class="GLACIER", expiration_days=args.retention_days,
                           access_log_bucket=args.access_log_bucket, protect=args.protect, tags=args.tags,
+                          object_lock_mode=args.object_lock_mode, object_lock_days=args.retention_days,
                           extra_statements=lambda arn, acct: cloudtrail_bucket_statements(
                               arn, f"arn:aws:cloudtrail:{r}:{acct}:trail/{args.trail_name}", acct)),
             opts=pulumi.ResourceOptions(parent=self))
+        cw = None
+        if args.logs_kms_key_arn is not None:
+            cw = TrailLogs(f"{name}-cw", TrailLogsArgs(
+                region=r, trail_name=args.trail_name, kms_key_arn=args.logs_kms_key_arn,
+                retention_days=args.log_group_retention_days, alert_topic_arn=args.alert_topic_arn,
+                protect=args.protect, tags=args.tags), opts=pulumi.ResourceOptions(parent=self))
         trail = aws.cloudtrail.Trail(
             f"{name}-trail", region=r, name=args.trail_name, s3_bucket_name=logs.bucket,
             is_multi_region_trail=True, include_global_service_events=True, enable_log_file_validation=True,
             enable_logging=True, kms_key_id=key.arn, tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs.policy]))
+            cloud_watch_logs_group_arn=cw.log_group_arn.apply(lambda a: f"{a}:*") if cw else None,
+            cloud_watch_logs_role_arn=cw.role_arn if cw else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs.policy, *([cw.delivery] if cw else [])]))
+        self.alarm_names = cw.alarm_names if cw else []
         self.trail_arn = trail.arn
         self.bucket = logs.bucket
         self.key_arn = key.arn

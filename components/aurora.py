@@ -142,6 +142,17 @@ def validate_args(args: AuroraClusterArgs) -> None:
                              "one (promotable) instance")
     if args.global_role == "primary" and args.global_cluster_identifier is None:
         raise ValueError(f"AuroraClusterArgs.global_cluster_identifier: primary '{args.identifier}' needs it")
+    if args.proxy and len(args.subnet_ids) < 2:
+        # RDS Proxy (and each of its endpoints) takes subnets in at least two AZs; `[]` fails
+        # `pulumi up` with InvalidParameterValue minutes in:
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-network-prereqs.html
+        raise ValueError(f"AuroraClusterArgs.subnet_ids: cluster '{args.identifier}' has an RDS Proxy, which needs "
+                         f"subnets in at least two Availability Zones (got {len(args.subnet_ids)}); pass the "
+                         "region's private subnet ids")
+    if args.db_subnet_group_name is None and len(args.subnet_ids) < 2:
+        raise ValueError(f"AuroraClusterArgs.subnet_ids: cluster '{args.identifier}' creates its own DB subnet "
+                         f"group, which needs subnets in at least two Availability Zones (got {len(args.subnet_ids)})"
+                         "; pass them or an existing db_subnet_group_name")
     if len(args.identifier) > 50:
         raise ValueError(f"AuroraClusterArgs.identifier '{args.identifier}' is longer than 50 characters "
                          "(instance ids and role names append suffixes; RDS caps ids at 63)")

@@ -4,6 +4,12 @@ Aurora's own automated backups live in the cluster's region; the plan adds recov
 survive the cluster's deletion and, through copy actions, the loss of the region. The caller
 passes copy destinations: the composition only offers vaults in other regions of the same data
 domain, so a residency's recovery points never leave its regions.
+
+Recovery points must outlive a compromised account: each vault gets an access policy denying
+their deletion to every principal, and AWS Backup Vault Lock (WORM). Compliance mode cannot be
+removed by anyone, root included, once its grace time (`changeable_for_days`, at least 3) ends;
+governance mode can be lifted by a principal holding backup:DeleteBackupVaultLockConfiguration
+(https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html).
 """
 
 from __future__ import annotations
@@ -11,9 +17,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+
+LockMode = Literal["none", "governance", "compliance"]
+LOCK_BY_ENVIRONMENT: dict[str, LockMode] = {"prod": "compliance", "staging": "governance"}
 
 
 @dataclass
@@ -22,7 +32,30 @@ class BackupVaultArgs:
     region: str
     kms_key_arn: pulumi.Input[str]
     protected: bool = False
+    lock: LockMode = "none"
+    min_retention_days: int = 1
+    """The lock refuses recovery points kept for less (the plans' retention)."""
+    changeable_for_days: int = 3
+    """Compliance mode only: grace time before the lock becomes immutable (AWS minimum 3)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+DENIED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+"""Not the vault or its policy: Pulumi must still be able to update the policy and tear down an
+empty dev vault; tamper-proofing of the vault itself is Vault Lock's job (prod, staging)."""
+
+
+def vault_policy(vault_arn: str) -> str:
+    """Deny deleting or shortening recovery points to every principal; lifecycle expiry by AWS
+    Backup itself still runs."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyRecoveryPointDeletion", "Effect": "Deny", "Principal": {"AWS": "*"},
+        "Action": list(DENIED_ACTIONS), "Resource": vault_arn}]}, sort_keys=True)
+
+
+def lock_mode_for(environment: str) -> LockMode:
+    """prod: compliance (immutable); staging: governance (liftable by a named role); dev/local: none."""
+    return LOCK_BY_ENVIRONMENT.get(environment, "none")
 
 
 class BackupVault(pulumi.ComponentResource):
@@ -38,6 +71,19 @@ class BackupVault(pulumi.ComponentResource):
             f"{name}-vault", region=args.region, name=args.name, kms_key_arn=args.kms_key_arn,
             force_destroy=False, tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protected, retain_on_delete=args.protected))
+        child = pulumi.ResourceOptions(parent=self)
+        aws.backup.VaultPolicy(
+            f"{name}-policy", region=args.region, backup_vault_name=self.vault.name,
+            policy=self.vault.arn.apply(vault_policy), opts=child)
+        if args.lock != "none":
+            if args.changeable_for_days < 3:
+                raise ValueError(f"BackupVaultArgs.changeable_for_days: {args.changeable_for_days} for vault "
+                                 f"'{args.name}'; AWS Backup requires at least 3")
+            aws.backup.VaultLockConfiguration(
+                f"{name}-lock", region=args.region, backup_vault_name=self.vault.name,
+                min_retention_days=args.min_retention_days,
+                changeable_for_days=args.changeable_for_days if args.lock == "compliance" else None,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protected, retain_on_delete=args.protected))
         self.name = self.vault.name
         self.arn = self.vault.arn
         self.register_outputs({"name": self.name, "arn": self.arn})

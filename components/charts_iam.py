@@ -15,13 +15,28 @@ def _doc(*statements: dict[str, Any]) -> Policy:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def lb_controller_policy(cluster: str) -> Policy:
-    """AWS Load Balancer Controller: read the VPC, manage ALBs/NLBs/target groups/SGs it tags."""
-    tagged = {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster}}
+def lb_controller_policy(cluster: str, *, region: str, account_id: str, vpc_id: str) -> Policy:
+    """AWS Load Balancer Controller: read in its region, write only inside its VPC and on what it tags.
+
+    Narrower than the upstream policy: every ELB/EC2 ARN names this region and account, security
+    groups may be created or changed only in this VPC (`ec2:Vpc`), load balancers, target groups,
+    listeners and rules only when tagged for this cluster, and no WAF/Shield actions (the chart runs
+    with enableWaf/enableWafv2/enableShield off: the edge is Cloudflare). Action and condition-key
+    reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html
+    """
+    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+    tagged = {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster, "aws:RequestedRegion": region}}
+    elb = f"arn:aws:elasticloadbalancing:{region}:{account_id}"
+    sg = f"arn:aws:ec2:{region}:{account_id}:security-group/*"
+    vpc = {"ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{region}:{account_id}:vpc/{vpc_id}"}}
+    lbs = [f"{elb}:loadbalancer/app/*/*", f"{elb}:loadbalancer/net/*/*"]
+    tgs = f"{elb}:targetgroup/*/*"
+    listeners = [f"{elb}:listener/app/*/*/*", f"{elb}:listener/net/*/*/*"]
+    rules = [f"{elb}:listener-rule/app/*/*/*/*", f"{elb}:listener-rule/net/*/*/*/*"]
     return _doc(
         {"Sid": "ElbServiceLinkedRole", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
          "Resource": "*", "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}}},
-        {"Sid": "Read", "Effect": "Allow", "Resource": "*", "Action": [
+        {"Sid": "Read", "Effect": "Allow", "Resource": "*", "Condition": in_region, "Action": [
             "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
             "ec2:DescribeInternetGateways", "ec2:DescribeVpcs", "ec2:DescribeVpcPeeringConnections",
             "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
@@ -29,47 +44,49 @@ def lb_controller_policy(cluster: str) -> Policy:
             "ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools", "ec2:GetSecurityGroupsForVpc",
             "ec2:DescribeIpamPools",
             "elasticloadbalancing:Describe*",
-            "acm:ListCertificates", "acm:DescribeCertificate",
-            "iam:ListServerCertificates", "iam:GetServerCertificate",
-            "cognito-idp:DescribeUserPoolClient",
-            "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
-            "waf-regional:GetWebACL", "waf-regional:GetWebACLForResource", "waf-regional:AssociateWebACL",
-            "waf-regional:DisassociateWebACL",
-            "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection",
-            "shield:DeleteProtection"]},
-        {"Sid": "CreateSecurityGroups", "Effect": "Allow", "Resource": "*",
-         "Action": ["ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"]},
-        {"Sid": "TagNewSecurityGroups", "Effect": "Allow", "Action": "ec2:CreateTags",
-         "Resource": "arn:aws:ec2:*:*:security-group/*",
-         "Condition": {"StringEquals": {"ec2:CreateAction": "CreateSecurityGroup"}}},
-        {"Sid": "ManageOwnSecurityGroups", "Effect": "Allow", "Resource": "arn:aws:ec2:*:*:security-group/*",
-         "Action": ["ec2:CreateTags", "ec2:DeleteTags", "ec2:DeleteSecurityGroup"], "Condition": tagged},
-        {"Sid": "CreateTaggedLoadBalancers", "Effect": "Allow", "Resource": "*",
+            "acm:ListCertificates", "acm:DescribeCertificate"]},
+        {"Sid": "CreateSecurityGroupsInVpc", "Effect": "Allow", "Action": "ec2:CreateSecurityGroup",
+         "Resource": f"arn:aws:ec2:{region}:{account_id}:vpc/{vpc_id}"},
+        {"Sid": "CreateTaggedSecurityGroups", "Effect": "Allow", "Action": "ec2:CreateSecurityGroup", "Resource": sg,
+         "Condition": {"StringEquals": {"aws:RequestTag/elbv2.k8s.aws/cluster": cluster}}},
+        {"Sid": "TagNewSecurityGroups", "Effect": "Allow", "Action": "ec2:CreateTags", "Resource": sg,
+         "Condition": {"StringEquals": {"ec2:CreateAction": "CreateSecurityGroup",
+                                        "aws:RequestTag/elbv2.k8s.aws/cluster": cluster}}},
+        {"Sid": "SecurityGroupRulesInVpc", "Effect": "Allow", "Resource": sg, "Condition": vpc,
+         "Action": ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"]},
+        {"Sid": "ManageOwnSecurityGroups", "Effect": "Allow", "Resource": sg,
+         "Action": ["ec2:CreateTags", "ec2:DeleteTags", "ec2:DeleteSecurityGroup"],
+         "Condition": {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster}, **vpc}},
+        {"Sid": "CreateTaggedLoadBalancers", "Effect": "Allow", "Resource": [*lbs, tgs],
          "Action": ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
          "Condition": {"StringEquals": {"aws:RequestTag/elbv2.k8s.aws/cluster": cluster}}},
         {"Sid": "TagOnCreate", "Effect": "Allow", "Action": "elasticloadbalancing:AddTags",
-         "Resource": ["arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-                      "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-                      "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*"],
-         "Condition": {"StringEquals": {"elasticloadbalancing:CreateAction": ["CreateTargetGroup",
-                                                                               "CreateLoadBalancer"]}}},
-        {"Sid": "ListenersAndRules", "Effect": "Allow", "Resource": "*", "Action": [
-            "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
-            "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule",
-            "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
-            "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
-            "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities",
-            "elasticloadbalancing:SetWebAcl"]},
-        {"Sid": "ManageOwnLoadBalancers", "Effect": "Allow", "Resource": "*", "Condition": tagged, "Action": [
-            "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
-            "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
-            "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
-            "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
-            "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
-            "elasticloadbalancing:ModifyCapacityReservation", "elasticloadbalancing:ModifyIpPools"]},
-        {"Sid": "Targets", "Effect": "Allow", "Resource": "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
+         "Resource": [*lbs, tgs, *listeners, *rules],
+         "Condition": {"StringEquals": {"elasticloadbalancing:CreateAction": [
+             "CreateTargetGroup", "CreateLoadBalancer", "CreateListener", "CreateRule"]}}},
+        {"Sid": "ListenersOnOwnLoadBalancers", "Effect": "Allow", "Resource": lbs, "Condition": tagged,
+         "Action": ["elasticloadbalancing:CreateListener"]},
+        {"Sid": "ListenersAndRules", "Effect": "Allow", "Resource": [*listeners, *rules], "Action": [
+            "elasticloadbalancing:DeleteListener", "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:AddListenerCertificates",
+            "elasticloadbalancing:RemoveListenerCertificates", "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:SetRulePriorities"]},
+        {"Sid": "ManageOwnLoadBalancers", "Effect": "Allow", "Resource": [*lbs, tgs], "Condition": tagged,
+         "Action": [
+             "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+             "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
+             "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+             "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
+             "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
+             "elasticloadbalancing:ModifyCapacityReservation", "elasticloadbalancing:ModifyIpPools"]},
+        {"Sid": "Targets", "Effect": "Allow", "Resource": tgs, "Condition": tagged,
          "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]},
     )
+
+
+LB_CONTROLLER_NO_WAF = {"enableShield": False, "enableWaf": False, "enableWafv2": False}
+"""Chart values matching the policy above: the controller never calls WAF or Shield."""
 
 
 def external_secrets_policy(region: str, account_id: str, secret_prefix: str) -> Policy:
@@ -161,8 +178,13 @@ def karpenter_controller_policy(*, cluster: str, cluster_arn: str, region: str, 
          "Action": ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
          "Condition": {"StringEquals": {req_owned: "owned", "aws:RequestTag/topology.kubernetes.io/region": region},
                        "StringLike": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}}},
-        {"Sid": "ReadInstanceProfiles", "Effect": "Allow", "Resource": "*",
-         "Action": ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"]},
+        # Karpenter names its profiles `<cluster>_<hash>`, under `/karpenter/<region>/<cluster>/...`
+        # since v1.x (pkg/providers/instanceprofile): reading any other profile is not needed.
+        {"Sid": "ReadOwnInstanceProfiles", "Effect": "Allow", "Action": "iam:GetInstanceProfile",
+         "Resource": [f"arn:aws:iam::{account_id}:instance-profile/{cluster}_*",
+                      f"arn:aws:iam::{account_id}:instance-profile/karpenter/{region}/{cluster}/*"]},
+        {"Sid": "ListInstanceProfiles", "Effect": "Allow", "Action": "iam:ListInstanceProfiles",
+         "Resource": f"arn:aws:iam::{account_id}:instance-profile/*"},
         {"Sid": "Cluster", "Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": cluster_arn},
     )
 

@@ -24,6 +24,7 @@ import pulumi_kubernetes as k8s
 
 from components.charts_iam import (
     KARPENTER_EVENTS,
+    LB_CONTROLLER_NO_WAF,
     cluster_autoscaler_policy,
     external_secrets_policy,
     interruption_queue_policy,
@@ -171,14 +172,15 @@ class ClusterCharts(pulumi.ComponentResource):
         a = self._args
         sa = "aws-load-balancer-controller"
         role = self._role("lb-controller", "kube-system", sa,
-                          json.dumps(lb_controller_policy(a.cluster_physical_name)))
+                          pulumi.Output.from_input(a.vpc_id).apply(lambda vpc: json.dumps(lb_controller_policy(
+                              a.cluster_physical_name, region=a.region, account_id=a.account_id, vpc_id=vpc))))
         # vpcId and region explicitly: with IMDS hop limit 1 the controller cannot discover them (G27).
         return self._release(
             "aws-load-balancer-controller", "aws-load-balancer-controller", "kube-system",
             "aws_load_balancer_controller",
             {"clusterName": a.cluster_name, "vpcId": a.vpc_id, "region": a.region, "replicaCount": 2,
              "serviceAccount": {"create": True, "name": sa},
-             "enableServiceMutatorWebhook": False,
+             "enableServiceMutatorWebhook": False, **LB_CONTROLLER_NO_WAF,
              "ingressClassConfig": {"default": True},
              "tolerations": CRITICAL_TOLERATION,
              "podDisruptionBudget": {"maxUnavailable": 1}},

@@ -48,7 +48,10 @@ class EksClusterArgs:
     protect_keys: bool = False
     """Pulumi `protect` on the secrets and EBS keys (staging, prod): losing them loses data."""
     admin_role_arns: Sequence[str] = field(default_factory=tuple)
-    """Principals given cluster-admin through access entries (CI deploy role, break-glass)."""
+    """Principals given cluster-admin through access entries (break-glass; CI outside prod)."""
+    deployer_role_arns: Sequence[str] = field(default_factory=tuple)
+    """Principals put in `deployer_group` instead (the CI deploy role on prod): RBAC-scoped, not admin."""
+    deployer_group: str = "agentic-platform-deployers"
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     """STANDARD: EKS auto-upgrades the control plane at the end of standard support instead of
     billing extended support (6x); EXTENDED only when config explicitly accepts extended support."""
@@ -180,6 +183,10 @@ class EksCluster(pulumi.ComponentResource):
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]))
             entries.extend([entry, assoc])
+        for i, principal in enumerate(args.deployer_role_arns):
+            entries.append(aws.eks.AccessEntry(
+                f"{name}-deployer-{i}", region=region, cluster_name=cluster.name, principal_arn=principal,
+                type="STANDARD", kubernetes_groups=[args.deployer_group], opts=child))
 
         self.cluster = cluster
         self.name = cluster.name

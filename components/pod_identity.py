@@ -20,7 +20,15 @@ import pulumi_aws as aws
 IAM_ROLE_NAME_MAX = 64
 
 
-def pod_identity_trust_policy(account_id: str, cluster_arn: str) -> dict[str, Any]:
+def pod_identity_trust_policy(account_id: str, cluster_arn: str, namespace: str,
+                              service_account: str) -> dict[str, Any]:
+    """Only the Pod Identity agent, for this cluster, and only for one namespace/service account.
+
+    The association alone does not bind a role: any association in the account naming the role
+    could use it. The agent sets `kubernetes-namespace` and `kubernetes-service-account` session
+    tags on every AssumeRole, so the trust policy can require them
+    (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [{
@@ -29,7 +37,9 @@ def pod_identity_trust_policy(account_id: str, cluster_arn: str) -> dict[str, An
             "Principal": {"Service": "pods.eks.amazonaws.com"},
             "Action": ["sts:AssumeRole", "sts:TagSession"],
             "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
+                "StringEquals": {"aws:SourceAccount": account_id,
+                                 "aws:RequestTag/kubernetes-namespace": namespace,
+                                 "aws:RequestTag/kubernetes-service-account": service_account},
                 "ArnEquals": {"aws:SourceArn": cluster_arn},
             },
         }],
@@ -76,7 +86,8 @@ class PodIdentityRole(pulumi.ComponentResource):
         super().__init__("agentic:eks:PodIdentityRole", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         trust = pulumi.Output.from_input(args.cluster_arn).apply(
-            lambda arn: json.dumps(pod_identity_trust_policy(args.account_id, arn)))
+            lambda arn: json.dumps(pod_identity_trust_policy(args.account_id, arn, args.namespace,
+                                                             args.service_account)))
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,

@@ -98,6 +98,10 @@ def validate_args(args: RedisArgs) -> None:
     if args.role == "queue" and args.shards != 1:
         raise ValueError(f"RedisArgs.shards: {args.shards} for queue '{args.identifier}'; the queue runs with "
                          "cluster mode disabled (Celery/BullMQ need single-slot keys), use 1")
+    if args.subnet_group_name is None and len(args.subnet_ids) < 2:
+        raise ValueError(f"RedisArgs.subnet_ids: '{args.identifier}' creates its own subnet group, which needs "
+                         f"subnets in at least two Availability Zones for Multi-AZ (got {len(args.subnet_ids)}); "
+                         "pass them or an existing subnet_group_name")
     if args.multi_az and args.replicas_per_shard < 1:
         raise ValueError(f"RedisArgs.replicas_per_shard: Multi-AZ '{args.identifier}' needs at least one replica")
 

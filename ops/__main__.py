@@ -62,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--target-cluster-identifier", metavar="ID",
                    help="name of the restored cluster (default: the source name with the region swapped)")
     t.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    g = sub.add_parser("tenant-purge", help="erase one tenant's objects in every bucket of its data domain (GDPR)")
+    outputs_arg(g)
+    g.add_argument("--tenant", required=True, help="tenant id")
+    g.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
     return p
 
 
@@ -86,6 +91,10 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
             return restore_drill.run(outputs, deps, domain_name=args.domain, region=args.region,
                                      point_in_time=args.point_in_time, check_hook=args.check_hook,
                                      instance_class=args.instance_class, apply=args.apply)
+        if args.command == "tenant-purge":
+            from ops import tenant_purge
+
+            return tenant_purge.run(outputs, deps, tenant_id=args.tenant, apply=args.apply)
         from ops import tenant_migrate
 
         return tenant_migrate.run(outputs, deps, tenant_id=args.tenant, to=args.to,

@@ -377,7 +377,7 @@ def test_replication_stays_in_domain_with_rtc_and_kms(plans: dict[str, Plan]) ->
             assert rule["destination"]["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
             assert rule["destination"]["metrics"]["status"] == "Enabled"
             assert rule["sourceSelectionCriteria"]["sseKmsEncryptedObjects"]["status"] == "Enabled"
-            assert rule["deleteMarkerReplication"]["status"] == "Disabled"  # storage.replicate_delete_markers
+            assert rule["deleteMarkerReplication"]["status"] == "Enabled"  # storage.replicate_delete_markers
             assert rule["filter"] == {"prefix": ""} and "priority" in rule
             dests.append(name)
         assert sorted(r for _, r in (bucket_domain[n] for n in dests)) == sorted(domains[dom]["replicas"])

@@ -198,6 +198,8 @@ def run_case(case: str) -> Plan:
     ("bad-token-chars", "RedisArgs.auth_token: only letters"),
     ("short-token-length", "RedisArgs.auth_token_length: 12"),
     ("burstable-global", "AuroraGlobalArgs.instance_class 'db.t4g.medium' is burstable"),
+    ("proxy-without-subnets", r"AuroraClusterArgs.subnet_ids: cluster 'agentic-platform-test-nosub-euw1' has an "
+                              r"RDS Proxy, which needs subnets in at least two Availability Zones \(got 0\)"),
 ])
 def test_components_refuse_bad_inputs(case: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):

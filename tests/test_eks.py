@@ -121,7 +121,7 @@ def test_node_group_specs_never_break_min_desired_max() -> None:
 
 
 def test_controller_policies_are_scoped_to_the_cluster() -> None:
-    lbc = json.dumps(lb_controller_policy("c1"))
+    lbc = json.dumps(lb_controller_policy("c1", region="eu-west-1", account_id="1", vpc_id="vpc-1"))
     assert '"aws:ResourceTag/elbv2.k8s.aws/cluster": "c1"' in lbc
     karp = karpenter_controller_policy(cluster="c1", cluster_arn="arn:c1", region="eu-west-1", account_id="1",
                                        node_role_arn="arn:node", queue_arn="arn:q")

@@ -44,6 +44,11 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "minDbInstances": {"type": "integer", "minimum": 1},
     "publicIngressPorts": {"type": "array", "items": {"type": "integer"},
                            "description": "Ports a security group may open to 0.0.0.0/0 (none by default)."},
+    "backupVaultLock": {"type": "string", "enum": ["none", "governance", "compliance"],
+                        "description": "Vault Lock mode every AWS Backup vault of this stack must carry (at least)."},
+    "clusterAdminPrincipals": {"type": "array", "items": {"type": "string"},
+                               "description": "The only IAM principals (ARNs) an EKS access entry may make "
+                                              "cluster-admin; absent: not restricted."},
     "enforcement": {"type": "object", "additionalProperties": {"type": "string", "enum": list(LEVELS)},
                     "description": "Category -> enforcement level for this stack."},
     "policies": {"type": "object", "additionalProperties": {"type": "string", "enum": list(LEVELS)},
@@ -86,6 +91,8 @@ class Settings:
     min_kms_deletion_window_days: int = 7
     min_db_instances: int = 1
     public_ingress_ports: tuple[int, ...] = ()
+    backup_vault_lock: str = "none"
+    cluster_admin_principals: tuple[str, ...] | None = None
     policies: Mapping[str, str] = field(default_factory=dict)
     exemptions: tuple[Exemption, ...] = ()
 
@@ -125,6 +132,9 @@ class Settings:
             "minKmsDeletionWindowDays": self.min_kms_deletion_window_days,
             "minDbInstances": self.min_db_instances,
             "publicIngressPorts": list(self.public_ingress_ports),
+            "backupVaultLock": self.backup_vault_lock,
+            **({"clusterAdminPrincipals": list(self.cluster_admin_principals)}
+               if self.cluster_admin_principals is not None else {}),
             "enforcement": dict(self.enforcement),
             "policies": dict(self.policies),
             "exemptions": [{"policy": e.policy, "resource": e.resource, "reason": e.reason} for e in self.exemptions],
@@ -187,6 +197,10 @@ class Settings:
                                                       ("policy", "resource", "reason")):
                 raise fail(f"exemptions[{i}]", "needs non-empty policy, resource and reason")
             exemptions.append(Exemption(ex["policy"], ex["resource"], ex["reason"]))
+        lock = data.get("backupVaultLock", "none")
+        if lock not in ("none", "governance", "compliance"):
+            raise fail("backupVaultLock", f"'{lock}' is not one of none, governance, compliance")
+        admins = data.get("clusterAdminPrincipals")
         default_region = data.get("defaultRegion")
         if default_region is not None and default_region not in regions:
             raise fail("defaultRegion", f"{default_region} is not one of the stack regions")
@@ -204,6 +218,8 @@ class Settings:
             min_kms_deletion_window_days=ints("minKmsDeletionWindowDays", 7),
             min_db_instances=ints("minDbInstances", 1),
             public_ingress_ports=tuple(int(p) for p in data.get("publicIngressPorts", [])),
+            backup_vault_lock=str(lock),
+            cluster_admin_principals=None if admins is None else strings("clusterAdminPrincipals", admins),
             policies=levels("policies", None),
             exemptions=tuple(exemptions),
         )

@@ -14,6 +14,7 @@ from . import (
     backups,
     encryption_at_rest,
     encryption_in_transit,
+    hardening,
     iam,
     kubernetes,
     logging_rules,
@@ -36,6 +37,7 @@ POLICIES: list[Policy] = [
     *iam.POLICIES,
     *tags.POLICIES,
     *kubernetes.POLICIES,
+    *hardening.POLICIES,
 ]
 
 _names = [p.name for p in POLICIES]

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.cluster_charts import ClusterCharts, ClusterChartsArgs
+from components.deployer_rbac import DEPLOYER_GROUP, DeployerRbac, DeployerRbacArgs
 from components.eks_addons import BootstrapAddons, BootstrapAddonsArgs, NodeAddons, NodeAddonsArgs
 from components.eks_cluster import BASE_LOG_TYPES, PROD_LOG_TYPES, EksCluster, EksClusterArgs
 from components.k8s_provider import cluster_provider
@@ -85,8 +86,15 @@ def node_group_specs(cluster: ClusterConfig, standby: bool) -> list[NodeGroupSpe
     return [spec("system", groups.system, (SYSTEM_TAINT,)), spec("api", groups.api), spec("workers", groups.workers)]
 
 
-def admin_principals(cluster: ClusterConfig) -> list[str]:
-    return [arn for arn in (cluster.ci_role_arn, cluster.admin_role_arn) if arn]
+def admin_principals(cluster: ClusterConfig, environment: str = "dev") -> list[str]:
+    """Cluster-admin principals: the break-glass role; the CI role too, except on prod."""
+    ci = cluster.ci_role_arn if environment != "prod" else None
+    return [arn for arn in (ci, cluster.admin_role_arn) if arn]
+
+
+def deployer_principals(cluster: ClusterConfig, environment: str) -> list[str]:
+    """On prod the CI role deploys through the RBAC-scoped deployers group (components/deployer_rbac.py)."""
+    return [cluster.ci_role_arn] if environment == "prod" and cluster.ci_role_arn else []
 
 
 def build_base(ctx: RegionContext) -> RegionBase:
@@ -120,7 +128,9 @@ def build_base(ctx: RegionContext) -> RegionBase:
         vpc_cidr=ctx.region.cidr, subnet_ids=network.private_subnet_ids, account_id=account_id,
         logs_key_arn=network.logs_key_arn, public_access_cidrs=list(cluster_cfg.public_access_cidrs),
         log_types=PROD_LOG_TYPES if prod else BASE_LOG_TYPES, log_retention_days=cluster_cfg.log_retention_days,
-        deletion_protection=prod, protect_keys=cfg.protected, admin_role_arns=admin_principals(cluster_cfg),
+        deletion_protection=prod, protect_keys=cfg.protected,
+        admin_role_arns=admin_principals(cluster_cfg, cfg.environment),
+        deployer_role_arns=deployer_principals(cluster_cfg, cfg.environment), deployer_group=DEPLOYER_GROUP,
         support_type=eks_support_type(cfg, cluster_cfg.version),
     ), opts=opts)
 
@@ -157,6 +167,9 @@ def build_base(ctx: RegionContext) -> RegionBase:
     providers: dict[str, pulumi.ProviderResource] = {"kubernetes": k8s_provider}
     if ctx.aws_provider is not None:
         providers["aws"] = ctx.aws_provider
+    if deployer_principals(cluster_cfg, cfg.environment):
+        DeployerRbac(f"{names.resource_prefix}-deployer", DeployerRbacArgs(group=DEPLOYER_GROUP),
+                     opts=pulumi.ResourceOptions(parent=ctx.parent, providers=providers))
     charts_cfg = cluster_cfg.charts
     charts = ClusterCharts(names.resource_prefix, ClusterChartsArgs(
         region=region, account_id=account_id, environment=cfg.environment, cluster_name=eks.name,

@@ -21,7 +21,7 @@ import pulumi_random as random
 
 from components.aurora import AuroraCluster, AuroraClusterArgs, database_url
 from components.aurora_global import AuroraGlobalArgs, AuroraGlobalDatabase, GlobalMember
-from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVault, BackupVaultArgs
+from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVault, BackupVaultArgs, lock_mode_for
 from components.bucket_replication import ReplicaTarget
 from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
@@ -249,12 +249,14 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
     sr = short_region(dom.primary)
     vaults = {dom.primary: BackupVault(f"{env}-{dom.name}-vault-{dom.primary}", BackupVaultArgs(
         name=f"{prefix(cfg)}-{dom.name}-{sr}", region=dom.primary, kms_key_arn=keys[dom.primary]["database"],
-        protected=cfg.protected, tags=tags), opts=pctx.opts())}
+        protected=cfg.protected, lock=lock_mode_for(cfg.environment), min_retention_days=cfg.backup.retention_days,
+        tags=tags), opts=pctx.opts())}
     copy_region = backup_copy_region(cfg, dom)
     if copy_region is not None:
         vaults[copy_region] = BackupVault(f"{env}-{dom.name}-vault-{copy_region}", BackupVaultArgs(
             name=f"{prefix(cfg)}-{dom.name}-{short_region(copy_region)}", region=copy_region,
-            kms_key_arn=keys[copy_region]["database"], protected=cfg.protected, tags=tags),
+            kms_key_arn=keys[copy_region]["database"], protected=cfg.protected, lock=lock_mode_for(cfg.environment),
+            min_retention_days=cfg.backup.retention_days, tags=tags),
             opts=contexts[copy_region].opts())
     BackupPlan(f"{env}-{dom.name}-backup", BackupPlanArgs(
         name=f"{prefix(cfg)}-{dom.name}-{sr}", region=dom.primary, vault_name=vaults[dom.primary].name,

@@ -8,7 +8,7 @@ The account's multi-region CloudTrail trail is created once, in the stack's defa
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -42,6 +42,7 @@ from components.alarms import (
     redis_member_suffixes,
 )
 from components.audit import AuditTrail, AuditTrailArgs, LogBucket, LogBucketArgs, ThreatDetection, ThreatDetectionArgs
+from components.backup import lock_mode_for
 from components.secrets import SecretSet, SecretSetArgs
 from components.store_events import StoreEvents, StoreEventsArgs
 from stacks.compose.data import prefix as resource_prefix
@@ -54,6 +55,8 @@ from stacks.placement import place_tenants
 
 QUEUE_EVICTIONS = 0
 """Any eviction on the queue loses a job: not configurable."""
+AUDIT_LOCK: dict[str, Literal["GOVERNANCE", "COMPLIANCE"]] = {"compliance": "COMPLIANCE", "governance": "GOVERNANCE"}
+"""Object Lock mode of the audit-trail bucket per environment, as the backup vaults' lock."""
 
 
 def lb_name_from_hostname(hostname: str) -> str:
@@ -291,9 +294,12 @@ def build_audit(ctx: RegionContext, data: RegionData, topic: AlertTopic) -> dict
         trail = AuditTrail(f"{prefix}-audit", AuditTrailArgs(
             region=ctx.name, trail_name=f"{cfg.project}-{cfg.environment}-audit",
             retention_days=obs.audit_log_retention_days, access_log_bucket=data.log_bucket,
-            protect=cfg.protected, tags=ctx.tags), opts=ctx.opts())
+            object_lock_mode=AUDIT_LOCK.get(lock_mode_for(cfg.environment)),
+            logs_kms_key_arn=data.kms_keys.get("logs"), log_group_retention_days=obs.audit_log_retention_days,
+            alert_topic_arn=topic.topic_arn, protect=cfg.protected, tags=ctx.tags), opts=ctx.opts())
         out["audit_trail_arn"] = trail.trail_arn
         out["audit_bucket"] = trail.bucket
+        out["audit_alarms"] = trail.alarm_names
     return out
 
 

@@ -20,7 +20,7 @@ from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.tenant_namespace import NamespaceQuota, TenantNamespace, TenantNamespaceArgs, tenant_storage_policy
 from app.tenant_quotas import TenantAppQuota, tenant_quotas_config_map
 from components.aurora import AuroraCluster, AuroraClusterArgs
-from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVault, BackupVaultArgs
+from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVault, BackupVaultArgs, lock_mode_for
 from components.budgets import BudgetSpec, CostControls, CostControlsArgs
 from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
@@ -202,6 +202,7 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
         logs_kms_key_arn=logs_key,
         secrets_kms_key_arn=secrets_key,
         vpc_id=base.vpc_id,
+        subnet_ids=list(base.private_subnet_ids),  # the proxy and its read-only endpoint
         db_subnet_group_name=base.database_subnet_group,
         allowed_security_group_ids=sources,
         readers=ent.readers,
@@ -243,6 +244,7 @@ def _enterprise_backups(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlac
             continue
         vaults[region] = BackupVault(f"{tenant_resource_name(cfg, region, tenant.id)}-vault", BackupVaultArgs(
             name=backup_name(cfg, region, tenant.id), region=region, kms_key_arn=key, protected=cfg.protected,
+            lock=lock_mode_for(cfg.environment), min_retention_days=cfg.backup.retention_days,
             tags=tags), opts=contexts[region].opts())
     if p.database_region not in vaults:
         return

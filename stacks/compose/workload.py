@@ -176,7 +176,7 @@ def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pul
         opts = ctx.opts()
         fallback_arn = f"arn:aws:eks:{ctx.name}:{account}:cluster/*"
         trust = pulumi.Output.from_input(cluster_arn or "").apply(
-            lambda arn: json.dumps(pod_identity_trust_policy(account, arn or fallback_arn)))
+            lambda arn: json.dumps(pod_identity_trust_policy(account, arn or fallback_arn, namespace, service_account)))
         role = aws.iam.Role(f"{ctx.cfg.environment}-{ctx.name}-{name}", name=role_name(physical, name),
                             assume_role_policy=trust, opts=opts)
         grant = aws.iam.RolePolicy(f"{ctx.cfg.environment}-{ctx.name}-{name}-policy", role=role.id,

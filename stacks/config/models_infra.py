@@ -274,8 +274,11 @@ class StorageConfig(Frozen):
     noncurrent_version_expiration_days: int = Field(default=90, ge=1)
     log_transition_days: int = Field(default=30, ge=1)
     log_expiration_days: int = Field(default=90, ge=2)
-    replicate_delete_markers: bool = False
-    """Off: a delete in the primary does not erase the replica, so a regional copy survives mistakes."""
+    replicate_delete_markers: bool = True
+    """On: a delete in the primary also hides the object in the domain's replicas (GDPR erasure is then
+    not undone by a replica; replication never leaves the domain). Deleted data stays recoverable as
+    noncurrent versions for `noncurrent_version_expiration_days`; `python -m ops tenant-purge` removes
+    every version. Off: a regional copy survives accidental deletes, but erasure needs the purge."""
 
 
 class BackupConfig(Frozen):

@@ -580,6 +580,7 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketLogging:BucketLogging",
         "aws:s3/bucketLoggingV2:BucketLoggingV2", "aws:s3/bucketNotification:BucketNotification",
         "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "aws:s3/bucketAcl:BucketAcl",
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
         "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"),
     "key and secret metadata (keys and secrets are priced)": (
         "aws:kms/alias:Alias", "aws:kms/keyPolicy:KeyPolicy", "aws:kms/grant:Grant",

@@ -26,7 +26,7 @@ def redis(token: str | None, length: int = 64, version: int = 1) -> Redis:
 def member(region: str, ident: str) -> GlobalMember:
     return GlobalMember(region=region, identifier=ident, vpc_id="vpc-1", kms_key_arn=key(region, "database"),
                         logs_kms_key_arn=key(region, "logs"), secrets_kms_key_arn=key(region, "secrets"),
-                        subnet_ids=["subnet-1"], allowed_security_group_ids=["sg-nodes"])
+                        subnet_ids=["subnet-1", "subnet-2"], allowed_security_group_ids=["sg-nodes"])
 
 
 if case == "short-token":
@@ -44,7 +44,7 @@ elif case == "rotated":
         identifier="agentic-platform-test-rot-euw1", region="eu-west-1", engine_version="16.6",
         instance_class="db.r7g.large", kms_key_arn=key("eu-west-1", "database"),
         logs_kms_key_arn=key("eu-west-1", "logs"), secrets_kms_key_arn=key("eu-west-1", "secrets"),
-        vpc_id="vpc-1", subnet_ids=["subnet-1"], readers=0, credentials_version=3))
+        vpc_id="vpc-1", subnet_ids=["subnet-1", "subnet-2"], readers=0, credentials_version=3))
 elif case == "burstable-global":
     AuroraGlobalDatabase("g", AuroraGlobalArgs(
         global_identifier="t-global", primary=member("us-east-1", "t-use1"),
@@ -62,5 +62,11 @@ elif case == "tenant-cluster":
         secret_path_prefix="agentic-platform/test/tenants/hanse/db", tags={"tenant": "hanse"}))
     pulumi.export("proxy_endpoint", c.proxy_endpoint)
     pulumi.export("cluster_identifier", c.cluster_identifier)
+elif case == "proxy-without-subnets":
+    AuroraCluster("nosub", AuroraClusterArgs(
+        identifier="agentic-platform-test-nosub-euw1", region="eu-west-1", engine_version="16.6",
+        instance_class="db.r7g.large", kms_key_arn=key("eu-west-1", "database"),
+        logs_kms_key_arn=key("eu-west-1", "logs"), secrets_kms_key_arn=key("eu-west-1", "secrets"),
+        vpc_id="vpc-1", db_subnet_group_name="db-group", readers=1))
 else:
     raise ValueError(f"unknown case {case}")

@@ -36,6 +36,7 @@ SETTINGS = Settings.from_mapping({
     "minLogRetentionDays": 14,
     "minKmsDeletionWindowDays": 7,
     "minDbInstances": 2,
+    "backupVaultLock": "compliance",
     "enforcement": {"residency": "mandatory"},
 })
 ACCOUNT = "111122223333"

@@ -184,7 +184,25 @@ def namespaces(deny: bool) -> list[PolicyResource]:
 
 Build = Callable[[], list[PolicyResource]]
 # policy, compliant stack, non-compliant stack, fragment in a message
+def vaults(lock: dict[str, Any] | None, deny: bool = True) -> list[PolicyResource]:
+    """A backup vault, its lock (changeableForDays = compliance) and its access policy, joined by name."""
+    out = [sres("aws:backup/vault:Vault", {"name": "v1", "id": "v1", "arn": "arn:aws:backup:eu-west-1:1:backup-vault:v1"},
+                "vault", region=EU)]
+    if lock is not None:
+        out.append(sres("aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+                        {"backupVaultName": "v1", "minRetentionDays": 30.0, **lock}, "vault-lock", region=EU))
+    statement = {"Effect": "Deny" if deny else "Allow", "Principal": {"AWS": "*"},
+                 "Action": ["backup:DeleteRecoveryPoint"], "Resource": "arn:aws:backup:eu-west-1:1:backup-vault:v1"}
+    out.append(sres("aws:backup/vaultPolicy:VaultPolicy", {"backupVaultName": "v1", "policy": json.dumps(
+        {"Version": "2012-10-17", "Statement": [statement]})}, "vault-policy", region=EU))
+    return out
+
+
 STACK_CASES: list[tuple[str, Build, Build, str]] = [
+    ("backup-vault-locked", lambda: vaults({"changeableForDays": 3.0}), lambda: vaults({}), "governance mode"),
+    ("backup-vault-locked", lambda: vaults({"changeableForDays": 3.0}), lambda: vaults(None), "has no Vault Lock"),
+    ("backup-vault-locked", lambda: vaults({"changeableForDays": 3.0}),
+     lambda: vaults({"changeableForDays": 3.0}, deny=False), "denying backup:DeleteRecoveryPoint"),
     ("residency-aurora-global-members", lambda: aurora_global(EU2), lambda: aurora_global(US), "eu-secondary"),
     ("residency-s3-replication", lambda: s3_replication(EU2, EU2), lambda: s3_replication(US, US), "eu-dst in us-east-1"),
     ("residency-s3-replication", lambda: s3_replication(EU2, EU2), lambda: s3_replication(EU2, EU), "replica KMS key"),

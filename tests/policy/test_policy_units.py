@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hardening_cases import CASES as HARDENING_CASES
 from policy_helpers import SETTINGS, aws_provider, check, key_arn, rargs
 
 from policy.agentic_policies.config import Exemption
@@ -304,6 +305,7 @@ CASES: list[Case] = [
      {"rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}]}, "secrets cluster-wide", {}),
     ("k8s-no-default-service-account-token", "kubernetes:apps/v1:Deployment", secure_pod(),
      pod({"containers": [SECURE_CONTAINER]}), "automountServiceAccountToken", {}),
+    *HARDENING_CASES,
 ]
 
 
