@@ -141,10 +141,18 @@ class WorkloadArgs:
     api_role_arn: pulumi.Input[str] | None = None
     worker_role_arn: pulumi.Input[str] | None = None
     """IAM roles bound by Pod Identity; recorded on the pod template so a new role rolls pods."""
+    jobs_role_arn: pulumi.Input[str] | None = None
+    """The migration/bootstrap Jobs' role (`rds-db:connect` as the migration user only)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Everything the pods need before they start (stores, identity associations)."""
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)
     digest: str | None = None
     """`sha256:...` of `image:tag`; set, pods run `image:tag@digest` (required in staging and prod)."""
+    namespace: str = "platform-core"
+    """The cell's namespace: api, worker, jobs, config and secrets all live here."""
+    shared_namespace: bool = True
+    """Create `shared-services` too (the region's first cell only: one per cluster)."""
+    cell_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the cell's namespace (data domain, residency) for policies selecting by namespace."""
     local_stores: LocalStoresArgs | None = None
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""

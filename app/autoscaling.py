@@ -17,7 +17,7 @@ VPA_API = "autoscaling.k8s.io/v1"
 
 
 def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.ResourceOptions,
-            ) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+            *, namespace: str = PLATFORM_CORE) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
     def util(resource: str, percent: int) -> k8s.autoscaling.v2.MetricSpecArgs:
         return k8s.autoscaling.v2.MetricSpecArgs(
             type="Resource",
@@ -27,7 +27,7 @@ def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.Resource
         )
     return k8s.autoscaling.v2.HorizontalPodAutoscaler(
         f"{prefix}-hpa-api",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment)),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment)),
         spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
             scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
                 api_version="apps/v1", kind="Deployment", name="api"),
@@ -73,7 +73,7 @@ def scaled_object_spec(s: ScalingSpec, queue: QueueSpec, address: str) -> dict[s
 
 
 def worker_scaler(prefix: str, environment: str, s: ScalingSpec, queue: QueueSpec,
-                  opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+                  opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> list[pulumi.Resource]:
     meta_labels = labels("worker", environment)
     out: list[pulumi.Resource] = []
     if queue.password_secret_key:
@@ -81,7 +81,7 @@ def worker_scaler(prefix: str, environment: str, s: ScalingSpec, queue: QueueSpe
             f"{prefix}-keda-auth-worker",
             api_version=KEDA_API,
             kind="TriggerAuthentication",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="worker-queue", namespace=PLATFORM_CORE, labels=meta_labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="worker-queue", namespace=namespace, labels=meta_labels),
             spec={"secretTargetRef": [{"parameter": "password", "name": APP_SECRET,
                                        "key": queue.password_secret_key}]},
             opts=opts,
@@ -90,7 +90,7 @@ def worker_scaler(prefix: str, environment: str, s: ScalingSpec, queue: QueueSpe
         f"{prefix}-keda-worker",
         api_version=KEDA_API,
         kind="ScaledObject",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="worker", namespace=PLATFORM_CORE, labels=meta_labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="worker", namespace=namespace, labels=meta_labels),
         spec=pulumi.Output.from_input(queue.address).apply(lambda a: scaled_object_spec(s, queue, a)),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(out))),
     ))
@@ -98,11 +98,12 @@ def worker_scaler(prefix: str, environment: str, s: ScalingSpec, queue: QueueSpe
 
 
 def disruption_budget(prefix: str, component: str, environment: str, replicas: int,
-                      opts: pulumi.ResourceOptions) -> k8s.policy.v1.PodDisruptionBudget:
+                      opts: pulumi.ResourceOptions, *,
+                      namespace: str = PLATFORM_CORE) -> k8s.policy.v1.PodDisruptionBudget:
     budget = pdb_budget(replicas)
     return k8s.policy.v1.PodDisruptionBudget(
         f"{prefix}-pdb-{component}",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=PLATFORM_CORE,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=namespace,
                                             labels=labels(component, environment)),
         spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
             selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector(component)),
@@ -124,12 +125,12 @@ def vpa_spec(component: str) -> dict[str, Any]:
 
 
 def recommender(prefix: str, component: str, environment: str,
-                opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+                opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> k8s.apiextensions.CustomResource:
     return k8s.apiextensions.CustomResource(
         f"{prefix}-vpa-{component}",
         api_version=VPA_API,
         kind="VerticalPodAutoscaler",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=PLATFORM_CORE,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=namespace,
                                             labels=labels(component, environment)),
         spec=vpa_spec(component),
         opts=opts,

@@ -73,7 +73,7 @@ def logging_config(level: str) -> dict[str, str]:
 
 def config_maps(prefix: str, environment: str, *, settings: Mapping[str, pulumi.Input[str]], servers: Sequence[str],
                 server_path: str, log_level: str,
-                opts: pulumi.ResourceOptions) -> dict[str, k8s.core.v1.ConfigMap]:
+                opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> dict[str, k8s.core.v1.ConfigMap]:
     """app-settings (env), mcp-servers and logging (mounted files) in platform-core."""
     wanted: dict[str, dict[str, pulumi.Input[str]]] = {
         "app-settings": app_settings(settings),
@@ -85,7 +85,7 @@ def config_maps(prefix: str, environment: str, *, settings: Mapping[str, pulumi.
         assert_no_secret(cm_name, data)
         out[cm_name] = k8s.core.v1.ConfigMap(
             f"{prefix}-cm-{cm_name}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=cm_name, namespace=PLATFORM_CORE,
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=cm_name, namespace=namespace,
                                                 labels=labels("config", environment)),
             data=data,
             opts=opts,

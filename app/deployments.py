@@ -24,11 +24,11 @@ API_PRE_STOP_SECONDS = 15
 
 
 def service_account(prefix: str, name: str, environment: str,
-                    opts: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
+                    opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> k8s.core.v1.ServiceAccount:
     """A dedicated identity per component: Pod Identity binds an IAM role to exactly this one."""
     return k8s.core.v1.ServiceAccount(
         f"{prefix}-sa-{name}",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=PLATFORM_CORE, labels=labels(name, environment)),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels(name, environment)),
         automount_service_account_token=False,
         opts=opts,
     )
@@ -38,12 +38,13 @@ def deployment(prefix: str, component: str, *, environment: str, image: str, tag
                spec: ResourceSpec, ports: Sequence[tuple[str, int]], grace_seconds: int,
                command: Sequence[str] | None, config_checksum: pulumi.Input[str], role_arn: pulumi.Input[str] | None,
                strict_spread: bool, autoscaled: bool, pre_stop_sleep: int | None,
-               opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.apps.v1.Deployment:
+               opts: pulumi.ResourceOptions, digest: str | None = None,
+               namespace: str = PLATFORM_CORE) -> k8s.apps.v1.Deployment:
     meta_labels = labels(component, environment, tag)
     extra = pulumi.ResourceOptions(ignore_changes=["spec.replicas"]) if autoscaled else None
     return k8s.apps.v1.Deployment(
         f"{prefix}-deploy-{component}",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=PLATFORM_CORE, labels=meta_labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=component, namespace=namespace, labels=meta_labels),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=replicas,
             revision_history_limit=10,

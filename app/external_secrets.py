@@ -56,25 +56,25 @@ def external_secret_spec(source: ExternalSecretsSource) -> dict[str, Any]:
 
 
 def app_secret(prefix: str, environment: str, source: ExternalSecretsSource | InClusterSecrets,
-               opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+               opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> list[pulumi.Resource]:
     """Create what fills `platform-secrets`; returns the resources pods must wait for."""
     meta_labels = labels("secrets", environment)
     if isinstance(source, InClusterSecrets):
         secret = k8s.core.v1.Secret(
             f"{prefix}-secret-app",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_SECRET, namespace=PLATFORM_CORE, labels=meta_labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_SECRET, namespace=namespace, labels=meta_labels),
             type="Opaque",
             string_data={k: pulumi.Output.secret(v) for k, v in source.values.items()},
             opts=opts,
         )
         return [secret]
     eso_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(source.depends_on)))
-    store = secret_store(f"{prefix}-secret-store", PLATFORM_CORE, source.region, eso_opts, meta_labels)
+    store = secret_store(f"{prefix}-secret-store", namespace, source.region, eso_opts, meta_labels)
     external = k8s.apiextensions.CustomResource(
         f"{prefix}-external-secret-app",
         api_version=ESO_API,
         kind="ExternalSecret",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_SECRET, namespace=PLATFORM_CORE, labels=meta_labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_SECRET, namespace=namespace, labels=meta_labels),
         spec=external_secret_spec(source),
         opts=pulumi.ResourceOptions.merge(eso_opts, pulumi.ResourceOptions(depends_on=[store])),
     )

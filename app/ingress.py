@@ -45,11 +45,11 @@ def alb_annotations(spec: IngressSpec, certificate_arn: str, log_bucket: str | N
 
 
 def services(prefix: str, environment: str, worker_metrics_port: int,
-             opts: pulumi.ResourceOptions) -> dict[str, k8s.core.v1.Service]:
+             opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> dict[str, k8s.core.v1.Service]:
     """api: ClusterIP (the ALB targets pod IPs); worker: metrics only, for its ServiceMonitor."""
     api = k8s.core.v1.Service(
         f"{prefix}-svc-api",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment)),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment)),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP", selector=selector("api"),
             ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http", protocol="TCP")],
@@ -58,7 +58,7 @@ def services(prefix: str, environment: str, worker_metrics_port: int,
     )
     worker = k8s.core.v1.Service(
         f"{prefix}-svc-worker",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="worker", namespace=PLATFORM_CORE,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="worker", namespace=namespace,
                                             labels=labels("worker", environment)),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP", selector=selector("worker"),
@@ -71,7 +71,7 @@ def services(prefix: str, environment: str, worker_metrics_port: int,
 
 
 def api_ingress(prefix: str, environment: str, spec: IngressSpec,
-                opts: pulumi.ResourceOptions) -> k8s.networking.v1.Ingress:
+                opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> k8s.networking.v1.Ingress:
     backend = k8s.networking.v1.IngressBackendArgs(service=k8s.networking.v1.IngressServiceBackendArgs(
         name="api", port=k8s.networking.v1.ServiceBackendPortArgs(name="http")))
     rules = [
@@ -86,7 +86,7 @@ def api_ingress(prefix: str, environment: str, spec: IngressSpec,
         lambda a: alb_annotations(spec, str(a[0]), str(a[1]) if a[1] else None))
     return k8s.networking.v1.Ingress(
         f"{prefix}-ingress-api",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=PLATFORM_CORE, labels=labels("api", environment),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment),
                                             annotations=annotations),
         spec=k8s.networking.v1.IngressSpecArgs(ingress_class_name="alb", rules=rules),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(spec.depends_on))),

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
-from app.names import PLATFORM_CORE, dns_label, labels, migration_job_name
+from app.names import MIGRATION_USER, PLATFORM_CORE, dns_label, labels, migration_job_name
 from app.pods import container, image_ref, pod_spec
 
 MIGRATE_COMMAND = ("alembic", "upgrade", "head")
@@ -23,32 +23,37 @@ JOB_SERVICE_ACCOUNT = "platform-jobs"
 
 def _job(logical: str, name: str, component: str, command: tuple[str, ...], *, environment: str,
          image: str, tag: str, spec: ResourceSpec, deadline: int,
-         opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.batch.v1.Job:
+         opts: pulumi.ResourceOptions, digest: str | None = None, namespace: str = PLATFORM_CORE,
+         role_arn: pulumi.Input[str] | None = None) -> k8s.batch.v1.Job:
     meta_labels = labels(component, environment, tag)
+    # Same settings as the app, but connecting as the migration user (DDL) with the Jobs' role.
+    extra = [k8s.core.v1.EnvVarArgs(name="DATABASE_USER", value=MIGRATION_USER)] if role_arn is not None else []
+    job = container(component, image_ref(image, tag, digest), spec, command=command, with_probes=False, extra_env=extra)
     return k8s.batch.v1.Job(
         logical,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=PLATFORM_CORE, labels=meta_labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=meta_labels),
         spec=k8s.batch.v1.JobSpecArgs(
             backoff_limit=3,
             active_deadline_seconds=deadline,
             template=k8s.core.v1.PodTemplateSpecArgs(
                 # No config checksum here: a settings change must not re-run a finished Job.
                 # Ambient mesh: no sidecar in the pod, so a meshed Job completes like any other.
-                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels),
-                spec=pod_spec([container(component, image_ref(image, tag, digest), spec, command=command,
-                                         with_probes=False)],
-                              JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never"),
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=meta_labels, annotations=(
+                    {"agentic.io/iam-role-arn": role_arn} if role_arn is not None else None)),
+                spec=pod_spec([job], JOB_SERVICE_ACCOUNT, grace_seconds=30, restart_policy="Never",
+                              aws_identity=role_arn is not None),
             ),
         ),
         opts=opts,
     )
 
 
-def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
+def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOptions, *,
+                         namespace: str = PLATFORM_CORE) -> k8s.core.v1.ServiceAccount:
     """Jobs need the database only: an identity with no IAM role and no API token."""
     return k8s.core.v1.ServiceAccount(
         f"{prefix}-sa-jobs",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=JOB_SERVICE_ACCOUNT, namespace=PLATFORM_CORE,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=JOB_SERVICE_ACCOUNT, namespace=namespace,
                                             labels=labels("jobs", environment)),
         automount_service_account_token=False,
         opts=opts,
@@ -56,18 +61,22 @@ def jobs_service_account(prefix: str, environment: str, opts: pulumi.ResourceOpt
 
 
 def migration_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                  opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.batch.v1.Job:
+                  opts: pulumi.ResourceOptions, digest: str | None = None, namespace: str = PLATFORM_CORE,
+                  role_arn: pulumi.Input[str] | None = None) -> k8s.batch.v1.Job:
     return _job(f"{prefix}-job-migrate", migration_job_name(tag), "migrate", MIGRATE_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec, digest=digest,
+                environment=environment, image=image, tag=tag, spec=spec, digest=digest, namespace=namespace,
+                role_arn=role_arn,
                 deadline=1800, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     # Specs of Jobs are immutable: replace, creating the new tag's Job first.
                     replace_on_changes=["spec", "metadata.name"])))
 
 
 def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, spec: ResourceSpec,
-                        opts: pulumi.ResourceOptions, digest: str | None = None) -> k8s.batch.v1.Job:
+                        opts: pulumi.ResourceOptions, digest: str | None = None, namespace: str = PLATFORM_CORE,
+                        role_arn: pulumi.Input[str] | None = None) -> k8s.batch.v1.Job:
     """Runs once per cluster: later tags do not re-run it (`ignore_changes` on the spec)."""
     return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
-                environment=environment, image=image, tag=tag, spec=spec, digest=digest,
+                environment=environment, image=image, tag=tag, spec=spec, digest=digest, namespace=namespace,
+                role_arn=role_arn,
                 deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     ignore_changes=["spec", "metadata.labels"])))

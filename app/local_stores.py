@@ -23,6 +23,10 @@ DB_NAME = "agentic"
 DB_USER = "agentic"
 
 
+STORE_SECRETS = "/run/secrets/store"
+"""Credentials of the in-cluster stores, mounted as files (never environment variables)."""
+
+
 @dataclass
 class LocalStoresArgs:
     environment: str
@@ -65,7 +69,11 @@ class LocalStores(pulumi.ComponentResource):
             name, "postgres", env, args.postgres_image, port=5432, storage=args.postgres_storage,
             storage_class=args.storage_class,
             uid=POSTGRES_UID, gid=POSTGRES_UID, data_path="/var/lib/postgresql/data",
-            env=[k8s.core.v1.EnvVarArgs(name="PGDATA", value="/var/lib/postgresql/data/pgdata")],
+            env=[k8s.core.v1.EnvVarArgs(name="PGDATA", value="/var/lib/postgresql/data/pgdata"),
+                 k8s.core.v1.EnvVarArgs(name="POSTGRES_USER", value=DB_USER),
+                 k8s.core.v1.EnvVarArgs(name="POSTGRES_DB", value=DB_NAME),
+                 # The image reads the password from this file (no secret in the environment).
+                 k8s.core.v1.EnvVarArgs(name="POSTGRES_PASSWORD_FILE", value=f"{STORE_SECRETS}/POSTGRES_PASSWORD")],
             env_secret="postgres-credentials", command=None,
             extra_writable=[("run", "/var/run/postgresql")],
             probe_cmd=["pg_isready", "-U", DB_USER, "-d", DB_NAME], child=child, depends=[pg_secret])
@@ -73,9 +81,10 @@ class LocalStores(pulumi.ComponentResource):
             name, "redis", env, args.redis_image, port=6379, storage=args.redis_storage,
             storage_class=args.storage_class,
             uid=REDIS_UID, gid=REDIS_GID, data_path="/data", env=[], env_secret="redis-credentials",
-            command=["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes '
-                     '--dir /data --protected-mode yes'],
-            extra_writable=[], probe_cmd=["sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping'],
+            command=["sh", "-c", f'exec redis-server --requirepass "$(cat {STORE_SECRETS}/REDIS_PASSWORD)" '
+                     '--appendonly yes --dir /data --protected-mode yes'],
+            extra_writable=[],
+            probe_cmd=["sh", "-c", f'REDISCLI_AUTH="$(cat {STORE_SECRETS}/REDIS_PASSWORD)" redis-cli ping'],
             child=child, depends=[redis_secret])
         self.resources = [pg_secret, redis_secret, *pg, *redis]
         self.register_outputs({"postgres": f"postgres.{SHARED_SERVICES}", "redis": f"redis.{SHARED_SERVICES}"})
@@ -129,8 +138,6 @@ class LocalStores(pulumi.ComponentResource):
                             image_pull_policy="IfNotPresent",
                             command=command,
                             env=env or None,
-                            env_from=[k8s.core.v1.EnvFromSourceArgs(
-                                secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=env_secret))],
                             ports=[k8s.core.v1.ContainerPortArgs(name=component, container_port=port)],
                             readiness_probe=probe,
                             liveness_probe=probe,
@@ -138,11 +145,15 @@ class LocalStores(pulumi.ComponentResource):
                                 requests={"cpu": "100m", "memory": "256Mi"},
                                 limits={"cpu": "1", "memory": "1Gi"}),
                             security_context=container_security(uid, gid),
-                            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="data", mount_path=data_path)]
+                            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="data", mount_path=data_path),
+                                           k8s.core.v1.VolumeMountArgs(name="credentials", mount_path=STORE_SECRETS,
+                                                                       read_only=True)]
                             + [k8s.core.v1.VolumeMountArgs(name=v, mount_path=path) for v, path in writable],
                         )],
                         volumes=[k8s.core.v1.VolumeArgs(name=v, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs())
-                                 for v, _ in writable],
+                                 for v, _ in writable]
+                        + [k8s.core.v1.VolumeArgs(name="credentials", secret=k8s.core.v1.SecretVolumeSourceArgs(
+                            secret_name=env_secret, default_mode=0o440))],
                     ),
                 ),
                 volume_claim_templates=[k8s.core.v1.PersistentVolumeClaimArgs(

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.mesh import AMBIENT_LABEL, ISTIO_NS, IstioAmbientMesh
+from app.names import PLATFORM_CORE
 
 SECURITY_API = "security.istio.io/v1"
 NETWORKING_API = "networking.istio.io/v1"
@@ -153,7 +154,8 @@ class ApiTrafficPolicy:
 class MeshPoliciesArgs:
     mesh: IstioAmbientMesh
     namespaces: Sequence[MeshNamespace]
-    api: ApiTrafficPolicy | None = None
+    apis: Sequence[ApiTrafficPolicy] = ()
+    """One per cell namespace serving the api (the policy lands in that namespace)."""
     environment: str = ""
     extra_labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -169,8 +171,9 @@ class MeshPolicies(pulumi.ComponentResource):
                         "agentic.io/environment": args.environment, **args.extra_labels}
         self._cr("peer-authentication", SECURITY_API, "PeerAuthentication", obj_name="default",
                  namespace=ISTIO_NS, spec=peer_authentication_spec(), depends_on=[args.mesh.base])
+        by_namespace = {api.namespace: api for api in args.apis}
         for ns in args.namespaces:
-            self.add_namespace(ns, args.api if args.api and args.api.namespace == ns.name else None)
+            self.add_namespace(ns, by_namespace.get(ns.name))
         self.register_outputs({})
 
     def _cr(self, part: str, api_version: str, kind: str, *, obj_name: str, namespace: str,
@@ -214,10 +217,12 @@ class MeshPolicies(pulumi.ComponentResource):
         if api is None:
             return
         host = f"{api.service}.{api.namespace}.svc.cluster.local"
-        self._cr(f"destination-rule-{api.service}", NETWORKING_API, "DestinationRule", obj_name=api.service,
+        # The first cell keeps its historical names; other cells' names carry their namespace.
+        key = api.service if api.namespace == PLATFORM_CORE else f"{api.namespace}-{api.service}"
+        self._cr(f"destination-rule-{key}", NETWORKING_API, "DestinationRule", obj_name=api.service,
                  namespace=ns.name, spec=destination_rule_spec(host, api.consecutive_5xx, api.ejection_seconds),
                  depends_on=after_base)
-        self._cr(f"virtual-service-{api.service}", NETWORKING_API, "VirtualService", obj_name=api.service,
+        self._cr(f"virtual-service-{key}", NETWORKING_API, "VirtualService", obj_name=api.service,
                  namespace=ns.name, spec=virtual_service_spec(host, api.timeout_seconds, api.retries, api.fault),
                  depends_on=after_base)
 

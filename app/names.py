@@ -13,6 +13,10 @@ PART_OF = "agentic-platform"
 HTTP_PORT = 8000
 LIVE_PATH = "/health/live"
 READY_PATH = "/health/ready"
+MIGRATION_USER = "agentic_migrate"
+"""Database user of the migration Jobs (components/db_users.py creates it; same name)."""
+SECRETS_DIR = "/var/run/secrets/agentic"
+"""Where the app reads each secret as a file named after its key (SECRETS_DIR/JWT_SECRET, ...)."""
 APP_SECRET = "platform-secrets"
 """The one Kubernetes Secret the pods read (filled by External Secrets, or by Pulumi locally)."""
 

@@ -56,7 +56,8 @@ def default_deny(prefix: str, environment: str, namespaces: Sequence[str],
 
 
 def platform_allows(prefix: str, environment: str, net: NetworkSpec, worker_metrics_port: int,
-                    opts: pulumi.ResourceOptions) -> list[k8s.networking.v1.NetworkPolicy]:
+                    opts: pulumi.ResourceOptions, *,
+                    namespace: str = PLATFORM_CORE) -> list[k8s.networking.v1.NetworkPolicy]:
     platform_pods = {"app.kubernetes.io/part-of": PART_OF}
     out: list[k8s.networking.v1.NetworkPolicy] = []
     # Ingress: the ALB (targets pod IPs from inside the VPC) or, on a laptop, any in-cluster client.
@@ -64,10 +65,10 @@ def platform_allows(prefix: str, environment: str, net: NetworkSpec, worker_metr
         api_from = [NP.NetworkPolicyPeerArgs(ip_block=NP.IPBlockArgs(cidr=net.vpc_cidr))]
     else:
         api_from = [NP.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs())]
-    out.append(_policy(prefix, "allow-ingress-to-api", PLATFORM_CORE, environment, pod_selector={"app": "api"},
+    out.append(_policy(prefix, "allow-ingress-to-api", namespace, environment, pod_selector={"app": "api"},
                        opts=opts, ingress=[NP.NetworkPolicyIngressRuleArgs(from_=api_from, ports=_ports(HTTP_PORT))],
                        types=("Ingress",)))
-    out.append(_policy(prefix, "allow-monitoring-scrape", PLATFORM_CORE, environment, pod_selector=platform_pods,
+    out.append(_policy(prefix, "allow-monitoring-scrape", namespace, environment, pod_selector=platform_pods,
                        opts=opts, ingress=[NP.NetworkPolicyIngressRuleArgs(
                            from_=[NP.NetworkPolicyPeerArgs(namespace_selector=_ns(net.monitoring_namespace))],
                            ports=_ports(HTTP_PORT, worker_metrics_port))],
@@ -99,12 +100,12 @@ def platform_allows(prefix: str, environment: str, net: NetworkSpec, worker_metr
     egress.append(NP.NetworkPolicyEgressRuleArgs(
         to=[NP.NetworkPolicyPeerArgs(ip_block=NP.IPBlockArgs(cidr="0.0.0.0/0", except_=list(PRIVATE_RANGES)))],
         ports=_ports(443)))
-    out.append(_policy(prefix, "allow-platform-egress", PLATFORM_CORE, environment, pod_selector=platform_pods,
+    out.append(_policy(prefix, "allow-platform-egress", namespace, environment, pod_selector=platform_pods,
                        opts=opts, egress=egress, types=("Egress",)))
     if net.store_namespace:
         out.append(_policy(prefix, "allow-stores-from-platform", net.store_namespace, environment, pod_selector={},
                        opts=opts,     ingress=[NP.NetworkPolicyIngressRuleArgs(
-                               from_=[NP.NetworkPolicyPeerArgs(namespace_selector=_ns(PLATFORM_CORE))],
+                               from_=[NP.NetworkPolicyPeerArgs(namespace_selector=_ns(namespace))],
                                ports=_ports(POSTGRES_PORT, REDIS_PORT))],
                            types=("Ingress",)))
     return out

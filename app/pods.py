@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 
 from app.args import ResourceSpec
 from app.config_maps import LOGGING_CONFIG_DIR, MCP_CONFIG_DIR
-from app.names import APP_SECRET, HTTP_PORT, LIVE_PATH, READY_PATH
+from app.names import APP_SECRET, HTTP_PORT, LIVE_PATH, READY_PATH, SECRETS_DIR
 from app.security import container_security, pod_security
 
 
@@ -52,10 +52,12 @@ def resources(spec: ResourceSpec) -> k8s.core.v1.ResourceRequirementsArgs:
 
 
 def env_from() -> list[k8s.core.v1.EnvFromSourceArgs]:
-    """Settings from the ConfigMap, secrets from `platform-secrets`: never inlined in the spec."""
+    """Settings (never secrets) from the ConfigMap. Secrets are files under SECRETS_DIR, not
+    environment variables: the environment leaks into child processes (every MCP server
+    subprocess), crash dumps and `/proc/<pid>/environ`; a mounted file is read only by whoever
+    opens it, and rotates in place when External Secrets refreshes the Secret."""
     return [
         k8s.core.v1.EnvFromSourceArgs(config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name="app-settings")),
-        k8s.core.v1.EnvFromSourceArgs(secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=APP_SECRET)),
     ]
 
 
@@ -67,6 +69,8 @@ def downward_env(component: str) -> list[k8s.core.v1.EnvVarArgs]:
         k8s.core.v1.EnvVarArgs(name="POD_NAMESPACE", value_from=field("metadata.namespace")),
         k8s.core.v1.EnvVarArgs(name="SERVICE_NAME", value=component),
         k8s.core.v1.EnvVarArgs(name="OTEL_SERVICE_NAME", value=component),
+        # Where each secret is a file named after its key (the secrets volume below).
+        k8s.core.v1.EnvVarArgs(name="SECRETS_DIR", value=SECRETS_DIR),
     ]
 
 
@@ -76,6 +80,9 @@ def volumes() -> list[k8s.core.v1.VolumeArgs]:
         k8s.core.v1.VolumeArgs(name="mcp-servers",
                                config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name="mcp-servers")),
         k8s.core.v1.VolumeArgs(name="logging", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name="logging")),
+        # 0440 with the pod's fsGroup: the app's group reads them, nobody writes them.
+        k8s.core.v1.VolumeArgs(name="secrets", secret=k8s.core.v1.SecretVolumeSourceArgs(
+            secret_name=APP_SECRET, default_mode=0o440)),
     ]
 
 
@@ -85,6 +92,7 @@ def volume_mounts() -> list[k8s.core.v1.VolumeMountArgs]:
         k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
         k8s.core.v1.VolumeMountArgs(name="mcp-servers", mount_path=MCP_CONFIG_DIR, read_only=True),
         k8s.core.v1.VolumeMountArgs(name="logging", mount_path=LOGGING_CONFIG_DIR, read_only=True),
+        k8s.core.v1.VolumeMountArgs(name="secrets", mount_path=SECRETS_DIR, read_only=True),
     ]
 
 
@@ -96,14 +104,15 @@ def image_ref(image: str, tag: str, digest: str | None = None) -> str:
 
 def container(name: str, image: str, spec: ResourceSpec, *, command: Sequence[str] | None = None,
               ports: Sequence[tuple[str, int]] = (), with_probes: bool = True,
-              pre_stop_sleep: int | None = None) -> k8s.core.v1.ContainerArgs:
+              pre_stop_sleep: int | None = None,
+              extra_env: Sequence[k8s.core.v1.EnvVarArgs] = ()) -> k8s.core.v1.ContainerArgs:
     return k8s.core.v1.ContainerArgs(
         name=name,
         image=image,
         image_pull_policy="IfNotPresent",
         command=list(command) if command else None,
         ports=[k8s.core.v1.ContainerPortArgs(name=p, container_port=n, protocol="TCP") for p, n in ports] or None,
-        env=downward_env(name),
+        env=[*downward_env(name), *extra_env],
         env_from=env_from(),
         resources=resources(spec),
         security_context=container_security(),

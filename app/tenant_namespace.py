@@ -89,6 +89,10 @@ class TenantNamespaceArgs:
     the platform (tenants cannot reach each other)."""
     mesh_crds: pulumi.Resource | None = None
     """The release that installs Istio's CRDs (its AuthorizationPolicy waits for it)."""
+    platform_namespace: str = PLATFORM_CORE
+    """The namespace of the domain cell serving this tenant on this cluster (stacks/cells.py): the
+    only platform namespace the tenant's pods talk to and accept calls from. On a cluster hosting
+    two cells, a tenant of one domain is thus unreachable from the other domain's api."""
 
 
 class TenantNamespace(pulumi.ComponentResource):
@@ -130,12 +134,13 @@ class TenantNamespace(pulumi.ComponentResource):
                 default_request={"cpu": "250m", "memory": "256Mi"},
                 max={"cpu": args.quota.cpu, "memory": args.quota.memory},
             )]), opts=in_ns)
-        self._network_policies(name, meta, in_ns)
+        self._network_policies(name, meta, in_ns, args.platform_namespace)
         if args.mesh:
             hbone_network_policy(f"{name}-mesh-hbone", args.namespace, labels, in_ns)
             k8s.apiextensions.CustomResource(
                 f"{name}-mesh-authz", api_version=SECURITY_API, kind="AuthorizationPolicy",
-                metadata=meta("allow-known-callers"), spec=authorization_spec(args.namespace, [PLATFORM_CORE]),
+                metadata=meta("allow-known-callers"),
+                spec=authorization_spec(args.namespace, [args.platform_namespace]),
                 opts=pulumi.ResourceOptions(parent=self,
                                             depends_on=[ns, *([args.mesh_crds] if args.mesh_crds else [])]))
         k8s.core.v1.ConfigMap(
@@ -183,9 +188,9 @@ class TenantNamespace(pulumi.ComponentResource):
         self.register_outputs({"namespace": self.namespace})
 
     def _network_policies(self, name: str, make: Callable[[str], k8s.meta.v1.ObjectMetaArgs],
-                          opts: pulumi.ResourceOptions) -> None:
-        """Default deny both ways, then: same namespace, DNS, the platform core, HTTPS out, and the
-        Pod Identity agent; never the instance metadata service."""
+                          opts: pulumi.ResourceOptions, cell: str) -> None:
+        """Default deny both ways, then: same namespace, DNS, the tenant's cell namespace, HTTPS
+        out, and the Pod Identity agent; never the instance metadata service."""
         everything = k8s.meta.v1.LabelSelectorArgs()
         policies: dict[str, k8s.networking.v1.NetworkPolicySpecArgs] = {
             "default-deny": k8s.networking.v1.NetworkPolicySpecArgs(
@@ -204,10 +209,10 @@ class TenantNamespace(pulumi.ComponentResource):
                             match_labels={"kubernetes.io/metadata.name": "kube-system"}),
                         pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}))],
                     ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol=p, port=53) for p in ("UDP", "TCP")])]),
-            "allow-platform-core": k8s.networking.v1.NetworkPolicySpecArgs(
+            f"allow-{cell}": k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=everything, policy_types=["Ingress", "Egress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[self._ns_peer(PLATFORM_CORE)])],
-                egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[self._ns_peer(PLATFORM_CORE)])]),
+                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[self._ns_peer(cell)])],
+                egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[self._ns_peer(cell)])]),
             "allow-https-egress": k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=everything, policy_types=["Egress"],
                 egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(

@@ -29,7 +29,7 @@ from app.args import (
     WorkloadArgs,
 )
 from app.local_stores import LocalStores
-from app.names import HTTP_PORT, PLATFORM_CORE, PLATFORM_NAMESPACES
+from app.names import HTTP_PORT, SHARED_SERVICES
 from app.namespaces import platform_namespaces
 
 __all__ = ["AddonSupport", "ExternalSecretsSource", "InClusterSecrets", "IngressSpec", "NetworkSpec",
@@ -64,22 +64,25 @@ class PlatformWorkload(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         env = args.environment
 
-        ns = platform_namespaces(name, env, args.namespace_annotations, child)
+        home = args.namespace
+        own_namespaces = (home, SHARED_SERVICES) if args.shared_namespace else (home,)
+        ns = platform_namespaces(name, env, args.namespace_annotations, child, namespaces=own_namespaces,
+                                 cell_labels=args.cell_labels)
         self.namespace_resources = ns
         self.namespaces = {k: v.metadata.apply(lambda m: str(m.name)) for k, v in ns.items()}
         in_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(ns.values())))
 
-        netpol.default_deny(name, env, PLATFORM_NAMESPACES, in_ns)
-        netpol.platform_allows(name, env, args.network, args.worker_metrics_port, in_ns)
+        netpol.default_deny(name, env, own_namespaces, in_ns)
+        netpol.platform_allows(name, env, args.network, args.worker_metrics_port, in_ns, namespace=home)
 
         cms = config_maps.config_maps(name, env, settings=args.settings, servers=args.mcp_servers,
                                       server_path=args.mcp_server_path,
-                                      log_level=args.log_level, opts=in_ns)
-        secret = external_secrets.app_secret(name, env, args.secrets, in_ns)
+                                      log_level=args.log_level, opts=in_ns, namespace=home)
+        secret = external_secrets.app_secret(name, env, args.secrets, in_ns, namespace=home)
         cfg_hash = config_checksum(args)
 
-        sas = [deployments.service_account(name, c, env, in_ns) for c in ("api", "worker")]
-        sas.append(jobs.jobs_service_account(name, env, in_ns))
+        sas = [deployments.service_account(name, c, env, in_ns, namespace=home) for c in ("api", "worker")]
+        sas.append(jobs.jobs_service_account(name, env, in_ns, namespace=home))
         stores: list[pulumi.Resource] = []
         if args.local_stores is not None:
             stores = LocalStores(f"{name}-stores", args.local_stores, opts=pulumi.ResourceOptions.merge(
@@ -88,11 +91,13 @@ class PlatformWorkload(pulumi.ComponentResource):
         ready_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=ready))
 
         self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
-                                            spec=args.worker_resources, opts=ready_opts)
+                                            spec=args.worker_resources, opts=ready_opts, namespace=home,
+                                            role_arn=args.jobs_role_arn)
         jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
                                  spec=args.worker_resources,
-                                 opts=pulumi.ResourceOptions.merge(ready_opts,
-                                                                   pulumi.ResourceOptions(depends_on=[self.migration])))
+                                 namespace=home, role_arn=args.jobs_role_arn,
+                                 opts=pulumi.ResourceOptions.merge(
+                                     ready_opts, pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
         s = args.scaling
         self.api = deployments.deployment(
@@ -100,47 +105,48 @@ class PlatformWorkload(pulumi.ComponentResource):
             spec=args.api_resources, ports=[("http", HTTP_PORT)], grace_seconds=deployments.API_GRACE_SECONDS,
             command=None, config_checksum=cfg_hash, role_arn=args.api_role_arn,
             strict_spread=args.strict_zone_spread, autoscaled=True,
-            pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration)
+            pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration, namespace=home)
         self.worker = deployments.deployment(
             name, "worker", environment=env, image=args.image, tag=args.tag, digest=args.digest,
             replicas=s.worker_replicas,
             spec=args.worker_resources, ports=[("http", HTTP_PORT), ("metrics", args.worker_metrics_port)],
             grace_seconds=args.worker_grace_seconds, command=args.worker_command,
             config_checksum=cfg_hash, role_arn=args.worker_role_arn, strict_spread=False,
-            autoscaled=args.addons.keda and args.queue is not None, pre_stop_sleep=None, opts=after_migration)
+            autoscaled=args.addons.keda and args.queue is not None, pre_stop_sleep=None, opts=after_migration,
+            namespace=home)
 
         lb_deps = list(args.ingress.depends_on) if args.ingress else []
         svc_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=lb_deps))
-        ingress.services(name, env, args.worker_metrics_port, svc_opts)
+        ingress.services(name, env, args.worker_metrics_port, svc_opts, namespace=home)
         self.ingress = None
         self.ingress_hostname = None
         if args.ingress is not None:
             self.ingress = ingress.api_ingress(name, env, args.ingress,
                                                pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(
-                                                   depends_on=[self.api])))
+                                                   depends_on=[self.api])), namespace=home)
             self.ingress_hostname = ingress.ingress_hostname(self.ingress)
 
         scale_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[self.api, self.worker]))
         crd_opts = pulumi.ResourceOptions.merge(
             scale_opts, pulumi.ResourceOptions(depends_on=list(args.addons.depends_on)))
-        self._name, self._env, self._monitor_opts = name, env, scale_opts
+        self._name, self._env, self._monitor_opts, self._namespace = name, env, scale_opts, home
         self._monitor_labels = dict(args.addons.monitor_labels)
         self.service_monitors: list[pulumi.Resource] = []
-        autoscaling.api_hpa(name, env, s, scale_opts)
-        autoscaling.disruption_budget(name, "api", env, s.api_min_replicas, scale_opts)
-        autoscaling.disruption_budget(name, "worker", env, s.worker_replicas, scale_opts)
+        autoscaling.api_hpa(name, env, s, scale_opts, namespace=home)
+        autoscaling.disruption_budget(name, "api", env, s.api_min_replicas, scale_opts, namespace=home)
+        autoscaling.disruption_budget(name, "worker", env, s.worker_replicas, scale_opts, namespace=home)
         if args.addons.keda and args.queue is not None:
-            autoscaling.worker_scaler(name, env, s, args.queue, crd_opts)
+            autoscaling.worker_scaler(name, env, s, args.queue, crd_opts, namespace=home)
         if args.addons.vpa:
             for component in ("api", "worker"):
-                autoscaling.recommender(name, component, env, crd_opts)
+                autoscaling.recommender(name, component, env, crd_opts, namespace=home)
         if args.addons.prometheus_operator:
             self.attach_service_monitors([])
 
         self.register_outputs({
             "namespaces": self.namespaces,
             "ingress_hostname": self.ingress_hostname,
-            "platform_namespace": PLATFORM_CORE,
+            "platform_namespace": home,
         })
 
     def attach_service_monitors(self, depends_on: Sequence[pulumi.Resource]) -> list[pulumi.Resource]:
@@ -151,5 +157,6 @@ class PlatformWorkload(pulumi.ComponentResource):
         """
         if not self.service_monitors:
             opts = pulumi.ResourceOptions.merge(self._monitor_opts, pulumi.ResourceOptions(depends_on=list(depends_on)))
-            self.service_monitors = list(monitors.service_monitors(self._name, self._env, self._monitor_labels, opts))
+            self.service_monitors = list(monitors.service_monitors(self._name, self._env, self._monitor_labels, opts,
+                                                                   namespace=self._namespace))
         return self.service_monitors

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.db_users import USERS, connect_statement, dbuser_arn
 from components.secrets import SecretSet, SecretSetArgs
 from components.sg_rules import allow_port_from_groups
 
@@ -350,8 +351,10 @@ class AuroraCluster(pulumi.ComponentResource):
         # --- RDS Proxy: the pooled, TLS-only endpoint (the guide's PgBouncer) ---
         self.proxy_endpoint = None
         self.proxy_reader_endpoint = None
-        if args.proxy and self.credentials_secret_arn is not None:
-            rw, ro = self._proxy(name, args, db_sg, self.credentials_secret_arn, tags)
+        self.proxy_arn: pulumi.Output[str] | None = None
+        self.cluster_resource_id = self.cluster.cluster_resource_id
+        if args.proxy:
+            rw, ro = self._proxy(name, args, db_sg, tags)
             self.proxy_reader_endpoint = ro
             self.proxy_endpoint = ro if secondary else rw
         self.register_outputs({
@@ -360,10 +363,15 @@ class AuroraCluster(pulumi.ComponentResource):
             "proxy_reader_endpoint": self.proxy_reader_endpoint,
         })
 
-    def _proxy(self, name: str, args: AuroraClusterArgs, db_sg: aws.ec2.SecurityGroup,
-               secret_arn: pulumi.Output[str], tags: dict[str, str],
+    def _proxy(self, name: str, args: AuroraClusterArgs, db_sg: aws.ec2.SecurityGroup, tags: dict[str, str],
                ) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
-        """(read/write endpoint, read-only endpoint when the cluster has readers)."""
+        """(read/write endpoint, read-only endpoint when the cluster has readers).
+
+        End-to-end IAM authentication (`default_auth_scheme=IAM_AUTH`): clients need
+        `rds-db:connect` on the proxy's `dbuser:prx-.../<user>`, the proxy connects to the cluster
+        as the same user with its own role's `rds-db:connect` (components/db_users.py). The proxy
+        reads no secret, so the master credential is for break-glass and the bootstrap Job only.
+        """
         child = pulumi.ResourceOptions(parent=self)
         ident = args.identifier
         proxy_sg = aws.ec2.SecurityGroup(
@@ -386,22 +394,17 @@ class AuroraCluster(pulumi.ComponentResource):
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
             tags=tags, opts=child)
+        users = pulumi.Output.all(self.cluster.arn, self.cluster.cluster_resource_id).apply(
+            lambda v: [dbuser_arn(args.region, str(v[0]).split(":")[4], str(v[1]), u) for u in USERS])
         aws.iam.RolePolicy(
-            f"{name}-proxy-secret", role=role.id,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                 "Resource": secret_arn},
-                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": args.secrets_kms_key_arn,
-                 "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}},
-            ]}), opts=child)
+            f"{name}-proxy-connect", role=role.id,
+            policy=users.apply(lambda arns: json.dumps({"Version": "2012-10-17", "Statement": [
+                connect_statement("ConnectAsTheAppUsers", arns)]})), opts=child)
         proxy = aws.rds.Proxy(
             f"{name}-proxy", region=args.region, name=ident, engine_family="POSTGRESQL",
             role_arn=role.arn, vpc_subnet_ids=list(args.subnet_ids), vpc_security_group_ids=[proxy_sg.id],
             require_tls=True, idle_client_timeout=1800, debug_logging=False,
-            auths=[aws.rds.ProxyAuthArgs(
-                auth_scheme="SECRETS", secret_arn=secret_arn, iam_auth="DISABLED",
-                client_password_auth_type="POSTGRES_SCRAM_SHA_256",
-                description="app credentials from Secrets Manager")],
+            default_auth_scheme="IAM_AUTH",
             tags=tags, opts=child)
         # Forwarded writes use their own share of the writer's connections
         # (aurora_fwd_writer_max_connections_pct, 10% by default): leave it to them.
@@ -416,6 +419,7 @@ class AuroraCluster(pulumi.ComponentResource):
             f"{name}-proxy-target", region=args.region, db_proxy_name=proxy.name,
             target_group_name=group.name, db_cluster_identifier=self.cluster.cluster_identifier,
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.instances))
+        self.proxy_arn = proxy.arn
         has_readers = args.readers > 0
         if not has_readers:
             return proxy.endpoint, None

@@ -18,9 +18,10 @@ from typing import Any
 from stacks.config import ConfigError
 from stacks.harness import Plan, run_stack
 from stacks.harness.stack_file import StackFileError
-from stacks.reports import Report, config, cost, dr, policy, versions
+from stacks.reports import Report, config, cost, dr, paths, policy, versions
 
-REPORTS: tuple[Callable[[Plan], Report], ...] = (config.report, policy.report, cost.report, dr.report, versions.report)
+REPORTS: tuple[Callable[[Plan], Report], ...] = (config.report, policy.report, cost.report, dr.report, paths.report,
+                                                 versions.report)
 TYPES_SHOWN = 15
 """Resource types listed without --verbose (the biggest counts); --verbose lists every type."""
 

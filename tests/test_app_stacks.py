@@ -57,7 +57,8 @@ def pod_specs(plan: Plan) -> list[tuple[PlannedResource, dict[str, Any]]]:
     """Pod templates of the platform's workloads (Deployments, Jobs, StatefulSets)."""
     out = []
     for r in plan.of_type(DEPLOY, JOB, "kubernetes:apps/v1:StatefulSet"):
-        if r.get("metadata.namespace") in PLATFORM_NAMESPACES:
+        if r.get("metadata.namespace") in PLATFORM_NAMESPACES or str(r.get("metadata.namespace")).startswith(
+                "platform-"):
             out.append((r, r.get("spec.template.spec")))
     return out
 
@@ -119,7 +120,7 @@ def test_api_replicas_follow_config_and_prod_runs_at_least_three(plans: dict[str
                 assert dep.get("spec.replicas") == want
     assert all(d.get("spec.replicas") >= 3 for d in named(plans["prod"], DEPLOY, "api")
                if d.region not in standby_regions("prod"))
-    assert len(named(plans["prod"], DEPLOY, "api")) == 4, "one api per prod region"
+    assert len(named(plans["prod"], DEPLOY, "api")) == 5, "one api per prod cell (eu-west-1 has two)"
 
 
 def test_worker_grace_period_lets_a_job_finish(plan: Plan) -> None:
@@ -185,13 +186,16 @@ def test_service_accounts_are_dedicated_and_bound_to_roles_on_aws(plan: Plan) ->
         assert ("platform-core", sa, dep.region) in assocs, f"{dep.name}: no Pod Identity association"
         assert dep.get("spec.template.metadata.annotations")["agentic.io/iam-role-arn"].startswith("arn:aws:iam::")
     jobs = [j for j in plan.of_type(JOB) if j.get("metadata.namespace") == "platform-core"]
-    assert all(j.get("spec.template.spec.automountServiceAccountToken") is False for j in jobs)
+    assert jobs
+    for job in jobs:  # the Jobs' own role (migration user only), by Pod Identity
+        assert job.get("spec.template.spec.automountServiceAccountToken") is True
+        assert ("platform-core", "platform-jobs", job.region) in assocs, job.name
 
 
 def test_workload_roles_reach_only_the_uploads_bucket_and_env_secrets(plans: dict[str, Plan]) -> None:
     plan = plans["prod"]
     policies = [r for r in plan.of_type("aws:iam/rolePolicy:RolePolicy") if "-workload-" in r.name]
-    assert len(policies) == 8, "api + worker in each of the four regions"
+    assert len(policies) == 15, "api + worker + jobs in each of the five cells"
     for pol in policies:
         region = next(r for r in plan.outputs["regional"] if pol.name.startswith(f"prod-{r}-"))
         doc = json.loads(pol.get("policy"))
@@ -201,6 +205,14 @@ def test_workload_roles_reach_only_the_uploads_bucket_and_env_secrets(plans: dic
             if any(a.startswith("secretsmanager:") for a in st["Action"]):
                 assert all(":secret:agentic-platform/prod/" in r for r in resources)
                 assert all(f":{region}:" in r for r in resources), "only this region's secrets"
+            if st["Action"] == "rds-db:connect":
+                users = sorted(r.rsplit("/", 1)[1] for r in resources)
+                assert all(r.startswith(f"arn:aws:rds-db:{region}:") and ":dbuser:prx-" in r for r in resources)
+                want = ["agentic_migrate"] if pol.name.endswith("-jobs-policy") else ["agentic_app",
+                                                                                      "agentic_readonly"]
+                assert users == want, pol.name
+        if pol.name.endswith("-jobs-policy"):
+            assert [st["Action"] for st in doc["Statement"]] == ["rds-db:connect"], "Jobs: the database only"
 
 
 # --- configuration and secrets ------------------------------------------------------------------
@@ -224,18 +236,54 @@ def test_app_settings_hold_the_guides_settings(plan: Plan) -> None:
             assert {"API_VERSION", "LOG_LEVEL", "MCP_SERVER_PATH"} <= set(data)
             assert data["LOG_LEVEL"] == app_config(plan.stack).get("log_level", "info")
             if plan.stack != "local":
-                assert data["UPLOADS_BUCKET"] == plan.outputs["regional"][cm.region]["uploads_bucket"]
+                domain = data["DATA_DOMAIN"]
+                assert data["UPLOADS_BUCKET"] == plan.outputs["data_domains"][domain]["buckets"][cm.region]
                 assert data["AWS_REGION"] == cm.region
 
 
-def test_pods_read_secrets_only_from_the_app_secret(plan: Plan) -> None:
+def test_pods_read_secrets_only_as_files_of_the_app_secret(plan: Plan) -> None:
+    """Secrets reach containers as read-only files, never as environment variables."""
+    seen = 0
     for res, spec in pod_specs(plan):
-        if res.get("metadata.namespace") != "platform-core":
+        if not str(res.get("metadata.namespace")).startswith("platform-"):
             continue
+        seen += 1
         c = spec["containers"][0]
-        assert {"secretRef": {"name": "platform-secrets"}} in c["envFrom"]
+        assert c["envFrom"] == [{"configMapRef": {"name": "app-settings"}}], res.name
         for env in c.get("env") or []:
             assert env["name"] not in SECRET_ENV_NAMES, f"{res.name}: {env['name']} inlined"
+            assert "secretKeyRef" not in (env.get("valueFrom") or {}), f"{res.name}: {env['name']} from a secret"
+        vol = next(v for v in spec["volumes"] if v["name"] == "secrets")
+        assert vol["secret"] == {"secretName": "platform-secrets", "defaultMode": 0o440}
+        mount = next(m for m in c["volumeMounts"] if m["name"] == "secrets")
+        assert mount == {"name": "secrets", "mountPath": "/var/run/secrets/agentic", "readOnly": True}
+        assert {"name": "SECRETS_DIR", "value": "/var/run/secrets/agentic"} in c["env"]
+    assert seen >= 4, "api, worker and both Jobs"
+
+
+def test_no_pod_input_carries_a_database_password(plans: dict[str, Plan]) -> None:
+    """On AWS stacks nothing a pod can read holds a database credential: no DATABASE_URL secret,
+    the app's settings name the IAM-authenticated endpoint and user, the Jobs connect as the
+    migration user with their own role."""
+    for stack in ("dev", "prod"):
+        plan = plans[stack]
+        for es in plan.of_type("kubernetes:external-secrets.io/v1:ExternalSecret"):
+            if str(es.get("metadata.namespace")).startswith("db-bootstrap-"):
+                continue  # the one namespace that reads the master credential (test_db_identity.py)
+            for d in es.get("spec.data") or []:
+                assert "DATABASE" not in d["secretKey"] and "/db/" not in str(d["remoteRef"]["key"]), es.name
+        for cm in named(plan, "kubernetes:core/v1:ConfigMap", "app-settings"):
+            data = cm.get("data")
+            assert data["DATABASE_AUTH"] == "iam" and data["DATABASE_USER"] == "agentic_app"
+            assert data["DATABASE_READ_USER"] == "agentic_readonly"
+            assert ".proxy-" in data["DATABASE_HOST"] and ".proxy-" in data["DATABASE_READ_HOST"]
+            if stack == "prod":  # readers: the proxy's read-only endpoint
+                assert ".endpoint.proxy-" in data["DATABASE_READ_HOST"]
+        for job in plan.of_type(JOB):
+            if job.get("metadata.namespace", "").startswith("platform-"):
+                env = job.get("spec.template.spec.containers.0.env")
+                assert {"name": "DATABASE_USER", "value": "agentic_migrate"} in env, job.name
+                assert job.get("spec.template.spec.automountServiceAccountToken") is True
 
 
 def test_external_secrets_map_every_app_secret_on_aws(plans: dict[str, Plan]) -> None:
@@ -248,8 +296,7 @@ def test_external_secrets_map_every_app_secret_on_aws(plans: dict[str, Plan]) ->
                         if r.name.endswith("external-secrets")}
         for es in externals:
             keys = {d["secretKey"] for d in es.get("spec.data")}
-            assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY",
-                    "OPENAI_API_KEY"} <= keys
+            assert {"REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY"} <= keys
             assert not any(k.startswith("PINECONE") for k in keys), "pgvector stacks need no Pinecone keys"
             for d in es.get("spec.data"):
                 assert d["remoteRef"]["key"].startswith(f"arn:aws:secretsmanager:{es.region}:")
@@ -302,7 +349,8 @@ def test_ingress_on_aws_and_port_forward_locally(plans: dict[str, Plan]) -> None
         plan = plans[stack]
         lbc = {r.urn for r in plan.of_type("kubernetes:helm.sh/v3:Release") if "load-balancer" in r.name}
         ingresses = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
-        assert len(ingresses) == len(stack_config(stack)[f"{NS}regions"])
+        cells = len(stack_config(stack)[f"{NS}regions"]) + (1 if stack == "prod" else 0)  # eu-west-1: two
+        assert len(ingresses) == cells
         for ing in ingresses:
             ann = ing.get("metadata.annotations")
             assert ann["alb.ingress.kubernetes.io/certificate-arn"].startswith(f"arn:aws:acm:{ing.region}:")
@@ -351,7 +399,8 @@ def test_worker_scales_on_queue_length_with_keda_on_aws(plan: Plan) -> None:
     for so in [so for so in scaled if so.region not in standby_regions(plan.stack)]:
         trig = so.get("spec.triggers.0")
         assert trig["type"] == "redis"
-        assert trig["metadata"]["listName"] == "agent-jobs"
+        # each cell its own list: the global cell beside the EU one in eu-west-1 never takes EU jobs
+        assert trig["metadata"]["listName"] in ("agent-jobs", "agent-jobs-global")
         assert trig["metadata"]["enableTLS"] == "true"
         assert ".cache.amazonaws.com:6379" in trig["metadata"]["address"]
         assert so.get("spec.maxReplicaCount") == worker["max_replicas"]

@@ -115,7 +115,7 @@ def test_secret_refs_map_env_vars_and_pinecone_only_when_chosen() -> None:
                                     "anthropic-api-key", "openai-api-key", "pinecone-api-key",
                                     "pinecone-environment")}
     refs = secret_refs("pgvector", arns)
-    assert refs["DATABASE_URL"] == "arn:database-url"
+    assert "DATABASE_URL" not in refs, "pods connect with IAM tokens, no database URL secret"
     assert refs["REDIS_QUEUE_URL"] == "arn:queue-url"
     assert not any(k.startswith("PINECONE") for k in refs)
     assert secret_refs("pinecone", arns)["PINECONE_API_KEY"] == "arn:pinecone-api-key"

@@ -209,7 +209,8 @@ def test_cluster_settings_match_the_bar(plans: dict[str, Plan], stack: str) -> N
         assert int(params["log_min_duration_statement"]) > 0
     proxies = data_resources(plan, "aws:rds/proxy:Proxy")
     assert proxies and all(p.inputs["requireTls"] is True for p in proxies)
-    assert all(p.inputs["auths"][0]["authScheme"] == "SECRETS" for p in proxies)
+    # end-to-end IAM: clients and the proxy authenticate with IAM, the proxy reads no secret
+    assert all(p.inputs["defaultAuthScheme"] == "IAM_AUTH" and "auths" not in p.inputs for p in proxies)
     for r in plan.outputs["regional"].values():
         assert r["db_proxy_endpoint"]
 
@@ -228,20 +229,21 @@ def stored_value(plan: Plan, region: str, name: str) -> str:
     return version.inputs["secretString"]
 
 
-def test_database_urls_use_the_proxy_read_only_on_secondaries(plans: dict[str, Plan]) -> None:
+def test_cells_connect_to_the_proxy_read_only_on_secondaries(plans: dict[str, Plan]) -> None:
     plan = plans["prod"]
     app = "agentic-platform/prod/app"
 
-    def host(region: str, logical: str) -> str:
-        url = urllib.parse.urlparse(stored_value(plan, region, f"{app}/{logical}"))
-        assert url.scheme == "postgresql" and "sslmode=require" in url.query
-        return str(url.hostname)
+    def host(region: str, domain: str) -> str:
+        cm = next(c for c in plan.of_type("kubernetes:core/v1:ConfigMap") if c.region == region
+                  and c.inputs["metadata"]["name"] == "app-settings" and c.inputs["data"]["DATA_DOMAIN"] == domain)
+        return str(cm.inputs["data"]["DATABASE_HOST"])
 
-    assert host("us-east-1", "database-url").startswith("agentic-platform-prod-global-use1.proxy-")
-    assert host("eu-west-1", "database-url").startswith("agentic-platform-prod-eu-euw1.proxy-")  # home: eu
-    assert host("eu-west-1", "database-url-global").startswith("agentic-platform-prod-global-euw1-ro.endpoint.")
-    assert host("ap-southeast-1", "database-url").startswith("agentic-platform-prod-global-aps1-ro.endpoint.")
-    assert host("eu-central-1", "database-url").startswith("agentic-platform-prod-eu-euc1-ro.endpoint.")
+    assert host("us-east-1", "global").startswith("agentic-platform-prod-global-use1.proxy-")
+    assert host("eu-west-1", "eu").startswith("agentic-platform-prod-eu-euw1.proxy-")  # home: eu
+    assert host("eu-west-1", "global").startswith("agentic-platform-prod-global-euw1-ro.endpoint.")
+    assert host("ap-southeast-1", "global").startswith("agentic-platform-prod-global-aps1-ro.endpoint.")
+    assert host("eu-central-1", "eu").startswith("agentic-platform-prod-eu-euc1-ro.endpoint.")
+    assert not [s for s in plan.of_type(SECRET) if "/app/database-url" in s.inputs["name"]], "no DB URL secret"
     redis = urllib.parse.urlparse(stored_value(plan, "eu-central-1", f"{app}/queue-url"))
     assert redis.scheme == "rediss" and "queue" in str(redis.hostname)
     pools = data_resources(plan, "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup")
@@ -498,7 +500,7 @@ def test_app_secrets_in_every_region(plans: dict[str, Plan], stack: str) -> None
     env = plan.outputs["environment"]
     for region in plan.outputs["regions"]:
         names = {s.inputs["name"] for s in data_resources(plan, SECRET) if s.region == region}
-        for logical in ("database-url", "redis-url", "queue-url", "secret-key", "jwt-secret",
+        for logical in ("redis-url", "queue-url", "secret-key", "jwt-secret",
                         "anthropic-api-key", "openai-api-key"):
             assert f"agentic-platform/{env}/app/{logical}" in names, (region, logical)
 

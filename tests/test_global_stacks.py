@@ -120,13 +120,31 @@ def test_api_load_balancer_geo_steering_and_ordered_failover(prod: Plan) -> None
     region_of = {pid: p.get("origins.0.name") for pid, p in pools.items()}
     assert api.get("proxied") is True and api.get("steeringPolicy") == "geo"
     assert api.get("adaptiveRouting") == {"failoverAcrossPools": True}
-    assert [region_of[p] for p in api.get("defaultPools")] == REGIONS  # fallback first, standby last
+    # the global domain's cells only: eu-central-1 runs just the EU cell (stacks/cells.py)
+    global_regions = [r for r in REGIONS if r != "eu-central-1"]
+    assert [region_of[p] for p in api.get("defaultPools")] == global_regions  # fallback first
     assert region_of[api.get("fallbackPool")] == "us-east-1"
     geo = {code: [region_of[p] for p in ids] for code, ids in api.get("regionPools").items()}
-    assert geo["WEU"] == ["eu-west-1", "eu-central-1"] and geo["SEAS"] == ["ap-southeast-1", "us-east-1"]
+    assert geo["WEU"] == ["eu-west-1"] and geo["SEAS"] == ["ap-southeast-1", "us-east-1"]
     host = prod.outputs["hostnames"]["api.agentic.example.com"]
-    assert [p["region"] for p in host["pools"]] == REGIONS
+    assert [p["region"] for p in host["pools"]] == global_regions
+    assert [p["cell"] for p in host["pools"]] == [f"{r}/global" for r in global_regions]
     assert host["zone_id"] == api.get("zoneId") and host["load_balancer_id"] == api.id
+
+
+def test_each_hostname_reaches_only_its_domain_cells_origins(prod: Plan) -> None:
+    """eu-west-1 runs two cells, each behind its own ALB: the two hostnames' pools there point at
+    different origins, and each origin is the Ingress of the cell whose host rule is that hostname."""
+    hosts = prod.outputs["hostnames"]
+    origin = {h: {p["region"]: p["origin"] for p in v["pools"]} for h, v in hosts.items()}
+    assert origin["api.agentic.example.com"]["eu-west-1"] != origin["api.eu.agentic.example.com"]["eu-west-1"]
+    ingresses = prod.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    by_origin = {i.outputs["status"]["loadBalancer"]["ingress"][0]["hostname"]: i for i in ingresses}
+    for hostname, regions in origin.items():
+        for region, address in regions.items():
+            ing = by_origin[address]
+            assert [r["host"] for r in ing.get("spec.rules")] == [hostname]
+            assert ing.region == region
 
 
 def test_monitor_and_pools_follow_config(prod: Plan) -> None:
@@ -245,7 +263,7 @@ def assert_only_region_removed(before_plan: Plan, after_plan: Plan, gone: str) -
 def test_removing_a_replica_region_removes_exactly_its_resources(prod: Plan, prod_without_asia: Plan) -> None:
     assert_only_region_removed(prod, prod_without_asia, "ap-southeast-1")
     api = prod_without_asia.outputs["hostnames"]["api.agentic.example.com"]
-    assert [p["region"] for p in api["pools"]] == ["us-east-1", "eu-west-1", "eu-central-1"]
+    assert [p["region"] for p in api["pools"]] == ["us-east-1", "eu-west-1"]  # eu-central-1: EU cell only
 
 
 def test_removing_the_eu_standby_removes_exactly_its_resources(prod: Plan, prod_without_region: Plan) -> None:
@@ -280,7 +298,7 @@ def test_hostnames_export_shape(prod: Plan) -> None:
     for host, h in prod.outputs["hostnames"].items():
         assert set(h) == {"residency", "pools", "load_balancer_id", "zone_id", "account_id", "detection_seconds"}, host
         for p in h["pools"]:
-            assert set(p) == {"region", "origin", "pool_id"} and p["pool_id"], p
+            assert set(p) == {"region", "origin", "pool_id", "cell"} and p["pool_id"], p
     json.dumps(prod.outputs["hostnames"])  # plain data, exportable
 
 
@@ -289,7 +307,8 @@ def test_origins_accept_only_cloudflare(prod: Plan) -> None:
 
     ingresses = [r for r in prod.of_type("kubernetes:networking.k8s.io/v1:Ingress")
                  if "alb.ingress.kubernetes.io/inbound-cidrs" in (r.get("metadata.annotations") or {})]
-    assert sorted(r.region or "" for r in ingresses) == sorted(REGIONS)
+    # one ALB per domain cell: eu-west-1 runs the EU cell and the global cell
+    assert sorted(r.region or "" for r in ingresses) == sorted([*REGIONS, "eu-west-1"])
     for ing in ingresses:
         cidrs = ing.get("metadata.annotations")["alb.ingress.kubernetes.io/inbound-cidrs"].split(",")
         assert cidrs == list(CLOUDFLARE_IPV4), ing.name

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.cloudflare_lb import CHECK_REGIONS, check_region, detection_seconds, rate_limit_expression, slug
@@ -34,13 +34,14 @@ def test_hostname_plan_keeps_the_eu_hostname_in_eu_regions() -> None:
     assert all(r.startswith("eu-") for regions in eu["geo"].values() for r in regions)
     assert set(eu["geo"]) == {"ENAM", "WEU", "EEU"}  # codes whose preference list names an EU region
     api = plan["api.agentic.example.com"]
-    assert api["regions"] == ["us-east-1", "eu-west-1", "ap-southeast-1", "eu-central-1"]
+    # eu-central-1 runs only the EU domain's cell: the API hostname has no origin there
+    assert api["regions"] == ["us-east-1", "eu-west-1", "ap-southeast-1"]
     assert api["fallback"] == "us-east-1"
 
 
 def test_regions_without_an_origin_get_no_pool() -> None:
     plan = hostname_plan(prod_cfg(), {"us-east-1", "eu-central-1"})
-    assert plan["api.agentic.example.com"]["regions"] == ["us-east-1", "eu-central-1"]
+    assert plan["api.agentic.example.com"]["regions"] == ["us-east-1"]
     assert plan["api.eu.agentic.example.com"]["regions"] == ["eu-central-1"]
     assert plan["api.eu.agentic.example.com"]["fallback"] == "eu-central-1"
     assert hostname_plan(prod_cfg(), set()) == {}
@@ -52,6 +53,7 @@ def test_failover_order_puts_standby_last() -> None:
                                                             "eu-central-1"]
 
 
+@settings(deadline=None)  # pure and fast, but timed on a shared 2-core machine
 @given(st.sets(st.sampled_from(sorted(ALL))))
 def test_eu_hostname_never_gets_a_non_eu_pool(origins: set[str]) -> None:
     plan = hostname_plan(prod_cfg(), origins)

@@ -38,7 +38,7 @@ def test_meshed_pods_start_after_ztunnel_in_their_region() -> None:
     control_planes = {r.urn: r.region for r in plan.of_type(RELEASE) if r.name.endswith("-mesh-ztunnel")}
     assert len(control_planes) == 4
     deployments = [d for d in plan.of_type("kubernetes:apps/v1:Deployment") if d.name.endswith(("-api", "-worker"))]
-    assert len(deployments) == 8
+    assert len(deployments) == 10  # api + worker in each of the five domain cells
     for deployment in deployments:
         regions = [control_planes[u] for u in deployment.options["dependsOn"] if u in control_planes]
         assert regions == [deployment.region], f"{deployment.name} would start before the mesh's ztunnel"

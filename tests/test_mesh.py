@@ -16,11 +16,14 @@ from app.mesh_policies import (
     plaintext_ports_spec,
     virtual_service_spec,
 )
+from stacks.cells import cell_plan, region_cells
 from stacks.compose.mesh import mesh_namespaces
 from stacks.config import ConfigError, parse
 from stacks.config.mesh_trust import EXAMPLE_ROOT_FILE, certificate_fingerprints, sample_fingerprints
+from stacks.dr.report import platform_config
 from stacks.harness import Plan
 from stacks.harness.run import stack_namespace as namespace
+from stacks.placement import place_tenants
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1", "eu-central-1")
@@ -71,13 +74,18 @@ def test_authorization_allows_listed_identities_and_the_vpc_only_on_plaintext_po
     assert pa["mtls"] == {"mode": "STRICT"} and pa["portLevelMtls"] == {"8000": {"mode": "PERMISSIVE"}}
 
 
-def test_mesh_namespaces_take_any_namespace_list() -> None:
-    cells = mesh_namespaces(["platform-core", "shared-services", "cell-eu"], {}, vpc_cidr="10.0.0.0/16",
+def test_cells_on_one_cluster_cannot_call_each_other() -> None:
+    cells = mesh_namespaces(["platform-core", "platform-global"], {}, vpc_cidr="10.0.0.0/16",
                             plaintext_ports={"platform-core": {"api": [8000]}})
     by_name = {n.name: n for n in cells}
-    assert set(by_name["cell-eu"].allowed_from) == {"platform-core", "shared-services"}
-    assert by_name["platform-core"].waypoint and not by_name["cell-eu"].waypoint
-    assert by_name["platform-core"].plaintext_ports == {"api": [8000]} and by_name["cell-eu"].plaintext_ports == {}
+    assert list(by_name) == ["platform-core", "platform-global", "shared-services"]
+    assert by_name["platform-global"].allowed_from == ("shared-services",)
+    assert by_name["platform-core"].allowed_from == ("shared-services",)
+    assert by_name["shared-services"].allowed_from == ("platform-core", "platform-global")
+    assert by_name["platform-core"].waypoint and by_name["platform-global"].waypoint
+    assert not by_name["shared-services"].waypoint
+    assert by_name["platform-core"].plaintext_ports == {"api": [8000]}
+    assert by_name["platform-global"].plaintext_ports == {}
 
 
 # --- trust anchor -------------------------------------------------------------------------------
@@ -142,7 +150,8 @@ def test_every_mesh_custom_resource_waits_for_the_release_installing_its_crd(pro
     for cr in istio_crs:
         assert bases[cr.region] in _deps(prod, cr.urn), cr.name
     gateways = prod.of_type("kubernetes:gateway.networking.k8s.io/v1:Gateway")
-    assert len(gateways) == 4
+    assert sorted((g.region, g.get("metadata.namespace")) for g in gateways) == sorted(  # one waypoint per cell
+        (c.region, c.namespace) for c in cell_plan(platform_config(prod)))
     for gw in gateways:
         assert gw.get("spec.gatewayClassName") == "istio-waypoint"
         assert gateway_crds[gw.region] in _deps(prod, gw.urn)
@@ -167,15 +176,20 @@ def test_platform_and_tenant_namespaces_are_ambient_strict_and_isolated(prod: Pl
     assert len(authz) == len(tenants)
     for policy in authz:
         allowed = policy.get("spec.rules")[0]["from"][0]["source"]["namespaces"]
-        assert allowed == sorted({policy.get("metadata.namespace"), "platform-core"})
+        # itself and one cell namespace (which one: test_tenants_talk_only_to_their_own_domain_cell)
+        assert policy.get("metadata.namespace") in allowed and len(allowed) == 2
+        assert all(ns.startswith(("platform-", "tenant-")) for ns in allowed)
 
 
 def test_api_routes_and_circuit_breaking_in_every_region(prod: Plan) -> None:
     vss = prod.of_type("kubernetes:networking.istio.io/v1:VirtualService")
     drs = prod.of_type("kubernetes:networking.istio.io/v1:DestinationRule")
-    assert len(vss) == len(drs) == 4
+    cells = cell_plan(platform_config(prod))
+    assert len(vss) == len(drs) == len(cells) == 5  # one per domain cell (eu-west-1 hosts two)
+    assert sorted(vs.get("spec.hosts")[0] for vs in vss) == sorted(
+        f"api.{c.namespace}.svc.cluster.local" for c in cells)
     for vs in vss:
-        assert vs.get("spec.hosts") == ["api.platform-core.svc.cluster.local"]
+        assert vs.get("spec.hosts") == [f"api.{vs.get('metadata.namespace')}.svc.cluster.local"]
         assert [r["timeout"] for r in vs.get("spec.http")] == ["30s", "30s"]
         assert vs.get("spec.http")[0]["retries"]["attempts"] == 2
     assert all(d.get("spec.trafficPolicy.outlierDetection.consecutive5xxErrors") == 5 for d in drs)
@@ -196,3 +210,29 @@ def test_no_linkerd_is_left(prod: Plan) -> None:
     for folder in ("app", "stacks", "components", "policy"):
         for path in (root / folder).rglob("*.py"):
             assert "linkerd.io" not in path.read_text(), path  # no Linkerd annotation or API group left
+
+
+def test_tenants_talk_only_to_their_own_domain_cell(prod: Plan) -> None:
+    """eu-west-1 hosts the EU cell (platform-core) and the global cell (platform-global): a tenant
+    namespace admits, and may reach, only the cell of its own data domain."""
+    from stacks.dr.report import platform_config
+
+    cfg = platform_config(prod)
+    placements = place_tenants(cfg)
+    checked = 0
+    for r in prod.resources:
+        if r.type != "kubernetes:security.istio.io/v1:AuthorizationPolicy":
+            continue
+        ns = r.inputs["metadata"]["namespace"]
+        if not ns.startswith("tenant-"):
+            continue
+        region = next(reg for reg in cfg.region_names if f"-{reg}-tenant-" in r.name)
+        domain = placements[ns.removeprefix("tenant-")].domain
+        cell = next(c for c in region_cells(cfg, region) if c.domain == domain)
+        assert r.inputs["spec"]["rules"][0]["from"][0]["source"]["namespaces"] == sorted([cell.namespace, ns])
+        checked += 1
+    assert checked >= 8
+    peers = {(p.inputs["metadata"]["namespace"], p.inputs["metadata"]["name"]) for p in
+             prod.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+             if p.inputs["metadata"]["name"].startswith("allow-platform-")}
+    assert ("tenant-globex", "allow-platform-global") in peers and ("tenant-eurobank", "allow-platform-core") in peers

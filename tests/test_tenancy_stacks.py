@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from stacks.cells import cell_plan
+from stacks.dr.report import platform_config
 from stacks.harness import Plan, PlannedResource, run_stack
 from stacks.harness.run import stack_config
 
@@ -101,11 +103,23 @@ def test_quota_configmaps_list_only_tenants_placed_in_their_region(prod: Plan) -
     assert muller == {"tier": "shared", "data_residency": "eu", "api_calls_per_day": 100000,
                       "tokens_per_month": 10000000, "agent_execution_minutes_per_day": 600, "storage": "50Gi"}
     assert maps["eu-west-1"]["eurobank"]["tokens_per_month"] == 100_000_000
-    core = {r.region: r for r in prod.of_type("kubernetes:core/v1:ConfigMap") if r.name.endswith("-tenant-quotas-core")}
-    assert set(core) == set(maps)
-    for region, cm in core.items():
-        assert cm.get("metadata.namespace") == "platform-core"  # where the API that enforces them runs
-        assert json.loads(cm.inputs["data"]["quotas.json"]) == maps[region]
+    # Each cell's api (where the quotas are enforced) sees exactly its own domain's tenants.
+    cfg = platform_config(prod)
+    per_cell = [cm for cm in prod.of_type("kubernetes:core/v1:ConfigMap")
+                if "-tenant-quotas-" in cm.name and cm.get("metadata.namespace") != "shared-services"]
+    seen = set()
+    for cell in cell_plan(cfg):
+        own = {t: v for t, v in maps.get(cell.region, {}).items() if t in cell.tenants}
+        cms = [cm for cm in per_cell if cm.region == cell.region and cm.get("metadata.namespace") == cell.namespace]
+        if not own:
+            assert not cms, cell
+            continue
+        assert len(cms) == 1
+        assert json.loads(cms[0].inputs["data"]["quotas.json"]) == own
+        seen.add(cms[0].urn)
+    assert seen == {cm.urn for cm in per_cell}
+    assert {"globex", "initech"} <= set(json.loads(next(
+        cm for cm in per_cell if cm.get("metadata.namespace") == "platform-global").inputs["data"]["quotas.json"]))
 
 
 def test_resource_quota_renders_the_catalog(prod: Plan) -> None:

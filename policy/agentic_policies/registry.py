@@ -16,9 +16,11 @@ from . import (
     encryption_in_transit,
     hardening,
     iam,
+    identity,
     kubernetes,
     logging_rules,
     network,
+    paths,
     residency,
     tags,
 )
@@ -35,9 +37,11 @@ POLICIES: list[Policy] = [
     *backups.POLICIES,
     *logging_rules.POLICIES,
     *iam.POLICIES,
+    *identity.POLICIES,
     *tags.POLICIES,
     *kubernetes.POLICIES,
     *hardening.POLICIES,
+    *paths.POLICIES,
 ]
 
 _names = [p.name for p in POLICIES]

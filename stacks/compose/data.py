@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aurora import AuroraCluster, AuroraClusterArgs, database_url
+from components.aurora import AuroraCluster, AuroraClusterArgs
 from components.aurora_global import AuroraGlobalArgs, AuroraGlobalDatabase, GlobalMember
 from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVault, BackupVaultArgs, lock_mode_for
 from components.bucket_replication import ReplicaTarget
@@ -27,7 +27,7 @@ from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import SecretSet, SecretSetArgs
 from components.secure_bucket import LogLifecycle, ReplicationSpec, SecureBucket, SecureBucketArgs
-from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData
+from stacks.compose.types import DbClusterRef, DbConnectTarget, DomainStores, RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
 from stacks.config.models_infra import DataDomainConfig
 from stacks.config.regions import short_region
@@ -123,6 +123,20 @@ def allowed_sources(base: RegionBase) -> list[pulumi.Output[str]]:
 def _account_id(ctx: RegionContext) -> pulumi.Output[str]:
     return aws.get_caller_identity_output(
         opts=pulumi.InvokeOutputOptions(parent=ctx.parent, provider=ctx.aws_provider)).account_id
+
+
+def connect_target(cluster: AuroraCluster, region: str) -> DbConnectTarget:
+    """The cluster's IAM-authenticated entry point in `region`: its RDS Proxy when it has one,
+    else the cluster itself (a stack built without a proxy still hands pods no password)."""
+    account = cluster.arn.apply(lambda arn: arn.split(":")[4])
+    if cluster.proxy_arn is not None and cluster.proxy_endpoint is not None:
+        return DbConnectTarget(
+            kind="proxy", endpoint=cluster.proxy_endpoint,
+            reader_endpoint=cluster.proxy_reader_endpoint, region=region, writer=cluster.is_writer,
+            resource_id=cluster.proxy_arn.apply(lambda arn: arn.rsplit(":", maxsplit=1)[-1]), account_id=account)
+    return DbConnectTarget(kind="cluster", endpoint=cluster.endpoint, reader_endpoint=cluster.reader_endpoint,
+                           resource_id=cluster.cluster_resource_id, account_id=account, region=region,
+                           writer=cluster.is_writer)
 
 
 # --- layer functions called by stacks/platform.py ---
@@ -313,22 +327,26 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
 
     secrets: dict[str, pulumi.Input[str]] = {}
     databases: dict[str, dict[str, Any]] = {}
+    domain_stores: dict[str, DomainStores] = {}
     db_clusters: dict[str, DbClusterRef] = {}
     for dname, d in doms.items():
         cluster: AuroraCluster = d["cluster"]
-        host = cluster.proxy_endpoint if cluster.proxy_endpoint is not None else cluster.endpoint
-        secrets[f"database-url-{dname}"] = database_url(d["username"], d["password"], host, d["database"])
+        # No database URL secret: pods connect with IAM tokens (DomainStores.db), never a password.
         databases[dname] = {
             "role": d["role"], "residency": d["residency"], "writer": cluster.is_writer,
             "cluster_identifier": cluster.cluster_identifier, "endpoint": cluster.endpoint,
             "reader_endpoint": cluster.reader_endpoint, "proxy_endpoint": cluster.proxy_endpoint,
             "proxy_reader_endpoint": cluster.proxy_reader_endpoint,
-            "uploads_bucket": d["bucket"].name, "secret": f"database-url-{dname}",
+            "uploads_bucket": d["bucket"].name,
         }
         db_clusters[dname] = DbClusterRef(identifier=cluster.cluster_identifier,
                                           global_secondary=d["global"] and not cluster.is_writer)
-    if home is not None and home_info is not None:
-        secrets["database-url"] = secrets[f"database-url-{home.name}"]
+        domain_stores[dname] = DomainStores(domain=dname, residency=d["residency"],
+                                            db=connect_target(cluster, region),
+                                            uploads_bucket=d["bucket"].name, uploads_bucket_arn=d["bucket"].arn,
+                                            writer_endpoint=cluster.endpoint if cluster.is_writer else None,
+                                            master_secret_arn=cluster.credentials_secret_arn
+                                            if cluster.is_writer else None)
     secrets["redis-url"] = stores["cache"].url
     secrets["queue-url"] = stores["queue"].url
     for name, value in domains.app_secrets.items():
@@ -351,6 +369,7 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
         log_bucket=info["log_bucket"].name if "log_bucket" in info else None,
         secret_arns=dict(app_secrets.arns),
         db_clusters=db_clusters,
+        domains=domain_stores,
         extras={"databases": databases},
     )
     if home_info is not None:

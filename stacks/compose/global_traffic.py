@@ -21,6 +21,7 @@ from components.cloudflare_lb import (
     slug,
 )
 from components.peering import PeerSide, VpcPeering, VpcPeeringArgs, peer_pairs
+from stacks.cells import hostname_cells
 from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
@@ -45,7 +46,10 @@ def hostname_plan(cfg: PlatformConfig, with_origin: set[str]) -> dict[str, dict[
     """
     gt = cfg.global_traffic
     out: dict[str, dict[str, Any]] = {}
-    regions = [r for r in cfg.region_names if r in with_origin]
+    # Only regions holding a cell of a domain served on the API hostname (stacks/cells.py): the
+    # EU-only standby region has no global cell, so the API hostname gets no pool there.
+    served = {c.region for c in hostname_cells(cfg).get(cfg.app.hostname, [])}
+    regions = [r for r in cfg.region_names if r in with_origin and r in served]
     if regions:
         fallback = gt.fallback_region if gt.fallback_region in regions else regions[0]
         out[cfg.app.hostname] = {
@@ -66,6 +70,17 @@ def hostname_plan(cfg: PlatformConfig, with_origin: set[str]) -> dict[str, dict[
                         if any(r in eu_regions for r in g.regions)},
                 "fallback": eu_regions[0],
             }
+    return out
+
+
+def cell_origins(workloads: dict[str, RegionWorkload]) -> dict[str, dict[str, Any]]:
+    """Hostname -> region -> the ALB of the one cell serving that hostname there: a pool never
+    points at another domain's cell."""
+    out: dict[str, dict[str, Any]] = {}
+    for region, wl in workloads.items():
+        for cell in wl.cells.values():
+            if cell.ingress_hostname is not None:
+                out.setdefault(cell.cell.hostname, {})[region] = cell.ingress_hostname
     return out
 
 
@@ -128,12 +143,16 @@ def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext]
     gt = cfg.global_traffic
     if not gt.enabled:
         return {}
-    origins = {r: w.ingress_hostname for r, w in workloads.items() if w.ingress_hostname is not None}
-    plan = hostname_plan(cfg, set(origins))
+    origins = cell_origins(workloads)
+    plan = hostname_plan(cfg, {r for by_region in origins.values() for r in by_region})
+    plan = {h: {**spec, "regions": [r for r in spec["regions"] if r in origins.get(h, {})]}
+            for h, spec in plan.items()}
     if not plan:
         pulumi.log.warn("global_traffic.enabled but no region exposes an ingress hostname yet: "
                         "no Cloudflare load balancer is created")
         return {}
+    origins_cells = {h: {r: f"{r}/{c.cell.domain}" for r, wl in workloads.items() for c in wl.cells.values()
+                         if c.cell.hostname == h} for h in plan}
     provider = cloudflare_provider(cfg)
     opts = pulumi.ResourceOptions(providers={"cloudflare": provider})
     monitor = MonitorSpec(path=gt.monitor.path, interval_seconds=gt.monitor.interval_seconds,
@@ -145,7 +164,7 @@ def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext]
             account_id=gt.account_id,
             zone_id=gt.zone_id,
             hostname=hostname,
-            pools=[OriginPoolSpec(region=r, address=origins[r]) for r in spec["regions"]],
+            pools=[OriginPoolSpec(region=r, address=origins[hostname][r]) for r in spec["regions"]],
             region_pools=spec["geo"],
             fallback_region=spec["fallback"],
             monitor=monitor,
@@ -154,7 +173,8 @@ def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext]
         ), opts=opts)
         hostnames[hostname] = {
             "residency": spec["residency"],
-            "pools": [{"region": r, "origin": origins[r], "pool_id": lb.pool_ids[r]} for r in spec["regions"]],
+            "pools": [{"region": r, "origin": origins[hostname][r], "pool_id": lb.pool_ids[r],
+                       "cell": origins_cells[hostname][r]} for r in spec["regions"]],
             "load_balancer_id": lb.load_balancer_id,
             "zone_id": gt.zone_id,
             "account_id": gt.account_id,

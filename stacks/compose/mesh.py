@@ -15,7 +15,7 @@ import pulumi
 
 from app.mesh import IstioAmbientMesh, MeshArgs, trust_material_secret_name
 from app.mesh_policies import ApiTrafficPolicy, FaultInjection, MeshNamespace, MeshPolicies, MeshPoliciesArgs
-from app.names import HTTP_PORT, PLATFORM_CORE, PLATFORM_NAMESPACES
+from app.names import HTTP_PORT, PLATFORM_CORE, SHARED_SERVICES
 from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
 
 
@@ -37,16 +37,32 @@ def build_mesh(ctx: RegionContext, base: RegionBase) -> IstioAmbientMesh | None:
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}))
 
 
-def mesh_namespaces(platform: Sequence[str], namespace_resources: Mapping[str, pulumi.Resource], *,
+def mesh_namespaces(cells: Sequence[str], namespace_resources: Mapping[str, pulumi.Resource], *,
                     vpc_cidr: str, plaintext_ports: Mapping[str, Mapping[str, Sequence[int]]]) -> list[MeshNamespace]:
-    """Each platform namespace admits the other platform namespaces; the api's namespace runs a
-    waypoint (its L7 policy); `plaintext_ports[ns]` are the ports the ALB and Prometheus reach
-    from outside the mesh (from the VPC CIDR only)."""
-    return [MeshNamespace(name=ns, allowed_from=tuple(sorted(set(platform) - {ns})),
-                          waypoint=ns == PLATFORM_CORE, vpc_cidr=vpc_cidr,
+    """Every cell namespace (its api and worker) admits only itself and `shared-services`, which
+    admits every cell: two domain cells on one cluster can never call each other, so an EU cell's
+    data is not one mesh hop away from the global cell. Each cell runs a waypoint (the api's L7
+    policy); `plaintext_ports[ns]` are the ports the ALB and Prometheus reach from outside the
+    mesh (from the VPC CIDR only)."""
+    cell_list = [ns for ns in dict.fromkeys(cells) if ns != SHARED_SERVICES]
+    allowed = {ns: (SHARED_SERVICES,) for ns in cell_list} | {SHARED_SERVICES: tuple(sorted(cell_list))}
+    return [MeshNamespace(name=ns, allowed_from=allowed[ns], waypoint=ns != SHARED_SERVICES, vpc_cidr=vpc_cidr,
                           plaintext_ports=dict(plaintext_ports.get(ns, {})),
                           depends_on=[namespace_resources[ns]] if ns in namespace_resources else [])
-            for ns in platform]
+            for ns in [*cell_list, SHARED_SERVICES]]
+
+
+def cell_namespaces(workload: RegionWorkload) -> list[str]:
+    """The region's cell namespaces, home cell first (platform-core when there are no cells)."""
+    return [c.namespace for c in workload.cells.values()] or [PLATFORM_CORE]
+
+
+def _namespace_resources(workload: RegionWorkload) -> dict[str, pulumi.Resource]:
+    components = [c.workload for c in workload.cells.values()] or [workload.extras.get("workload")]
+    out: dict[str, pulumi.Resource] = {}
+    for component in components:
+        out.update(getattr(component, "namespace_resources", {}))
+    return out
 
 
 def build_mesh_policies(ctx: RegionContext, base: RegionBase, workload: RegionWorkload) -> MeshPolicies | None:
@@ -56,17 +72,17 @@ def build_mesh_policies(ctx: RegionContext, base: RegionBase, workload: RegionWo
     if not isinstance(mesh, IstioAmbientMesh) or base.k8s_provider is None:
         return None
     m = cfg.mesh
-    component = workload.extras.get("workload")
-    resources: Mapping[str, pulumi.Resource] = getattr(component, "namespace_resources", {})
+    cells = cell_namespaces(workload)
+    ports = {"api": [HTTP_PORT], "worker": [cfg.app.worker.metrics_port]}
     policies = MeshPolicies(f"{cfg.environment}-{ctx.name}-mesh-policies", MeshPoliciesArgs(
         mesh=mesh, environment=cfg.environment,
-        namespaces=mesh_namespaces(PLATFORM_NAMESPACES, resources, vpc_cidr=base.vpc_cidr, plaintext_ports={
-            PLATFORM_CORE: {"api": [HTTP_PORT], "worker": [cfg.app.worker.metrics_port]}}),
-        api=ApiTrafficPolicy(
-            namespace=PLATFORM_CORE, service="api",
+        namespaces=mesh_namespaces(cells, _namespace_resources(workload), vpc_cidr=base.vpc_cidr,
+                                   plaintext_ports=dict.fromkeys(cells, ports)),
+        apis=[ApiTrafficPolicy(
+            namespace=ns, service="api",
             timeout_seconds=m.request_timeout_seconds, retries=m.retries,
             consecutive_5xx=m.outlier_consecutive_5xx, ejection_seconds=m.outlier_ejection_seconds,
-            fault=FaultInjection(**m.fault.model_dump())),
+            fault=FaultInjection(**m.fault.model_dump())) for ns in cells],
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}))
     base.extras["mesh_policies"] = policies
     return policies

@@ -25,6 +25,7 @@ from components.budgets import BudgetSpec, CostControls, CostControlsArgs
 from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import SecretReplica, SecretSet, SecretSetArgs, replica_arn
+from stacks.cells import region_cells
 from stacks.compose.data import DataDomains
 from stacks.compose.observability import tenant_store_alarms
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
@@ -97,19 +98,30 @@ def build_tenants(contexts: dict[str, RegionContext], bases: dict[str, RegionBas
     return exports
 
 
+def tenant_cell_namespace(cfg: PlatformConfig, region: str, domain: str) -> str:
+    """The namespace of `domain`'s cell in `region` (platform-core for the region's home domain)."""
+    return next((c.namespace for c in region_cells(cfg, region) if c.domain == domain), PLATFORM_CORE)
+
+
 def _shared_quotas(cfg: PlatformConfig, ctx: RegionContext, base: RegionBase,
                    workload: RegionWorkload | None) -> None:
-    """Application quotas of the tenants this cluster serves, in shared-services."""
-    served = [app_quota(t) for t, _ in tenants_in_region(cfg, ctx.name)]
+    """Application quotas of the tenants this cluster serves: all of them in shared-services, and
+    each cell's own tenants in the cell's namespace (the api enforcing them runs there and can only
+    mount its own namespace's maps; a cell never sees another domain's tenants)."""
+    region_tenants = tenants_in_region(cfg, ctx.name)
+    served = [app_quota(t) for t, _ in region_tenants]
     if not served or base.k8s_provider is None:
         return
-    # shared-services holds the multi-tenant components (guide); platform-core gets the same map
-    # because the API that enforces the quotas runs there and can only mount its own namespace's.
-    for ns_name, suffix in ((SHARED_SERVICES, ""), (PLATFORM_CORE, "-core")):
+    targets = [(SHARED_SERVICES, "", served)]
+    for cell in region_cells(cfg, ctx.name):
+        own = [app_quota(t) for t, p in region_tenants if p.domain == cell.domain]
+        if own:
+            targets.append((cell.namespace, "-core" if cell.home else f"-{cell.domain}", own))
+    for ns_name, suffix, quotas in targets:
         # The workload's namespace name Output carries the dependency on the Namespace object.
         namespace = (workload.namespaces.get(ns_name) if workload else None) or ns_name
         tenant_quotas_config_map(
-            f"{cfg.environment}-{ctx.name}-tenant-quotas{suffix}", served, cfg.environment, namespace=namespace,
+            f"{cfg.environment}-{ctx.name}-tenant-quotas{suffix}", quotas, cfg.environment, namespace=namespace,
             opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider))
 
 
@@ -278,6 +290,7 @@ def _namespace(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
         cluster_name=base.cluster_name, operator_role_arns=tenant.operators,
         labels={"agentic.io/data-residency": tenant.data_residency}, tags=tags, mesh=cfg.mesh.enabled,
         mesh_crds=mesh.base if isinstance(mesh := base.extras.get("mesh"), IstioAmbientMesh) else None,
+        platform_namespace=tenant_cell_namespace(cfg, region, p.domain),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"aws": ctx.aws_provider,
                                                                  "kubernetes": base.k8s_provider}
                                    if ctx.aws_provider is not None else {"kubernetes": base.k8s_provider}))

@@ -69,6 +69,44 @@ class DbClusterRef:
 
 
 @dataclass
+class DbConnectTarget:
+    """Where a pod of this region connects to one domain's database, with IAM authentication.
+
+    `kind` says what the region's data layer provides: `proxy` (RDS Proxy, IAM auth REQUIRED;
+    `rds-db:connect` on `dbuser:<prx-id>/<user>`) or `cluster` (directly, IAM database
+    authentication on the cluster; `dbuser:<cluster-resource-id>/<user>`). Never a password.
+    """
+
+    kind: str
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str] | None
+    """The proxy's read-only endpoint or the cluster reader endpoint (read-only URL)."""
+    resource_id: pulumi.Output[str]
+    """`prx-...` or `cluster-...`: the middle of the `rds-db:connect` resource ARN."""
+    account_id: pulumi.Output[str]
+    region: str
+    port: int = 5432
+    database: str = "agentic"
+    writer: bool = True
+    """False on a global secondary: writes are forwarded (write forwarding) or refused."""
+
+
+@dataclass
+class DomainStores:
+    """One data domain's stores as seen from one region (a region may hold two domains)."""
+
+    domain: str
+    residency: str
+    db: DbConnectTarget | None = None
+    uploads_bucket: pulumi.Output[str] | None = None
+    uploads_bucket_arn: pulumi.Output[str] | None = None
+    writer_endpoint: pulumi.Output[str] | None = None
+    """Cluster endpoint, set only where this region holds the domain's writer (db-bootstrap Job)."""
+    master_secret_arn: pulumi.Output[str] | None = None
+    """The master credential (break-glass and db-bootstrap only), where this region holds the writer."""
+
+
+@dataclass
 class RegionData:
     """Stores and keys of one region (issue: data tier)."""
 
@@ -92,6 +130,8 @@ class RegionData:
     log_bucket: pulumi.Output[str] | None = None
     secret_arns: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     """logical name (database-url, redis-url, ...) -> Secrets Manager ARN in this region."""
+    domains: dict[str, DomainStores] = field(default_factory=dict)
+    """Per data domain present in this region: its database target and uploads bucket (cells)."""
     alert_topic_arn: pulumi.Output[str] | None = None
     """Set by the observability layer: the region's SNS alert topic, for stores built later
     (enterprise tenants' databases) to wire their alarms to (`compose.observability.store_alarms`)."""
@@ -105,4 +145,6 @@ class RegionWorkload:
     ingress_hostname: pulumi.Output[str] | None = None
     """The ALB hostname the Cloudflare pool of this region points at."""
     namespaces: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    cells: dict[str, Any] = field(default_factory=dict)
+    """Data domain -> `CellWorkload` (stacks/compose/workload.py): namespace, hostname, origin."""
     extras: dict[str, Any] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from app.db_bootstrap import DbBootstrap, DbBootstrapArgs
+from app.jobs import JOB_SERVICE_ACCOUNT
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.observability import TRACES_ENDPOINT
@@ -35,17 +38,25 @@ from app.workload import (
     ScalingSpec,
     WorkloadArgs,
 )
+from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbuser_arn
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
+from stacks.cells import Cell, region_cells
 from stacks.compose.data import ALB_LOG_PREFIX
-from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
+from stacks.compose.types import (
+    DbConnectTarget,
+    DomainStores,
+    RegionBase,
+    RegionContext,
+    RegionData,
+    RegionWorkload,
+)
 from stacks.config import PlatformConfig
 from stacks.config.models_app import Resources
 from stacks.config.regions import short_region
 
 # Env var -> logical name of its Secrets Manager secret in `RegionData.secret_arns`.
 SECRET_ENV = {
-    "DATABASE_URL": "database-url",
     "REDIS_URL": "redis-url",
     "REDIS_QUEUE_URL": "queue-url",
     "SECRET_KEY": "secret-key",
@@ -54,7 +65,7 @@ SECRET_ENV = {
     "OPENAI_API_KEY": "openai-api-key",
 }
 PINECONE_ENV = {"PINECONE_API_KEY": "pinecone-api-key", "PINECONE_ENVIRONMENT": "pinecone-environment"}
-REQUIRED_ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+REQUIRED_ENV = ("REDIS_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 QUEUE_PASSWORD_KEY = "REDIS_QUEUE_PASSWORD"
 REDIS_PORT = 6379
 
@@ -140,10 +151,42 @@ def region_hosts(cfg: PlatformConfig, region: str) -> list[str]:
     return hosts
 
 
+def db_user_arns(db: DbConnectTarget | None, users: Sequence[str]) -> pulumi.Output[list[str]] | None:
+    """`rds-db:connect` resources for `users` on the cell's database target (proxy or cluster)."""
+    if db is None:
+        return None
+    return pulumi.Output.all(db.account_id, db.resource_id).apply(
+        lambda v: [dbuser_arn(db.region, str(v[0]), str(v[1]), u) for u in users])
+
+
+def db_settings(db: DbConnectTarget | None) -> dict[str, pulumi.Input[str]]:
+    """How the app reaches its domain's database (docs/workload.md, "Database access"): host,
+    read-only host, users, IAM auth. Nothing here is a secret: the password is a 15-minute IAM
+    token the app generates with its pod role (`rds.generate_db_auth_token`)."""
+    if db is None:
+        return {}
+    return {
+        "DATABASE_HOST": db.endpoint,
+        "DATABASE_READ_HOST": db.reader_endpoint if db.reader_endpoint is not None else db.endpoint,
+        "DATABASE_PORT": str(db.port),
+        "DATABASE_NAME": db.database,
+        "DATABASE_USER": RUNTIME_USER,
+        "DATABASE_READ_USER": READONLY_USER,
+        "DATABASE_AUTH": "iam",
+        "DATABASE_SSLMODE": "require",
+        "DATABASE_VIA": db.kind,
+    }
+
+
 def workload_policy(bucket_arn: pulumi.Input[str] | None, secret_arns: Sequence[pulumi.Input[str]],
-                    kms_keys: Sequence[pulumi.Input[str]]) -> pulumi.Output[str] | None:
-    """Least privilege for api/worker pods: the uploads bucket, the env's secrets, their keys."""
+                    kms_keys: Sequence[pulumi.Input[str]],
+                    db_users: pulumi.Input[list[str]] | None = None) -> pulumi.Output[str] | None:
+    """Least privilege for api/worker pods: the uploads bucket, the cell's secrets, their keys,
+    and `rds-db:connect` as their own database users only."""
     statements: list[dict[str, Any]] = []
+    if db_users is not None:
+        statements.append({"Sid": "ConnectAsOwnDbUser", "Effect": "Allow", "Action": "rds-db:connect",
+                           "Resource": db_users})
     if bucket_arn is not None:
         arn = pulumi.Output.from_input(bucket_arn)
         statements.append({"Sid": "UploadsList", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn})
@@ -190,16 +233,17 @@ def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pul
 
 
 def _bind(identity: Callable[..., Any], name: str, service_account: str, policy: pulumi.Input[str],
-          opts: pulumi.ResourceOptions) -> Any:
+          opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> Any:
     """Role for one service account; the whole PodIdentityRole (role + association) when the
     base's factory offers it, so pods start only once the association exists."""
     role = getattr(identity, "role", None)
     if callable(role):
-        return role(name, PLATFORM_CORE, service_account, policy, opts=opts)
-    return identity(name, PLATFORM_CORE, service_account, policy)
+        return role(name, namespace, service_account, policy, opts=opts)
+    return identity(name, namespace, service_account, policy)
 
 
-def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str], list[dict[str, Any]]]:
+def certificate(ctx: RegionContext, hosts: list[str],
+                suffix: str = "") -> tuple[pulumi.Input[str], list[dict[str, Any]]]:
     """The ALB's certificate: configured, or requested here with DNS validation.
 
     The validation records go to Cloudflare (global traffic layer) from
@@ -209,14 +253,14 @@ def certificate(ctx: RegionContext, hosts: list[str]) -> tuple[pulumi.Input[str]
     if ctx.cfg.ingress.certificate_arn:
         return ctx.cfg.ingress.certificate_arn, []
     cert = aws.acm.Certificate(
-        f"{ctx.cfg.environment}-{ctx.name}-api-cert",
+        f"{ctx.cfg.environment}-{ctx.name}{suffix}-api-cert",
         region=ctx.name,
         domain_name=hosts[0],
         subject_alternative_names=hosts[1:] or None,
         validation_method="DNS",
         key_algorithm="EC_prime256v1",
         options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
-        tags={**ctx.tags, "Name": f"{ctx.cfg.project}-{ctx.cfg.environment}-{short_region(ctx.name)}-api"},
+        tags={**ctx.tags, "Name": f"{ctx.cfg.project}-{ctx.cfg.environment}-{short_region(ctx.name)}{suffix}-api"},
         opts=ctx.opts(),
     )
     records: list[dict[str, Any]] = []
@@ -253,13 +297,79 @@ def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool
     }
 
 
+@dataclass
+class CellWorkload:
+    """One domain cell on a region's cluster: what the edge, the mesh and the reports need."""
+
+    cell: Cell
+    namespace: str
+    ingress_hostname: pulumi.Output[str] | None
+    workload: PlatformWorkload
+    api_role_arn: pulumi.Output[str] | None = None
+    worker_role_arn: pulumi.Output[str] | None = None
+    workload_extras: dict[str, Any] = field(default_factory=dict)
+    """ACM validation records and the certificate of the cell's ALB."""
+
+
+def cell_settings(cfg: PlatformConfig, cell: Cell, uploads_bucket: pulumi.Input[str] | None,
+                  db: DbConnectTarget | None = None) -> dict[str, pulumi.Input[str]]:
+    """The region's settings plus the cell's contract with the app (docs/workload.md, "Domain
+    cells"): its domain and residency, the hostname it serves, the only tenants it may serve
+    (the app answers 421 to any other tenant), its own queue list and cache key prefix."""
+    out = app_settings(cfg, cell.region, uploads_bucket)
+    out.update(db_settings(db))
+    out.update({
+        "PUBLIC_HOSTNAME": cell.hostname,
+        "DATA_DOMAIN": cell.domain,
+        "DATA_RESIDENCY": cell.residency,
+        "SERVED_TENANTS": ",".join(cell.tenants),
+        "WORKER_QUEUE": cell.queue_list,
+        "CACHE_KEY_PREFIX": f"{cell.domain}:",
+    })
+    return out
+
+
 def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> RegionWorkload:
-    cfg = ctx.cfg
+    """One workload cell per data domain of the region (stacks/cells.py), home cell first."""
     if base.k8s_provider is None:
         # Without the region's cluster there is nowhere to run; never fall back to the ambient context.
         pulumi.log.warn(f"{ctx.name}: no Kubernetes provider from the base layer; workload skipped")
         return RegionWorkload()
-    name = f"{cfg.environment}-{ctx.name}"
+    cfg = ctx.cfg
+    vpa = VpaRecommender(f"{cfg.environment}-{ctx.name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
+                         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
+                                                     depends_on=[r for r in (base.extras.get("metrics_server"),)
+                                                                 if r is not None]))
+    cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa) for cell in region_cells(cfg, ctx.name)}
+    if not cells:
+        pulumi.log.warn(f"{ctx.name}: the region belongs to no data domain; workload skipped")
+        return RegionWorkload()
+    home = next(iter(cells.values()))
+    validation = [rec for c in cells.values() for rec in c.workload_extras["acm_validation"]]
+    return RegionWorkload(
+        ingress_hostname=home.ingress_hostname,
+        namespaces={k: v for c in cells.values() for k, v in c.workload.namespaces.items()},
+        cells=cells,
+        extras={
+            "acm_validation": validation,
+            "certificate_arn": home.workload_extras["certificate_arn"],
+            "api_role_arn": home.api_role_arn,
+            "worker_role_arn": home.worker_role_arn,
+            "attach_service_monitors": lambda deps: [m for c in cells.values()
+                                                     for m in c.workload.attach_service_monitors(deps)],
+            "workload": home.workload,
+        },
+    )
+
+
+def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Cell,
+                vpa: VpaRecommender) -> CellWorkload:
+    cfg = ctx.cfg
+    name = cell.resource_name(cfg.environment)
+    suffix = "" if cell.home else f"-{cell.domain}"
+    stores = data.domains.get(cell.domain)
+    bucket = stores.uploads_bucket if stores is not None else data.uploads_bucket
+    bucket_arn = stores.uploads_bucket_arn if stores is not None else data.uploads_bucket_arn
     vector_store = cfg.app.vector_store
     refs = secret_refs(vector_store, data.secret_arns)
     missing = missing_secrets(vector_store, data.secret_arns)
@@ -269,34 +379,43 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
 
     identity: Callable[..., Any] | None = (
         base.pod_identity if callable(base.pod_identity) else _own_pod_identity(ctx, base))
-    policy = workload_policy(data.uploads_bucket_arn, list(data.secret_arns.values()),
-                             [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")])
-    roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None}
+    db = stores.db if stores is not None else None
+    policy = workload_policy(bucket_arn, list(refs.values()),
+                             [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")],
+                             db_user_arns(db, (RUNTIME_USER, READONLY_USER)))
+    migrate_users = db_user_arns(db, (MIGRATION_USER,))
+    # The Jobs' identity: DDL as the migration user, nothing else (no bucket, no secret).
+    migrate_policy = None if migrate_users is None else pulumi.Output.json_dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "ConnectAsMigrationUser", "Effect": "Allow",
+                                                "Action": "rds-db:connect", "Resource": migrate_users}]})
+    roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None, "jobs": None}
     identity_resources: list[pulumi.Resource] = []
-    if identity is not None and policy is not None:
-        for component in roles:
-            made = _bind(identity, f"workload-{component}", component, policy, ctx.opts())
+    if identity is not None:
+        for component, sa, pol in (("api", "api", policy), ("worker", "worker", policy),
+                                   ("jobs", JOB_SERVICE_ACCOUNT, migrate_policy)):
+            if pol is None:
+                continue
+            made = _bind(identity, f"workload{suffix}-{component}", sa, pol, ctx.opts(), namespace=cell.namespace)
             roles[component] = made if isinstance(made, pulumi.Output) else made.role_arn
             if isinstance(made, pulumi.Resource):
                 identity_resources.append(made)
 
-    hosts = region_hosts(cfg, ctx.name)
-    cert_arn, validation = certificate(ctx, hosts)
+    hosts = [cell.hostname]
+    cert_arn, validation = certificate(ctx, hosts, suffix=suffix)
     queue = None
     if data.queue_endpoint is not None:
         queue = QueueSpec(address=pulumi.Output.concat(data.queue_endpoint, f":{REDIS_PORT}"), tls=True,
                           password_secret_key=QUEUE_PASSWORD_KEY if "REDIS_QUEUE_URL" in refs else None)
     templates = {QUEUE_PASSWORD_KEY: queue_password_template("REDIS_QUEUE_URL")} if "REDIS_QUEUE_URL" in refs else {}
-    vpa = VpaRecommender(f"{name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
-                         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
-                                                     depends_on=[r for r in (base.extras.get("metrics_server"),)
-                                                                 if r is not None]))
     addon_deps = [r for r in (base.extras.get("keda"), vpa.release) if r is not None]
     # Meshed namespaces: pods start after the mesh's CNI agent and ztunnel (stacks/compose/mesh.py).
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
+    bootstrap = _db_bootstrap(ctx, base, cell, stores)
+    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db), ctx.region.standby)
+    fields["scaling"] = replace(fields["scaling"], queue_list_name=cell.queue_list)
     workload = PlatformWorkload(name, WorkloadArgs(
-        **_app_fields(cfg, ctx.name, app_settings(cfg, ctx.name, data.uploads_bucket), ctx.region.standby),
+        **fields,
         secrets=ExternalSecretsSource(
             region=ctx.name, refs=refs, templates=templates,
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),
@@ -308,7 +427,8 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
                             allowed_cidrs=cfg.ingress.allowed_cidrs,
                             depends_on=[base.lb_controller] if base.lb_controller is not None else [],
-                            tags={"environment": cfg.environment, "project": cfg.project},
+                            tags={"environment": cfg.environment, "project": cfg.project,
+                                  "data-domain": cell.domain},
                             access_logs_bucket=data.log_bucket, access_logs_prefix=ALB_LOG_PREFIX,
                             deletion_protection=cfg.protected if cfg.ingress.deletion_protection is None
                             else cfg.ingress.deletion_protection),
@@ -316,20 +436,29 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
         strict_zone_spread=cfg.network.az_count > 1 and not ctx.region.standby,
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
-        depends_on=[*identity_resources, *mesh_deps],
+        jobs_role_arn=roles["jobs"],
+        depends_on=[*identity_resources, *mesh_deps, *([bootstrap.job] if bootstrap is not None else [])],
+        namespace=cell.namespace,
+        shared_namespace=cell.home,
+        cell_labels={"agentic.io/data-domain": cell.domain, "agentic.io/data-residency": cell.residency},
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
-    return RegionWorkload(
-        ingress_hostname=workload.ingress_hostname,
-        namespaces=workload.namespaces,
-        extras={
-            "acm_validation": validation,
-            "certificate_arn": cert_arn,
-            "api_role_arn": roles["api"],
-            "worker_role_arn": roles["worker"],
-            "attach_service_monitors": workload.attach_service_monitors,
-            "workload": workload,
-        },
-    )
+    return CellWorkload(cell=cell, namespace=cell.namespace, ingress_hostname=workload.ingress_hostname,
+                        workload=workload, api_role_arn=roles["api"], worker_role_arn=roles["worker"],
+                        workload_extras={"acm_validation": validation, "certificate_arn": cert_arn})
+
+
+def _db_bootstrap(ctx: RegionContext, base: RegionBase, cell: Cell,
+                  stores: DomainStores | None) -> DbBootstrap | None:
+    """In the domain's writer region only: create the IAM database users before any migration."""
+    if stores is None or stores.writer_endpoint is None or stores.master_secret_arn is None:
+        return None
+    cfg = ctx.cfg
+    return DbBootstrap(f"{cell.resource_name(cfg.environment)}-db-bootstrap", DbBootstrapArgs(
+        environment=cfg.environment, region=ctx.name, domain=cell.domain, image=cfg.local.postgres_image,
+        writer_endpoint=stores.writer_endpoint, master_secret=stores.master_secret_arn, vpc_cidr=base.vpc_cidr,
+        depends_on=tuple(r for r in (base.external_secrets,) if r is not None),
+    ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}
+                                   if base.k8s_provider is not None else None))
 
 
 def local_provider(cfg: PlatformConfig) -> k8s.Provider:

@@ -336,8 +336,19 @@ def check_observability(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
                      "datasource per region, docs/observability.md)")
 
 
+def check_cells(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    """Each data domain's cells need a hostname of their own (stacks/cells.py): with an `eu` domain
+    beside another one, EU cells would otherwise share the API hostname with the other domain."""
+    if cfg.is_local or len(cfg.data_domains) < 2 or cfg.global_traffic.eu_hostname:
+        return
+    if any(d.residency == "eu" for d in cfg.data_domains):
+        yield _issue(("global_traffic", "eu_hostname"),
+                     "required when an 'eu' data domain sits beside another domain: the EU cells are served "
+                     "only on their own hostname (for example api.eu.<zone>), never on app.hostname")
+
+
 CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
-          check_tenants, check_mesh, check_secrets, check_observability, check_versions)
+          check_tenants, check_mesh, check_secrets, check_observability, check_versions, check_cells)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:

@@ -182,6 +182,18 @@ def namespaces(deny: bool) -> list[PolicyResource]:
     return [ns, np]
 
 
+def eu_cell(db_residency: str) -> list[PolicyResource]:
+    """An EU cell in eu-west-1 whose DATABASE_HOST is a proxy of `db_residency`."""
+    cm = sres("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "app-settings", "namespace": "platform-core"},
+                                               "data": {"DATA_DOMAIN": "eu", "DATA_RESIDENCY": "eu",
+                                                        "PUBLIC_HOSTNAME": "api.eu.example.com",
+                                                        "DATABASE_HOST": "db.proxy.eu-west-1.rds.amazonaws.com"}},
+              "cell", region=EU)
+    proxy = sres("aws:rds/proxy:Proxy", {"endpoint": "db.proxy.eu-west-1.rds.amazonaws.com", "region": EU,
+                                         "tags": {"data-residency": db_residency}}, "proxy", region=EU)
+    return [cm, proxy]
+
+
 Build = Callable[[], list[PolicyResource]]
 # policy, compliant stack, non-compliant stack, fragment in a message
 def vaults(lock: dict[str, Any] | None, deny: bool = True) -> list[PolicyResource]:
@@ -225,6 +237,7 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
     ("vpc-flow-logs", lambda: vpc(False, "ALL"), lambda: vpc(False, "REJECT"), "trafficType ALL"),
     ("s3-access-logging", s3_stack, lambda: s3_stack(logging=False), "bucket data has no server access logging"),
     ("k8s-namespace-default-deny", lambda: namespaces(True), lambda: namespaces(False), "default-deny"),
+    ("path-residency", lambda: eu_cell("eu"), lambda: eu_cell("none"), "reaches database db.proxy.eu-west-1"),
 ]
 
 
