@@ -17,6 +17,8 @@ from kubernetes_validate.utils import SchemaNotFoundError
 
 from app.config_maps import SECRET_ENV_NAMES
 from app.names import PLATFORM_NAMESPACES
+from stacks.cells import cell_plan
+from stacks.dr.report import platform_config
 from stacks.harness import Plan, PlannedResource, run_stack
 from stacks.harness.run import TEST_SECRET_PREFIX, stack_config
 
@@ -539,10 +541,12 @@ def test_platform_namespaces_join_the_ambient_mesh_only_when_it_is_on(plans: dic
     for stack, meshed in (("dev", False), ("prod", True)):
         patched = {p.get("metadata.name") for p in plans[stack].of_type("kubernetes:core/v1:NamespacePatch")
                    if (p.get("metadata.labels") or {}).get("istio.io/dataplane-mode") == "ambient"}
-        assert (patched >= set(PLATFORM_NAMESPACES)) is meshed, stack
+        cells = {c.namespace for c in cell_plan(platform_config(plans[stack]))}
+        assert (patched >= {*PLATFORM_NAMESPACES, *cells}) is meshed, stack
         for job in plans[stack].of_type(JOB):
             # Ambient mode injects nothing into pods: Jobs complete, no opt-out annotation needed.
-            assert not (job.get("spec.template.metadata.annotations") or {}), job.name
+            annotations = job.get("spec.template.metadata.annotations") or {}
+            assert not [k for k in annotations if "inject" in k], job.name
 
 
 def test_local_pinecone_keys_and_kube_context_from_config() -> None:
