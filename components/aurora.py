@@ -111,6 +111,8 @@ class AuroraClusterArgs:
     """A secondary passes the primary cluster and its instances here."""
     serverless_min_acu: float = 0.5
     serverless_max_acu: float = 4
+    serverless_auto_pause_seconds: int | None = None
+    """With `serverless_min_acu` 0: idle seconds before the cluster pauses (300-86400)."""
     backup_retention_days: int = 7
     performance_insights_retention_days: int = 7
     monitoring_interval: int = 60
@@ -141,6 +143,10 @@ def validate_args(args: AuroraClusterArgs) -> None:
         if args.readers < 1:
             raise ValueError(f"AuroraClusterArgs.readers: secondary '{args.identifier}' needs at least "
                              "one (promotable) instance")
+    if args.serverless_min_acu == 0 and (args.proxy or args.global_role != "none"):
+        raise ValueError(f"AuroraClusterArgs.serverless_min_acu: cluster '{args.identifier}' cannot pause at 0 ACU "
+                         "behind an RDS Proxy or in a global database; set proxy=False on a regional cluster "
+                         "or a minimum of 0.5")
     if args.global_role == "primary" and args.global_cluster_identifier is None:
         raise ValueError(f"AuroraClusterArgs.global_cluster_identifier: primary '{args.identifier}' needs it")
     if args.proxy and len(args.subnet_ids) < 2:
@@ -289,7 +295,8 @@ class AuroraCluster(pulumi.ComponentResource):
             deletion_protection=args.protected,
             apply_immediately=not args.protected,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
-                min_capacity=args.serverless_min_acu, max_capacity=args.serverless_max_acu)
+                min_capacity=args.serverless_min_acu, max_capacity=args.serverless_max_acu,
+                seconds_until_auto_pause=args.serverless_auto_pause_seconds if args.serverless_min_acu == 0 else None)
             if serverless else None,
             tags=tags,
             opts=cluster_opts,

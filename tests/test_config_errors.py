@@ -43,6 +43,12 @@ def setter(path: str, value: Any) -> Mutator:
 
 # (stack, mutation, expected key path, fragment of the message)
 CASES: list[tuple[str, Mutator, str, str]] = [
+    ("prod", setter("database.proxy", False),
+     "agentic-platform:database.proxy", "are Aurora Global databases whose secondaries are reached through"),
+    ("dev", setter("database.proxy", True),
+     "agentic-platform:database.serverless_min_acu", "0 (pause when idle) needs `database.proxy: false`"),
+    ("prod", setter("network.standby_nat_gateways", "none"),
+     "agentic-platform:network.standby_nat_gateways", "'single' or 'per_az'"),
     ("prod", setter("cluster.standby.api_replicas", 21),
      "agentic-platform:cluster.standby.api_replicas", "21 exceeds app.api.hpa.max_replicas 20"),
     ("prod", setter("cluster.standby.worker_replicas", 99),
@@ -104,11 +110,11 @@ CASES: list[tuple[str, Mutator, str, str]] = [
     ("prod", setter("cluster.node_groups.api.desired_size", 20),
      "agentic-platform:cluster.node_groups.api.desired_size", "desired_size 20 <= max_size 12"),
     ("prod", setter("cluster.node_groups.workers.min_size", 5),
-     "agentic-platform:cluster.node_groups.workers.desired_size", "min_size 5 <= desired_size 2"),
+     "agentic-platform:cluster.node_groups.workers.desired_size", "min_size 5 <= desired_size 1"),
     ("prod", setter("cluster.public_access_cidrs", ["0.0.0.0/0"]),
      "agentic-platform:cluster.public_access_cidrs", "expose the Kubernetes API"),
     ("prod", setter("global_traffic.monitor.interval_seconds", 15),
-     "agentic-platform:global_traffic.monitor.interval_seconds", "45s exceeds the 30s target"),
+     "agentic-platform:global_traffic.monitor.interval_seconds", "30s exceeds the 20s target"),
     ("prod", setter("global_traffic.geo[0].regions", ["us-west-2"]),
      "agentic-platform:global_traffic.geo[0].regions[0]", "not one of the stack's regions"),
     ("prod", setter("global_traffic.zone_id", ""),

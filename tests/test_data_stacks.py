@@ -152,7 +152,9 @@ def test_dev_and_staging_have_one_regional_cluster(plans: dict[str, Plan]) -> No
         assert len(clusters) == 1
         assert clusters[0].inputs.get("globalClusterIdentifier") is None
     dev = plans["dev"].one(CLUSTER, "dev-global-us-east-1-db-cluster")
-    assert dev.inputs["serverlessv2ScalingConfiguration"] == {"minCapacity": 0.5, "maxCapacity": 4}
+    # dev pauses at 0 ACU after 5 idle minutes (database.serverless_min_acu: 0, no proxy)
+    assert dev.inputs["serverlessv2ScalingConfiguration"] == {"minCapacity": 0, "maxCapacity": 4,
+                                                              "secondsUntilAutoPause": 300}
     assert plans["dev"].one(INSTANCE, "dev-global-us-east-1-db-1").inputs["instanceClass"] == "db.serverless"
     assert len([i for i in plans["staging"].of_type(INSTANCE) if "-t-" not in i.inputs["identifier"]]) == 2
 
@@ -208,9 +210,13 @@ def test_cluster_settings_match_the_bar(plans: dict[str, Plan], stack: str) -> N
         assert "pg_stat_statements" in params["shared_preload_libraries"]
         assert int(params["log_min_duration_statement"]) > 0
     proxies = data_resources(plan, "aws:rds/proxy:Proxy")
-    assert proxies and all(p.inputs["requireTls"] is True for p in proxies)
+    assert all(p.inputs["requireTls"] is True for p in proxies)
     # end-to-end IAM: clients and the proxy authenticate with IAM, the proxy reads no secret
     assert all(p.inputs["defaultAuthScheme"] == "IAM_AUTH" and "auths" not in p.inputs for p in proxies)
+    if stack == "dev":  # database.proxy: false - the app connects to the cluster, which can pause
+        assert proxies == [] and all(r["db_proxy_endpoint"] is None for r in plan.outputs["regional"].values())
+        return
+    assert proxies
     for r in plan.outputs["regional"].values():
         assert r["db_proxy_endpoint"]
 

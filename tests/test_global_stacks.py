@@ -154,7 +154,7 @@ def test_monitor_and_pools_follow_config(prod: Plan) -> None:
     m = monitors["api.agentic.example.com"]
     assert (m.get("type"), m.get("method"), m.get("path"), m.get("expectedCodes")) == \
         ("https", "GET", "/health/ready", "2xx")
-    assert (m.get("interval"), m.get("consecutiveDown"), m.get("timeout")) == (10, 3, 5)
+    assert (m.get("interval"), m.get("consecutiveDown"), m.get("timeout")) == (10, 2, 5)
     assert m.get("allowInsecure") is False and m.get("accountId") == "0123456789abcdef0123456789abcdef"
     for pool in prod.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool"):
         region = pool.get("origins.0.name")
@@ -165,8 +165,8 @@ def test_monitor_and_pools_follow_config(prod: Plan) -> None:
 
 def test_failover_detection_is_exported_per_hostname(prod: Plan) -> None:
     for host in prod.outputs["hostnames"].values():
-        assert host["detection_seconds"] == 30  # 10 s x 3 consecutive failures
-    assert prod.outputs["failover"]["detection_seconds"] == 30
+        assert host["detection_seconds"] == 20  # 10 s x 2 consecutive failures
+    assert prod.outputs["failover"]["detection_seconds"] == 20
 
 
 def test_rate_limit_rule_covers_both_hostnames(prod: Plan) -> None:
@@ -290,7 +290,7 @@ def test_prod_refuses_slow_detection_naming_the_setting() -> None:
     with pytest.raises(ConfigError) as info:
         parse(ns, stack="prod", aws_region=region)
     msgs = [str(i) for i in info.value.issues]
-    assert any(m.startswith("agentic-platform:global_traffic.monitor.interval_seconds") and "45s" in m
+    assert any(m.startswith("agentic-platform:global_traffic.monitor.interval_seconds") and "30s exceeds the 20s" in m
                for m in msgs), msgs
 
 

@@ -69,6 +69,12 @@ def eks_support_type(cfg: PlatformConfig, version: str) -> Literal["STANDARD", "
     return "STANDARD"
 
 
+def nat_gateways(cfg: PlatformConfig, standby: bool) -> Literal["single", "per_az"]:
+    """A warm standby may run one NAT (`network.standby_nat_gateways`); active regions one per AZ."""
+    net = cfg.network
+    return net.standby_nat_gateways if standby and net.standby_nat_gateways is not None else net.nat_gateways
+
+
 def node_group_specs(cluster: ClusterConfig, standby: bool) -> list[NodeGroupSpec]:
     """The three managed groups; a warm standby keeps each at the standby size (max unchanged).
 
@@ -118,7 +124,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
     network = Network(names.resource_prefix, NetworkArgs(
         region=region, cidr=ctx.region.cidr, availability_zones=list(zones.names[: cfg.network.az_count]),
         name_prefix=names.physical_prefix, account_id=account_id, cluster_name=names.cluster_name,
-        nat_gateways=cfg.network.nat_gateways, flow_log_retention_days=cfg.network.flow_log_retention_days,
+        nat_gateways=nat_gateways(cfg, ctx.region.standby), flow_log_retention_days=cfg.network.flow_log_retention_days,
         interface_endpoints=list(cfg.network.interface_endpoints), protect=cfg.protected,
     ), opts=opts)
 

@@ -78,15 +78,21 @@ class DataDomainConfig(Frozen):
 
 class NetworkConfig(Frozen):
     nat_gateways: Literal["single", "per_az"] = "per_az"
-    """`single` saves ~$65/month per extra AZ but loses egress when that AZ fails (dev only)."""
+    """`single` saves ~$36/month per extra AZ but loses egress when that AZ fails (dev only)."""
+    standby_nat_gateways: Literal["single", "per_az"] | None = None
+    """NAT in warm-standby regions (`regions[].standby`); None = `nat_gateways`. `single` keeps a
+    standby's only egress in one AZ: it serves no traffic until a failover, and losing that AZ
+    during a regional failover is a double fault (docs/cost-and-dr.md)."""
     flow_log_retention_days: int = Field(default=90, ge=1, le=3653)
     az_count: int = Field(default=3, ge=2, le=3)
     interface_endpoints: tuple[str, ...] = (
         "ecr.api", "ecr.dkr", "sts", "logs", "kms", "secretsmanager", "elasticloadbalancing", "ec2",
         "autoscaling",
     )
-    """Interface VPC endpoints (one ENI per AZ each, ~$7/month per AZ); all of them keep a
-    private cluster working without NAT for AWS APIs. Trim in dev to save cost."""
+    """Interface VPC endpoints (one ENI per AZ each, ~$7.30/month per AZ plus $0.01/GB). One in 3 AZs
+    ($21.90/month) pays for itself against NAT processing ($0.045/GB) above ~626 GB/month of its
+    service's traffic; ECR image layers come from S3 through the free gateway endpoint, so the
+    stack files list none (docs/cost-and-dr.md, break-even)."""
 
 
 class NodeGroupConfig(Frozen):
@@ -216,6 +222,11 @@ class DatabaseConfig(Frozen):
     """0 disables reader auto scaling; otherwise the most readers target tracking may add."""
     credentials_version: int = Field(default=1, ge=1)
     """Bump to rotate the master password (a new random value; docs/data-tier.md, rotation)."""
+    proxy: bool = True
+    """RDS Proxy in front of the cluster; `false` (dev) connects the app to the cluster endpoint and
+    lets Serverless v2 pause at 0 ACU (a proxy keeps connections open, the cluster never pauses)."""
+    serverless_auto_pause_seconds: int = Field(default=300, ge=300, le=86400)
+    """Idle seconds before a Serverless v2 cluster with `serverless_min_acu: 0` pauses."""
 
     @field_validator("engine_version")
     @classmethod

@@ -16,7 +16,9 @@ from stacks.config.models_infra import NodeGroupConfig
 from stacks.config.regions import RESIDENCY_REGIONS
 from stacks.versions.support import check_versions
 
-MAX_DETECTION_SECONDS_PROD = 30
+MAX_DETECTION_SECONDS_PROD = 20
+"""Prod detection bound: the DR target (stacks/dr/durations.yaml targets.detection) that leaves the
+automated write failover its 2 min; the guide itself asks for < 30 s."""
 CLOUDFLARE_GEO_REGIONS = frozenset({"WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF",
                                     "SAS", "SEAS", "NEAS"})
 """Cloudflare load-balancing geo regions (`region_pools` keys)."""
@@ -166,6 +168,15 @@ def check_sizes(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
     if db.serverless_min_acu > db.serverless_max_acu:
         yield _issue(("database", "serverless_min_acu"),
                      f"{db.serverless_min_acu} exceeds serverless_max_acu {db.serverless_max_acu}")
+    global_domains = [d.name for d in cfg.data_domains if d.is_global]
+    if not db.proxy and global_domains:
+        yield _issue(("database", "proxy"),
+                     f"false, but domain(s) {', '.join(global_domains)} are Aurora Global databases whose "
+                     "secondaries are reached through their RDS Proxy; remove `proxy: false`")
+    if db.instance_class == "db.serverless" and db.serverless_min_acu == 0 and db.proxy:
+        yield _issue(("database", "serverless_min_acu"),
+                     "0 (pause when idle) needs `database.proxy: false`: an RDS Proxy holds connections "
+                     "open and the cluster never pauses; set proxy: false or a minimum of 0.5")
     if cfg.storage.log_expiration_days <= cfg.storage.log_transition_days:
         yield _issue(("storage", "log_expiration_days"),
                      f"{cfg.storage.log_expiration_days} must be later than log_transition_days "

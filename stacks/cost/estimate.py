@@ -26,9 +26,11 @@ TRANSFER_COMPONENT = "data-transfer"
 GUIDE_BUDGETS: dict[str, tuple[float, float]] = {
     "dev": (200, 350),
     "staging": (500, 850),
+    "prod-small": (1200, 2000),
     "prod": (3800, 6350),
 }
-GUIDE_BUDGET_LABELS = {"dev": "Development", "staging": "Staging", "prod": "Production (Multi-Region)"}
+GUIDE_BUDGET_LABELS = {"dev": "Development", "staging": "Staging", "prod-small": "Production (Small Scale)",
+                       "prod": "Production (Multi-Region)"}
 
 # The guide's line items per stack, and which price-table categories each one covers. Categories
 # the guide does not list (network, security, backup) are compared against nothing: they are
@@ -40,6 +42,12 @@ GUIDE_LINES: dict[str, list[tuple[str, tuple[float, float], tuple[str, ...]]]] =
     "staging": [("Medium K8s cluster", (300, 500), ("kubernetes",)),
                 ("Managed PostgreSQL", (150, 250), ("database",)),
                 ("Redis", (50, 100), ("cache",))],
+    "prod-small": [("K8s cluster (3 nodes)", (500, 800), ("kubernetes",)),
+                   ("Managed PostgreSQL", (300, 500), ("database",)),
+                   ("Redis cluster", (150, 250), ("cache",)),
+                   ("Object storage", (50, 100), ("object_storage",)),
+                   ("Load balancer", (50, 100), ("load_balancer",)),
+                   ("Monitoring", (100, 200), ("monitoring",))],
     "prod": [("3 regional K8s clusters", (1500, 2400), ("kubernetes",)),
              ("Multi-region database", (1000, 1500), ("database",)),
              ("Redis clusters", (450, 750), ("cache",)),

@@ -1,68 +1,74 @@
-"""The numbers a DR estimate rests on, each with where it comes from.
+"""The numbers a DR estimate rests on, loaded from `durations.yaml` with where each comes from.
 
-Targets are the deployment guide's (Backup and Disaster Recovery; Regional Failover). Figures are
-from /work/shared/reference/cost-and-dr-figures.md section 2-3 (trust P/S) or are stated
-assumptions (U) about how fast people and rebuilds are; change them here, not in the report.
-A target is met when the estimate is at most the target: the guide's "< 30 s" detection is read
-as <= 30 s, the same bound config validation enforces for prod (stacks/config/validate.py).
+The report only adds these up: a duration lives in the table beside its public source (AWS or
+Cloudflare documentation) or the stated assumption behind it, so changing a figure is a reviewed
+one-line data change and the preview shows its effect on every verdict at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
 
-TARGETS: dict[str, float] = {
-    "rpo": 15 * 60,            # guide: RPO 15 minutes
-    "rto": 60 * 60,            # guide: RTO 1 hour
-    "detection": 30,           # guide: detection < 30 seconds
-    "failover": 2 * 60,        # guide: failover < 2 minutes
-    "full_recovery": 15 * 60,  # guide: full recovery < 15 minutes
-}
+import yaml
+
+TABLE = Path(__file__).with_name("durations.yaml")
 TARGET_LABELS = {"rpo": "RPO", "rto": "RTO", "detection": "detection", "failover": "failover",
                  "full_recovery": "full recovery"}
 
 
+class DurationsError(ValueError):
+    """The durations table is malformed: named entry, what is wrong, how to fix it."""
+
+
 @dataclass(frozen=True)
 class DrFigures:
-    aurora_global_lag_s: float = 1
-    """Aurora Global replication lag, typically under 1 s (AWS prescriptive guidance, P)."""
-    aurora_global_failover_s: float = 60
-    """FailoverGlobalCluster / SwitchoverGlobalCluster: "about 1 min" reported, AWS says "order of minutes" (P/S)."""
-    aurora_in_region_failover_s: float = 30
-    """Multi-AZ failover to a reader in the same region: under 30 s (AWS FAQ, P)."""
-    aurora_reader_create_s: float = 600
-    """Adding a reader to a headless secondary or replacing the only instance: ~10 min (assumption, U)."""
-    s3_rtc_rpo_s: float = 15 * 60
-    """S3 Replication Time Control: 99.99% of objects within 15 min, SLA-backed (P)."""
-    backup_interval_s: float = 24 * 3600
-    """AWS Backup runs daily (`backup.schedule`), so a restored copy is up to a day old."""
-    operator_trigger_s: float = 300
-    """Page, decide and start `python -m ops failover`: 5 min (assumption, U). Aurora never promotes
-    across regions by itself, so this human step sits on the write path."""
-    app_reconnect_s: float = 30
-    """Pods reconnect through the regional RDS Proxy once the cluster is writer (assumption, U)."""
-    capacity_scale_up_s: float = 180
-    """HPA + Karpenter bring a warm standby to full size: node launch ~1-2 min plus pod start (U)."""
-    eks_cold_create_s: float = 21 * 60
-    """A region without a cluster: EKS create averages <= 9 min, users report 14-21 min end to end (P/S)."""
-    region_rebuild_s: float = 30 * 60
-    """`pulumi up` of a whole region (EKS, Aurora, ElastiCache in parallel): ~30 min (U)."""
-    snapshot_restore_s: float = 30 * 60
-    """Restore Aurora from a copied snapshot: ~30 min for tens of GB (assumption, U)."""
-    cloudflare_edge_s: float = 0
-    """Proxied load balancers re-steer at the edge as soon as a pool is down: no DNS TTL (P)."""
-    sources: dict[str, str] = field(default_factory=lambda: {
-        "aurora_global_lag_s": "https://docs.aws.amazon.com/prescriptive-guidance/latest/aurora-replication-options/"
-                               "aurora-global-database.html",
-        "aurora_global_failover_s": "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
-                                    "aurora-global-database-disaster-recovery.html",
-        "aurora_in_region_failover_s": "https://zatoima.github.io/en/aws-aurora-failover-time-test",
-        "s3_rtc_rpo_s": "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ReplicationTimeValue.html",
-        "eks_cold_create_s": "https://github.com/aws/containers-roadmap/issues/1227",
-        "cloudflare_edge_s": "https://developers.cloudflare.com/load-balancing/understand-basics/proxy-modes",
-        "detection": "Cloudflare monitor interval x consecutive_down "
-                     "(https://developers.cloudflare.com/load-balancing/monitors/)",
-    })
+    aurora_global_lag_s: float
+    aurora_global_failover_s: float
+    aurora_in_region_failover_s: float
+    aurora_reader_create_s: float
+    s3_rtc_rpo_s: float
+    backup_interval_s: float
+    operator_trigger_s: float
+    app_reconnect_s: float
+    capacity_scale_up_s: float
+    eks_cold_create_s: float
+    region_rebuild_s: float
+    snapshot_restore_s: float
+    cloudflare_edge_s: float
+    sources: dict[str, str] = field(default_factory=dict)
+    """entry -> its URL, or "assumption: ..." when no document states the figure."""
 
 
-FIGURES = DrFigures()
+def _seconds(entry: Any, where: str) -> float:
+    if not isinstance(entry, dict) or not isinstance(entry.get("seconds"), int | float) or entry["seconds"] < 0:
+        raise DurationsError(f"{where}: needs `seconds:` as a number >= 0")
+    if not (entry.get("source") or entry.get("assumption")):
+        raise DurationsError(f"{where}: needs a `source:` URL or an `assumption:` saying why the figure holds")
+    return float(entry["seconds"])
+
+
+def load_table(path: Path = TABLE, overrides: dict[str, float] | None = None
+               ) -> tuple[dict[str, float], DrFigures]:
+    """(targets, figures) from the table; `overrides` replaces durations by name (tests, what-ifs)."""
+    doc = yaml.safe_load(path.read_text()) or {}
+    targets_doc, durations_doc = doc.get("targets") or {}, doc.get("durations") or {}
+    targets = {k: _seconds(targets_doc.get(k), f"{path.name} targets.{k}") for k in TARGET_LABELS}
+    names = [f.name for f in fields(DrFigures) if f.name != "sources"]
+    unknown = sorted(set(durations_doc) - set(names)) + sorted(set(overrides or {}) - set(names))
+    if unknown:
+        raise DurationsError(f"{path.name}: unknown duration(s) {unknown}; known: {', '.join(names)}")
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for name in names:
+        entry = durations_doc.get(name)
+        if entry is None:
+            raise DurationsError(f"{path.name} durations.{name}: missing; add it with its source or assumption")
+        values[name] = _seconds(entry, f"{path.name} durations.{name}")
+        sources[name] = str(entry.get("source") or f"assumption: {entry['assumption']}")
+    values.update({k: float(v) for k, v in (overrides or {}).items()})
+    return targets, DrFigures(**values, sources=sources)
+
+
+TARGETS, FIGURES = load_table()

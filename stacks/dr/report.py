@@ -261,6 +261,14 @@ def _tenant_stores(plan: Plan, domain: DataDomainConfig, fig: DrFigures, single:
     return out
 
 
+def failover_command(domain: str, region: str) -> str:
+    """The runbook command for losing a domain's primary, exactly as it runs (a test parses it with
+    the ops CLI): an unplanned failover must say so and accept the unreplicated writes, and the
+    runbook reads the stack outputs (`pulumi stack output --json > outputs.json`)."""
+    return (f"python -m ops failover --outputs outputs.json --domain {domain} --to {region} "
+            "--unplanned --accept-data-loss --apply")
+
+
 def _write_path(domain: DataDomainConfig, plan: Plan, fig: DrFigures, detection: float | None,
                 single: str) -> tuple[list[str], list[Check]]:
     """Region loss of the domain's primary: how writes come back, and how long that takes."""
@@ -272,8 +280,8 @@ def _write_path(domain: DataDomainConfig, plan: Plan, fig: DrFigures, detection:
         detect = detection if detection is not None else fig.operator_trigger_s
         steps = [(f"detect the failure ({'Cloudflare monitor' if detection is not None else 'alarm + operator'})",
                   detect),
-                 (f"operator runs `python -m ops failover --domain {domain.name} --to {target.region} "
-                  "--accept-data-loss`", fig.operator_trigger_s),
+                 (f"operator runs `{failover_command(domain.name, target.region or domain.replicas[0])}`",
+                  fig.operator_trigger_s),
                  ("Aurora FailoverGlobalCluster promotes the secondary", fig.aurora_global_failover_s)]
         if headless:
             steps.append((f"add a reader to the headless secondary in {target.region}", fig.aurora_reader_create_s))

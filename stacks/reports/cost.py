@@ -12,6 +12,9 @@ import json
 from typing import Any
 
 from stacks.cost import Estimate, EstimateError, budget_verdict, estimate, load_prices
+from stacks.cost.budget_gate import budget_gate
+from stacks.cost.commitment import commitment_savings
+from stacks.cost.commitment import summary as commitment_summary
 from stacks.cost.estimate import GUIDE_BUDGET_LABELS, guide_breakdown
 from stacks.cost.prices import PriceTable
 from stacks.harness.plan import Plan
@@ -77,6 +80,11 @@ def report(plan: Plan) -> Report:
         head += f"  | guide budget ({GUIDE_BUDGET_LABELS[plan.stack]}): {usd(band[0])}-{usd(band[1])}: {verdict}"
     if own_budget is not None:
         head += f"  | budget alert at {usd(own_budget)}" + (" (EXCEEDED)" if total > own_budget else "")
+    gate = budget_gate(est, own_budget)
+    data["commitment_savings"] = [{"name": c.name, "baseline": c.baseline, "discount": c.discount,
+                                   "monthly_saving": c.saving, "url": c.url} for c in commitment_savings(est)]
+    data["budget_gate"] = {"budget": gate.budget, "exceeded": gate.exceeded,
+                           "top_lines": [{"line": k, "monthly": v} for k, v in gate.top]}
     shares = data["price_trust_share"]
     versus = [f"{row['guide_line']} {usd(row['estimate'])} (guide {usd(row['guide_low'])}-{usd(row['guide_high'])})"
               if row["guide_line"] else f"{row['categories'][0]} {usd(row['estimate'])} (not in the guide)"
@@ -95,6 +103,8 @@ def report(plan: Plan) -> Report:
         *[f"not modelled: {v['count']} x {t}: {v['reason']}" for t, v in sorted(est.unmodelled.items())],
         f"usage:        {len(est.usage)} assumptions from stacks/cost/usage/defaults.yaml + {plan.stack}.yaml "
         "(JSON: reports.cost.usage_assumptions)",
+        commitment_summary(est),
+        *([gate.message(plan.stack)] if own_budget is not None else []),
     ]
     data["lines"] = sorted(data["lines"], key=lambda x: (x["region"], x["component"], x["resource"], x["sku"]))
     brief = f"${total:,.0f}/month"
@@ -102,4 +112,4 @@ def report(plan: Plan) -> Report:
         brief += f" (guide ${band[0]:,.0f}-{band[1]:,.0f}: {verdict})"
     if own_budget is not None and total > own_budget:
         brief += f", budget alert ${own_budget:,.0f} exceeded"
-    return Report(name="cost", lines=lines, data=data, summary=brief)
+    return Report(name="cost", lines=lines, data=data, summary=brief, failed=gate.exceeded)
