@@ -278,6 +278,11 @@ def test_no_pod_input_carries_a_database_password(plans: dict[str, Plan]) -> Non
             data = cm.get("data")
             assert data["DATABASE_AUTH"] == "iam" and data["DATABASE_USER"] == "agentic_app"
             assert data["DATABASE_READ_USER"] == "agentic_readonly"
+            if stack == "dev":  # database.proxy: false - IAM auth straight to the (pausable) cluster
+                assert ".cluster-" in data["DATABASE_HOST"] and ".cluster-ro-" in data["DATABASE_READ_HOST"]
+                assert all(c.get("iamDatabaseAuthenticationEnabled") is True
+                           for c in plan.of_type("aws:rds/cluster:Cluster"))
+                continue
             assert ".proxy-" in data["DATABASE_HOST"] and ".proxy-" in data["DATABASE_READ_HOST"]
             if stack == "prod":  # readers: the proxy's read-only endpoint
                 assert ".endpoint.proxy-" in data["DATABASE_READ_HOST"]
