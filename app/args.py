@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -30,6 +31,8 @@ class ScalingSpec:
     worker_max_replicas: int
     queue_length_target: int
     queue_list_name: str = "agent-jobs"
+    api_requests_per_second: int = 0
+    """Per-pod request-rate target for the api (KEDA Prometheus trigger); 0 = CPU and memory only."""
 
 
 @dataclass
@@ -109,6 +112,8 @@ class AddonSupport:
     depends_on: Sequence[pulumi.Resource] = ()
     """Releases that bring the CRDs (KEDA, VPA): custom resources wait for them."""
     monitor_labels: Mapping[str, str] = field(default_factory=lambda: {"release": "kube-prometheus-stack"})
+    prometheus_url: str | None = None
+    """In-cluster Prometheus the api's request-rate trigger queries (with `keda`); None = HPA only."""
 
 
 @dataclass
@@ -156,3 +161,5 @@ class WorkloadArgs:
     """Labels of the cell's namespace (data domain, residency) for policies selecting by namespace."""
     local_stores: LocalStoresArgs | None = None
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""
+    seed_tenants: Sequence[Mapping[str, Any]] = ()
+    """Development data (local stack): sample tenants and their agents, seeded once after migration."""

@@ -1,6 +1,13 @@
-"""HPA for the api (CPU + memory), KEDA for the worker (Redis queue length), disruption
+"""The api scales on CPU, memory and request rate, the worker on its Redis queue length; disruption
 budgets for both, and VPA in recommendation mode for right-sizing (deployment guide:
-Auto-Scaling Configuration). VPA never evicts here: it would fight the HPA on CPU/memory."""
+Auto-Scaling Configuration: "custom metrics: request rate, queue depth"). VPA never evicts here:
+it would fight the HPA on CPU/memory.
+
+Request rate is not a resource metric: a plain HPA would need a custom-metrics adapter. Where KEDA
+runs (every EKS stack), one KEDA ScaledObject carries all three triggers (cpu, memory, and a
+Prometheus query of the api's request counter) and owns the api's HPA, so no second HPA fights
+it (https://keda.sh/docs/2.17/scalers/prometheus/, https://keda.sh/docs/2.17/scalers/cpu/). The
+local stack, without KEDA, keeps the CPU + memory HPA."""
 
 from __future__ import annotations
 
@@ -14,6 +21,63 @@ from app.names import APP_SECRET, PLATFORM_CORE, labels, pdb_budget, selector
 
 KEDA_API = "keda.sh/v1alpha1"
 VPA_API = "autoscaling.k8s.io/v1"
+
+
+API_REQUESTS_METRIC = "agentic_http_requests_total"
+
+
+def hpa_behavior() -> dict[str, Any]:
+    """Scale up fast (double every 30 s), down slowly (25 % a minute after 5 stable minutes)."""
+    return {
+        "scaleDown": {"stabilizationWindowSeconds": 300,
+                      "policies": [{"type": "Percent", "value": 25, "periodSeconds": 60}]},
+        "scaleUp": {"stabilizationWindowSeconds": 0,
+                    "policies": [{"type": "Percent", "value": 100, "periodSeconds": 30}]},
+    }
+
+
+def request_rate_query(namespace: str = PLATFORM_CORE) -> str:
+    """Requests per second the api serves in its namespace (summed over pods)."""
+    return f'sum(rate({API_REQUESTS_METRIC}{{namespace="{namespace}"}}[2m]))'
+
+
+def api_scaled_object_spec(s: ScalingSpec, prometheus_url: str, namespace: str = PLATFORM_CORE) -> dict[str, Any]:
+    """KEDA ScaledObject for the api: CPU and memory utilisation plus request rate per pod.
+
+    The Prometheus trigger is `AverageValue`: KEDA divides the query's total by the replica count,
+    so `threshold` is requests per second per pod. The HPA KEDA creates takes the largest
+    replica count any trigger asks for.
+    """
+    return {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+        "minReplicaCount": s.api_min_replicas,
+        "maxReplicaCount": s.api_max_replicas,
+        "pollingInterval": 15,
+        "cooldownPeriod": 300,
+        "advanced": {"horizontalPodAutoscalerConfig": {"name": "api", "behavior": hpa_behavior()}},
+        "triggers": [
+            {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(s.api_cpu_percent)}},
+            {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(s.api_memory_percent)}},
+            {"type": "prometheus", "metricType": "AverageValue", "metadata": {
+                "serverAddress": prometheus_url,
+                "query": request_rate_query(namespace),
+                "threshold": str(s.api_requests_per_second),
+                "activationThreshold": "0",
+            }},
+        ],
+    }
+
+
+def api_scaler(prefix: str, environment: str, s: ScalingSpec, prometheus_url: str,
+               opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> k8s.apiextensions.CustomResource:
+    return k8s.apiextensions.CustomResource(
+        f"{prefix}-keda-api",
+        api_version=KEDA_API,
+        kind="ScaledObject",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment)),
+        spec=api_scaled_object_spec(s, prometheus_url, namespace),
+        opts=opts,
+    )
 
 
 def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.ResourceOptions,

@@ -1,5 +1,6 @@
 """Schema migration and admin bootstrap Jobs (the guide's `alembic upgrade head` and
-`python scripts/create_admin.py`, run in-cluster instead of `docker-compose exec`).
+`python scripts/create_admin.py`, run in-cluster instead of `docker-compose exec`), and on the
+local stack the development-data seed (`python scripts/seed_dev_data.py --tenants <json>`).
 
 The migration Job's name carries the image tag, so each new tag creates a new Job; Pulumi
 waits for a Job to complete, and the Deployments depend on it, so the schema is migrated
@@ -8,6 +9,10 @@ pods serving.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -18,6 +23,7 @@ from app.pods import container, image_ref, pod_spec
 
 MIGRATE_COMMAND = ("alembic", "upgrade", "head")
 ADMIN_COMMAND = ("python", "scripts/create_admin.py")
+SEED_SCRIPT = ("python", "scripts/seed_dev_data.py")
 JOB_SERVICE_ACCOUNT = "platform-jobs"
 
 
@@ -78,5 +84,19 @@ def admin_bootstrap_job(prefix: str, *, environment: str, image: str, tag: str, 
     return _job(f"{prefix}-job-admin-bootstrap", dns_label("admin-bootstrap"), "admin-bootstrap", ADMIN_COMMAND,
                 environment=environment, image=image, tag=tag, spec=spec, digest=digest, namespace=namespace,
                 role_arn=role_arn,
+                deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                    ignore_changes=["spec", "metadata.labels"])))
+
+
+def seed_command(tenants: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The guide's "seed data for development (sample tenants, agents)": the catalog as JSON."""
+    return (*SEED_SCRIPT, "--tenants", json.dumps(list(tenants), sort_keys=True, separators=(",", ":")))
+
+
+def seed_job(prefix: str, tenants: Sequence[Mapping[str, Any]], *, environment: str, image: str, tag: str,
+             spec: ResourceSpec, opts: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+    """Local stack only, once: later tags do not re-seed (`ignore_changes` on the spec)."""
+    return _job(f"{prefix}-job-seed", dns_label("seed-dev-data"), "seed", seed_command(tenants),
+                environment=environment, image=image, tag=tag, spec=spec,
                 deadline=600, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                     ignore_changes=["spec", "metadata.labels"])))

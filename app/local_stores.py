@@ -21,6 +21,11 @@ REDIS_UID = 999
 REDIS_GID = 1000
 DB_NAME = "agentic"
 DB_USER = "agentic"
+# pgvector is installed in the image but each database must enable it once; the image's entrypoint
+# runs /docker-entrypoint-initdb.d/*.sql on the first start of an empty data directory
+# (https://github.com/docker-library/docs/tree/master/postgres#initialization-scripts).
+VECTOR_EXTENSION_SQL = "CREATE EXTENSION IF NOT EXISTS vector;\n"
+INITDB_CONFIG_MAP = "postgres-initdb"
 
 
 STORE_SECRETS = "/run/secrets/store"
@@ -65,6 +70,13 @@ class LocalStores(pulumi.ComponentResource):
         redis_secret = self._secret(f"{name}-secret-redis", "redis-credentials",
                                     {"REDIS_PASSWORD": args.redis_password}, env, child)
 
+        initdb = k8s.core.v1.ConfigMap(
+            f"{name}-cm-postgres-initdb",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=INITDB_CONFIG_MAP, namespace=SHARED_SERVICES,
+                                                labels=labels("postgres", env)),
+            data={"01-vector.sql": VECTOR_EXTENSION_SQL},
+            opts=child,
+        )
         pg = self._statefulset(
             name, "postgres", env, args.postgres_image, port=5432, storage=args.postgres_storage,
             storage_class=args.storage_class,
@@ -76,7 +88,8 @@ class LocalStores(pulumi.ComponentResource):
                  k8s.core.v1.EnvVarArgs(name="POSTGRES_PASSWORD_FILE", value=f"{STORE_SECRETS}/POSTGRES_PASSWORD")],
             env_secret="postgres-credentials", command=None,
             extra_writable=[("run", "/var/run/postgresql")],
-            probe_cmd=["pg_isready", "-U", DB_USER, "-d", DB_NAME], child=child, depends=[pg_secret])
+            probe_cmd=["pg_isready", "-U", DB_USER, "-d", DB_NAME], child=child, depends=[pg_secret, initdb],
+            init_scripts=INITDB_CONFIG_MAP)
         redis = self._statefulset(
             name, "redis", env, args.redis_image, port=6379, storage=args.redis_storage,
             storage_class=args.storage_class,
@@ -86,7 +99,7 @@ class LocalStores(pulumi.ComponentResource):
             extra_writable=[],
             probe_cmd=["sh", "-c", f'REDISCLI_AUTH="$(cat {STORE_SECRETS}/REDIS_PASSWORD)" redis-cli ping'],
             child=child, depends=[redis_secret])
-        self.resources = [pg_secret, redis_secret, *pg, *redis]
+        self.resources = [pg_secret, redis_secret, initdb, *pg, *redis]
         self.register_outputs({"postgres": f"postgres.{SHARED_SERVICES}", "redis": f"redis.{SHARED_SERVICES}"})
 
     @staticmethod
@@ -105,7 +118,8 @@ class LocalStores(pulumi.ComponentResource):
                      storage_class: str | None, uid: int, gid: int, data_path: str,
                      env: list[k8s.core.v1.EnvVarArgs], env_secret: str, command: list[str] | None,
                      extra_writable: list[tuple[str, str]], probe_cmd: list[str],
-                     child: pulumi.ResourceOptions, depends: list[pulumi.Resource]) -> list[pulumi.Resource]:
+                     child: pulumi.ResourceOptions, depends: list[pulumi.Resource],
+                     init_scripts: str | None = None) -> list[pulumi.Resource]:
         meta_labels = labels(component, environment)
         service = k8s.core.v1.Service(
             f"{prefix}-svc-{component}",
@@ -148,12 +162,16 @@ class LocalStores(pulumi.ComponentResource):
                             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="data", mount_path=data_path),
                                            k8s.core.v1.VolumeMountArgs(name="credentials", mount_path=STORE_SECRETS,
                                                                        read_only=True)]
-                            + [k8s.core.v1.VolumeMountArgs(name=v, mount_path=path) for v, path in writable],
+                            + [k8s.core.v1.VolumeMountArgs(name=v, mount_path=path) for v, path in writable]
+                            + ([k8s.core.v1.VolumeMountArgs(name="initdb", mount_path="/docker-entrypoint-initdb.d",
+                                                            read_only=True)] if init_scripts else []),
                         )],
                         volumes=[k8s.core.v1.VolumeArgs(name=v, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs())
                                  for v, _ in writable]
                         + [k8s.core.v1.VolumeArgs(name="credentials", secret=k8s.core.v1.SecretVolumeSourceArgs(
-                            secret_name=env_secret, default_mode=0o440))],
+                            secret_name=env_secret, default_mode=0o440))]
+                        + ([k8s.core.v1.VolumeArgs(name="initdb", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
+                            name=init_scripts))] if init_scripts else []),
                     ),
                 ),
                 volume_claim_templates=[k8s.core.v1.PersistentVolumeClaimArgs(

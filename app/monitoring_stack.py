@@ -15,8 +15,10 @@ import pulumi_random as random
 
 from app.external_secrets import ESO_API, STORE_NAME, secret_store
 from app.observability import (
+    KEDA_NAMESPACE,
     KPS_RELEASE,
     NAMESPACE,
+    PROMETHEUS_PORT,
     Chart,
     MonitoringArgs,
     kube_prometheus_values,
@@ -57,6 +59,14 @@ def monitoring_network_policies(name: str, namespace: pulumi.Input[str], vpc_cid
             ingress=[NP.NetworkPolicyIngressRuleArgs(
                 from_=[NP.NetworkPolicyPeerArgs(namespace_selector=everyone)],
                 ports=[NP.NetworkPolicyPortArgs(port=p, protocol="TCP") for p in OTLP_PORTS])])),
+        # KEDA's operator queries Prometheus for the api's request-rate trigger.
+        policy("allow-keda-to-prometheus", NP.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
+            policy_types=["Ingress"],
+            ingress=[NP.NetworkPolicyIngressRuleArgs(
+                from_=[NP.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"kubernetes.io/metadata.name": KEDA_NAMESPACE}))],
+                ports=[NP.NetworkPolicyPortArgs(port=PROMETHEUS_PORT, protocol="TCP")])])),
     ]
     if vpc_cidr is not None:
         out.append(policy("allow-operator-webhook", NP.NetworkPolicySpecArgs(

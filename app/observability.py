@@ -16,6 +16,10 @@ import pulumi
 
 NAMESPACE = "monitoring"
 KPS_RELEASE = "kube-prometheus-stack"
+PROMETHEUS_PORT = 9090
+KEDA_NAMESPACE = "keda"
+# The chart names the Prometheus Service `<fullname>-prometheus`; fullname is the release name here.
+PROMETHEUS_URL = f"http://{KPS_RELEASE}-prometheus.{NAMESPACE}.svc:{PROMETHEUS_PORT}"
 """Release name: ServiceMonitors of the app select on `release: kube-prometheus-stack`."""
 ALERTMANAGER_SA = "alertmanager"
 GRAFANA_SA = "grafana"

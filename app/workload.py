@@ -99,6 +99,9 @@ class PlatformWorkload(pulumi.ComponentResource):
                                  opts=pulumi.ResourceOptions.merge(
                                      ready_opts, pulumi.ResourceOptions(depends_on=[self.migration])))
         after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
+        if args.local_stores is not None and args.seed_tenants:
+            jobs.seed_job(name, args.seed_tenants, environment=env, image=args.image, tag=args.tag,
+                          spec=args.worker_resources, opts=after_migration)
         s = args.scaling
         self.api = deployments.deployment(
             name, "api", environment=env, image=args.image, tag=args.tag, digest=args.digest, replicas=s.api_replicas,
@@ -132,7 +135,10 @@ class PlatformWorkload(pulumi.ComponentResource):
         self._name, self._env, self._monitor_opts, self._namespace = name, env, scale_opts, home
         self._monitor_labels = dict(args.addons.monitor_labels)
         self.service_monitors: list[pulumi.Resource] = []
-        autoscaling.api_hpa(name, env, s, scale_opts, namespace=home)
+        if args.addons.keda and args.addons.prometheus_url and s.api_requests_per_second > 0:
+            autoscaling.api_scaler(name, env, s, args.addons.prometheus_url, crd_opts, namespace=home)
+        else:
+            autoscaling.api_hpa(name, env, s, scale_opts, namespace=home)
         autoscaling.disruption_budget(name, "api", env, s.api_min_replicas, scale_opts, namespace=home)
         autoscaling.disruption_budget(name, "worker", env, s.worker_replicas, scale_opts, namespace=home)
         if args.addons.keda and args.queue is not None:

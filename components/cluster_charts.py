@@ -52,6 +52,24 @@ CRITICAL_TOLERATION = [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
 DEFAULT_STORAGE_CLASS = "gp3-encrypted"
 
 
+# The deployment guide's node size, "4 CPU, 16GB RAM minimum": smaller nodes waste a larger share
+# on the per-node daemons (CNI, kube-proxy, log shipper, mesh CNI) and fit fewer api pods.
+NODE_FLOOR_VCPU = 4
+NODE_FLOOR_GIB = 16
+
+
+def node_floor_requirements(vcpu: int, memory_gib: int) -> list[dict[str, object]]:
+    """Karpenter requirements for at least `vcpu` vCPUs and `memory_gib` GiB per node.
+
+    Karpenter's numeric operators are strict (`Gt`), and `instance-memory` is in MiB
+    (https://karpenter.sh/docs/concepts/scheduling/#well-known-labels).
+    """
+    return [
+        {"key": "karpenter.k8s.aws/instance-cpu", "operator": "Gt", "values": [str(vcpu - 1)]},
+        {"key": "karpenter.k8s.aws/instance-memory", "operator": "Gt", "values": [str(memory_gib * 1024 - 1)]},
+    ]
+
+
 @dataclass
 class ClusterChartsArgs:
     region: str
@@ -312,6 +330,7 @@ class ClusterCharts(pulumi.ComponentResource):
                                 {"key": "karpenter.sh/capacity-type", "operator": "In", "values": capacity},
                                 {"key": "karpenter.k8s.aws/instance-category", "operator": "In",
                                  "values": ["c", "m", "r"]},
+                                *node_floor_requirements(NODE_FLOOR_VCPU, NODE_FLOOR_GIB),
                             ],
                             "expireAfter": "720h",
                         },

@@ -150,8 +150,8 @@ def standby_note(region: str) -> str:
     """A warm standby runs one node per group and the api/worker at their standby floors
     (`cluster.standby`); it scales up under load, but the floors should follow the traffic."""
     return (f"{region} is a warm standby (small node groups, api and worker at the `cluster.standby` floors):"
-            " raise the api floor now with kubectl -n platform-core patch hpa api --patch"
-            " '{\"spec\":{\"minReplicas\":3}}', then set `standby: false` for " + region +
+            " raise the api floor now with kubectl -n platform-core patch scaledobject api --type merge --patch"
+            " '{\"spec\":{\"minReplicaCount\":3}}' (KEDA owns the api's HPA), then set `standby: false` for " + region +
             " in `agentic-platform:regions` and run `pulumi up` to restore the active node groups and floors")
 
 

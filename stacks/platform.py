@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stacks.compose import base, data, global_traffic, observability, tenants, workload
+from stacks.compose.events import build_events
 from stacks.compose.mesh import build_mesh, build_mesh_policies
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
@@ -87,6 +88,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         regional_exports[name] = _regional_export(ctx, bases[name], region_data[name], workloads[name], obs)
     tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)
     hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
+    events = build_events(cfg, contexts)
     return Platform(outputs={
         "environment": cfg.environment,
         "default_region": cfg.default_region,
@@ -96,6 +98,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         "tenants": tenant_exports,
         "hostnames": hostnames,
         "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None},
+        **({"events": events} if events is not None else {}),
     })
 
 

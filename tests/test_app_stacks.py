@@ -381,25 +381,57 @@ def standby_regions(stack: str) -> set[str]:
     return {r["name"] for r in stack_config(stack).get("agentic-platform:regions") or [] if r.get("standby")}
 
 
-def test_hpa_numbers_come_from_config(plan: Plan) -> None:
+SCALED = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+
+
+def test_api_scaling_numbers_come_from_config(plan: Plan) -> None:
+    """EKS stacks: one KEDA ScaledObject (CPU, memory, request rate) owns the api's HPA; local
+    (no KEDA): a CPU + memory HPA. Never both on one Deployment: two HPAs would fight."""
     hpa_cfg = app_config(plan.stack)["api"]["hpa"]
-    hpas = [h for h in plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
-            if h.region not in standby_regions(plan.stack)]
-    assert hpas
-    for hpa in hpas:
-        assert hpa.get("spec.minReplicas") == hpa_cfg["min_replicas"]
-        assert hpa.get("spec.maxReplicas") == hpa_cfg["max_replicas"]
-        targets = {m["resource"]["name"]: m["resource"]["target"] for m in hpa.get("spec.metrics")}
-        assert targets["cpu"] == {"type": "Utilization", "averageUtilization": hpa_cfg["cpu_percent"]}
-        assert targets["memory"] == {"type": "Utilization", "averageUtilization": hpa_cfg["memory_percent"]}
+    hpas = [h for h in plan.of_type(HPA) if h.region not in standby_regions(plan.stack)]
+    scaled = [s for s in named(plan, SCALED, "api") if s.region not in standby_regions(plan.stack)]
+    if plan.stack == "local":
+        assert hpas and not scaled
+        for hpa in hpas:
+            assert hpa.get("spec.minReplicas") == hpa_cfg["min_replicas"]
+            assert hpa.get("spec.maxReplicas") == hpa_cfg["max_replicas"]
+            targets = {m["resource"]["name"]: m["resource"]["target"] for m in hpa.get("spec.metrics")}
+            assert targets["cpu"] == {"type": "Utilization", "averageUtilization": hpa_cfg["cpu_percent"]}
+            assert targets["memory"] == {"type": "Utilization", "averageUtilization": hpa_cfg["memory_percent"]}
+        return
+    assert scaled and not plan.of_type(HPA)
+    rps = hpa_cfg.get("requests_per_second", 50)
+    for so in scaled:
+        assert so.get("spec.minReplicaCount") == hpa_cfg["min_replicas"]
+        assert so.get("spec.maxReplicaCount") == hpa_cfg["max_replicas"]
+        triggers = {t["type"]: t for t in so.get("spec.triggers")}
+        assert triggers["cpu"]["metadata"]["value"] == str(hpa_cfg["cpu_percent"])
+        assert triggers["memory"]["metadata"]["value"] == str(hpa_cfg["memory_percent"])
+        prom = triggers["prometheus"]
+        assert prom["metricType"] == "AverageValue" and prom["metadata"]["threshold"] == str(rps)
+        assert prom["metadata"]["serverAddress"] == "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+        assert 'agentic_http_requests_total{namespace="platform-core"}' in prom["metadata"]["query"]
+        assert so.get("spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds") \
+            == 300
     if plan.stack == "prod":
-        assert {(h.get("spec.minReplicas"), h.get("spec.maxReplicas")) for h in hpas} == {(3, 20)}
+        assert {(s.get("spec.minReplicaCount"), s.get("spec.maxReplicaCount")) for s in scaled} == {(3, 20)}
+
+
+def test_keda_reaches_prometheus_through_the_monitoring_network_policy(plan: Plan) -> None:
+    if plan.stack == "local":
+        return
+    policies = [p for p in named(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-keda-to-prometheus")]
+    assert len(policies) == len(named(plan, SCALED, "api"))
+    rule = policies[0].get("spec.ingress.0")
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}]
+    assert rule["ports"] == [{"port": 9090, "protocol": "TCP"}]
 
 
 def test_worker_scales_on_queue_length_with_keda_on_aws(plan: Plan) -> None:
-    scaled = plan.of_type("kubernetes:keda.sh/v1alpha1:ScaledObject")
+    scaled = named(plan, SCALED, "worker")
     if plan.stack == "local":
-        assert not scaled, "no KEDA on a laptop cluster"
+        assert not plan.of_type(SCALED), "no KEDA on a laptop cluster"
         return
     worker = app_config(plan.stack)["worker"]
     assert len(scaled) == len(named(plan, DEPLOY, "worker"))
@@ -426,8 +458,9 @@ def test_standby_region_runs_the_standby_floors_under_the_active_maxima() -> Non
         return next(r for r in named(plan, typ, name) if r.region == region)
 
     for region, (api, worker) in {"eu-central-1": (1, 1), "eu-west-1": (3, app["worker"]["replicas"])}.items():
-        hpa = in_region("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api", region)
-        assert (hpa.get("spec.minReplicas"), hpa.get("spec.maxReplicas")) == (api, app["api"]["hpa"]["max_replicas"])
+        api_so = in_region(SCALED, "api", region)
+        assert (api_so.get("spec.minReplicaCount"), api_so.get("spec.maxReplicaCount")) == (
+            api, app["api"]["hpa"]["max_replicas"])
         assert in_region(DEPLOY, "api", region).get("spec.replicas") == api
         assert in_region(DEPLOY, "worker", region).get("spec.replicas") == worker
         scaled = in_region("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker", region)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from stacks.bench import _row, summary
-from stacks.bench_profile import attribute, layer_of, profiled
-from stacks.bench_types import class_of, property_names
-from stacks.bench_worker import synthetic_tenants
+from stacks.bench.profiling import attribute, layer_of, profiled
+from stacks.bench.provider_types import class_of, property_names
+from stacks.bench.run import _row, summary
+from stacks.bench.worker import synthetic_tenants
 from stacks.config import parse
 from stacks.harness.run import ROOT
 from stacks.harness.run import stack_namespace as namespace
@@ -29,7 +29,7 @@ def test_files_are_charged_to_their_layer() -> None:
     assert layer_of(str(ROOT / "app" / "workload.py"), ROOT) == "own"
     assert layer_of(str(ROOT / "__main__.py"), ROOT) == "own"
     assert layer_of(HARNESS, ROOT) == "harness"
-    assert layer_of(str(ROOT / "stacks" / "bench_floor.py"), ROOT) == "harness"
+    assert layer_of(str(ROOT / "stacks" / "bench" / "floor.py"), ROOT) == "harness"
     assert layer_of(STDLIB, ROOT) is None and layer_of(BUILTIN, ROOT) is None
 
 
@@ -90,7 +90,7 @@ def _without_nulls(value: Any) -> Any:
 def test_replay_floor_registers_the_same_graph_with_the_same_inputs(stack: str, tmp_path: Path) -> None:
     """Same URNs (type, name, parent chain), providers, dependencies and inputs: what is left
     between the program and its replay is the program's own work."""
-    from stacks.bench_worker import REPLAY_FLOOR_PROGRAM, replay_entries
+    from stacks.bench.worker import REPLAY_FLOOR_PROGRAM, replay_entries
     from stacks.harness.run import run_program, stack_config
 
     plan = run_program(stack, stack_config(stack))
@@ -113,7 +113,7 @@ def test_replay_floor_registers_the_same_graph_with_the_same_inputs(stack: str, 
 def test_replay_floor_records_a_stack_trace_like_a_provider_class() -> None:
     """A bare CustomResource gets no stack trace from the SDK; the replay must pay for one, as the
     program's provider classes and the trivial floor do."""
-    source = (ROOT / "stacks" / "bench_replay_floor.py").read_text()
+    source = (ROOT / "stacks" / "bench" / "replay_floor.py").read_text()
     assert "class Replayed(pulumi.CustomResource)" in source and "def __init__" in source
 
 
@@ -183,13 +183,13 @@ def test_synthetic_catalog_is_a_valid_prod_config() -> None:
 
 
 def test_worker_paths_exist() -> None:
-    from stacks.bench_worker import FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM
+    from stacks.bench.worker import FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM
 
     assert all(Path(p).is_file() for p in (FLOOR_PROGRAM, MAIN_PROGRAM, REPLAY_FLOOR_PROGRAM))
 
 
 def test_a_case_times_the_program_and_both_floors_in_one_process() -> None:
-    from stacks.bench_worker import measure_case
+    from stacks.bench.worker import measure_case
     from stacks.harness.run import run_program, stack_config
 
     case = measure_case("local", None, max_rounds=1)

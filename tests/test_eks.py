@@ -415,6 +415,12 @@ def test_karpenter_iam_queue_and_events(dev: Plan) -> None:
     assert {p.get("metadata.name") for p in pools} == {"api", "workers"}
     for p in pools:
         assert karpenter.urn in p.options["dependsOn"]  # destroy: NodePools before Karpenter
+        reqs = {r["key"]: r for r in p.get("spec.template.spec.requirements")}
+        # the guide's node size floor, 4 vCPU and 16 GiB: Karpenter's Gt is strict, memory in MiB
+        assert reqs["karpenter.k8s.aws/instance-cpu"] == {
+            "key": "karpenter.k8s.aws/instance-cpu", "operator": "Gt", "values": ["3"]}
+        assert reqs["karpenter.k8s.aws/instance-memory"] == {
+            "key": "karpenter.k8s.aws/instance-memory", "operator": "Gt", "values": ["16383"]}
     (nc,) = dev.of_type("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
     assert nc.get("spec.metadataOptions.httpPutResponseHopLimit") == 1
     assert nc.get("spec.amiSelectorTerms") == [{"alias": "al2023@latest"}]

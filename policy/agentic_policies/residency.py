@@ -335,5 +335,40 @@ cloudflare_pools = stack_policy(
     _cloudflare_pools)
 
 
+EVENT_BUS = ("aws:cloudwatch/eventBus:EventBus",)
+EVENT_RULE = ("aws:cloudwatch/eventRule:EventRule",)
+
+
+def _event_forwarding(view: StackView) -> Iterator[tuple[str, str | None]]:
+    """An event target that is an event bus (cross-region forwarding) stays in the source bus's residency."""
+    for target in view.of_type("aws:cloudwatch/eventTarget:EventTarget"):
+        dests = view.refs(target, "arn", EVENT_BUS)
+        if not dests:
+            continue
+        rules = view.refs(target, "rule", EVENT_RULE)
+        sources = [b for r in rules for b in view.refs(r, "eventBusName", EVENT_BUS)]
+        if not sources:
+            yield (f"event target {target.name} forwards to an event bus but its rule's source bus is not a bus of "
+                   "this stack, so its residency cannot be proven (fail closed)"), target.urn
+            continue
+        classes = _classes(view, *sources, *rules)
+        allowed, unknown = _allowed(view, classes)
+        for u in unknown:
+            yield f"event target {target.name}: unknown data-residency '{u}'", target.urn
+        for d in dests:
+            region = view.region(d)
+            dest_allowed, _ = _allowed(view, classes | _classes(view, d))
+            if region not in dest_allowed or region not in allowed:
+                yield (f"event target {target.name} forwards {sorted(classes) or ['none']}-resident events to bus "
+                       f"{d.name} in {_where(region)}; allowed {sorted(dest_allowed & allowed)}"), target.urn
+
+
+event_forwarding = stack_policy(
+    Meta("residency-event-forwarding", "residency",
+         "EventBridge rules forward events only to event buses inside the residency of the source bus."),
+    _event_forwarding)
+
+
 POLICIES = [aws_provider_region, aws_resource_region, residency_tagged, ecr_replication, aurora_global_members,
-            s3_replication, backup_copies, secret_replicas, kms_replicas, elasticache_global, cloudflare_pools]
+            s3_replication, backup_copies, secret_replicas, kms_replicas, elasticache_global, cloudflare_pools,
+            event_forwarding]

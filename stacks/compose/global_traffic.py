@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.cloudflare_edge import ZoneEdge, ZoneEdgeArgs
 from components.cloudflare_lb import (
     ApiRateLimit,
     ApiRateLimitArgs,
@@ -89,7 +90,8 @@ def cloudflare_provider(cfg: PlatformConfig) -> cloudflare.Provider:
 
     Set with `pulumi config set --secret cloudflare:apiToken <token>` (a least-privilege token:
     Load Balancing Monitors and Pools Write on the account, Load Balancers + DNS + Zone WAF
-    Write on the zone). Unset, the provider falls back to CLOUDFLARE_API_TOKEN.
+    + Zone Settings + SSL and Certificates + Cache Settings Write on the zone). Unset, the
+    provider falls back to CLOUDFLARE_API_TOKEN.
     """
     token = pulumi.Config("cloudflare").get_secret("apiToken")
     return cloudflare.Provider(f"cloudflare-{cfg.environment}", api_token=token)
@@ -185,6 +187,12 @@ def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext]
         requests_per_period=gt.rate_limit.requests_per_period,
         period_seconds=gt.rate_limit.period_seconds,
         mitigation_timeout_seconds=gt.rate_limit.mitigation_timeout_seconds,
+    ), opts=opts)
+    edge = gt.edge
+    ZoneEdge(f"{cfg.environment}-edge-zone", ZoneEdgeArgs(
+        zone_id=gt.zone_id, hostnames=list(plan), min_tls_version=edge.min_tls_version,
+        managed_rulesets=edge.managed_waf_rulesets, static_path_prefixes=edge.static_path_prefixes,
+        static_extensions=edge.static_extensions,
     ), opts=opts)
     for region, rec in _acm_records(workloads):
         domain = str(rec.get("domain", ""))

@@ -24,7 +24,7 @@ from app.db_bootstrap import DbBootstrap, DbBootstrapArgs
 from app.jobs import JOB_SERVICE_ACCOUNT
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.names import PLATFORM_CORE, SHARED_SERVICES
-from app.observability import TRACES_ENDPOINT
+from app.observability import PROMETHEUS_URL, TRACES_ENDPOINT
 from app.vpa import VpaRecommender
 from app.workload import (
     AddonSupport,
@@ -139,7 +139,7 @@ def scaling_spec(cfg: PlatformConfig, standby: bool = False) -> ScalingSpec:
         api_max_replicas=api.hpa.max_replicas, api_cpu_percent=api.hpa.cpu_percent,
         api_memory_percent=api.hpa.memory_percent, worker_replicas=worker_replicas,
         worker_max_replicas=worker.max_replicas, queue_length_target=worker.queue_length_target,
-        queue_list_name=worker.queue_list_name)
+        queue_list_name=worker.queue_list_name, api_requests_per_second=api.hpa.requests_per_second)
 
 
 def region_hosts(cfg: PlatformConfig, region: str) -> list[str]:
@@ -423,7 +423,8 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
         k8s_provider=base.k8s_provider,
         # ServiceMonitors wait for kube-prometheus-stack (its CRDs): the observability layer
         # installs it later in this program and calls `attach_service_monitors` with the release.
-        addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps),
+        addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps,
+                            prometheus_url=PROMETHEUS_URL),
         ingress=IngressSpec(hosts=hosts, certificate_arn=cert_arn, ssl_policy=cfg.ingress.ssl_policy,
                             allowed_cidrs=cfg.ingress.allowed_cidrs,
                             depends_on=[base.lb_controller] if base.lb_controller is not None else [],
@@ -471,6 +472,16 @@ def _password(name: str) -> random.RandomPassword:
     return random.RandomPassword(name, length=32, special=False)
 
 
+SAMPLE_AGENTS = ("research-assistant", "support-triage")
+"""Agents the development seed creates for every sample tenant (local stack and compose)."""
+
+
+def seed_tenants(cfg: PlatformConfig) -> list[dict[str, Any]]:
+    """The local catalog's tenants, each with the sample agents: the guide's development seed."""
+    return [{"id": t.id, "display_name": t.display_name, "tier": t.tier, "agents": list(SAMPLE_AGENTS)}
+            for t in cfg.tenants]
+
+
 def build_local(cfg: PlatformConfig) -> dict[str, Any]:
     """The local stack: same app/, stores in-cluster, plain Secrets; returns stack outputs."""
     provider = local_provider(cfg)
@@ -502,6 +513,7 @@ def build_local(cfg: PlatformConfig) -> dict[str, Any]:
             environment=cfg.environment, postgres_image=cfg.local.postgres_image,
             redis_image=cfg.local.redis_image, postgres_password=pg_password.result,
             redis_password=redis_password.result, storage_class=cfg.local.storage_class),
+        seed_tenants=seed_tenants(cfg),
     ), opts=pulumi.ResourceOptions(provider=provider))
     return {
         "kube_context": cfg.local.kube_context or "(current context)",

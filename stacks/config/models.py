@@ -51,6 +51,15 @@ class SecretsConfig(Frozen):
     pinecone_environment: SecretStr | None = None
 
 
+class EventsConfig(Frozen):
+    """Opt-in event backbone (components/event_backbone.py): an EventBridge bus per data domain
+    and region, replicated inside the domain, carrying cross-region cache invalidation."""
+
+    enabled: bool = False
+    queue_retention_days: int = Field(default=4, ge=1, le=14)
+    """How long an undelivered cache-invalidation message waits (SQS allows 1 minute to 14 days)."""
+
+
 class PlatformConfig(Frozen):
     """Everything a stack needs, parsed once and validated across fields."""
 
@@ -76,6 +85,7 @@ class PlatformConfig(Frozen):
     budget: BudgetConfig | None = None
     mesh: MeshConfig = MeshConfig()
     versions: VersionsConfig = VersionsConfig()
+    events: EventsConfig = EventsConfig()
     tenants: tuple[TenantConfig, ...] = ()
     local: LocalConfig = LocalConfig()
     secrets: SecretsConfig = Field(default_factory=SecretsConfig, exclude=True)

@@ -29,6 +29,8 @@ class HpaConfig(Frozen):
     max_replicas: int = Field(default=20, ge=1)
     cpu_percent: int = Field(default=70, ge=10, le=100)
     memory_percent: int = Field(default=80, ge=10, le=100)
+    requests_per_second: int = Field(default=50, ge=1)
+    """Per-pod request rate the api scales on (beside CPU and memory; KEDA, every EKS stack)."""
 
 
 class ApiConfig(Frozen):
@@ -101,6 +103,15 @@ class GeoPoolConfig(Frozen):
     regions: tuple[str, ...] = Field(min_length=1)
 
 
+class EdgeConfig(Frozen):
+    """Zone security and caching (components/cloudflare_edge.py)."""
+
+    min_tls_version: Literal["1.2", "1.3"] = "1.2"
+    managed_waf_rulesets: tuple[Literal["cloudflare-managed", "owasp-core"], ...] = ("cloudflare-managed", "owasp-core")
+    static_path_prefixes: tuple[str, ...] = ("/static/", "/assets/")
+    static_extensions: tuple[str, ...] = ("css", "js", "png", "jpg", "svg", "woff2", "ico")
+
+
 class GlobalTrafficConfig(Frozen):
     enabled: bool = False
     account_id: str = ""
@@ -112,6 +123,7 @@ class GlobalTrafficConfig(Frozen):
     rate_limit: RateLimitConfig = RateLimitConfig()
     geo: tuple[GeoPoolConfig, ...] = ()
     fallback_region: str | None = None
+    edge: EdgeConfig = EdgeConfig()
 
 
 class AlarmThresholds(Frozen):

@@ -21,7 +21,7 @@ GLOBAL = "global"
 TRUST_LEVELS = frozenset({"P", "S", "U"})
 CATEGORIES = frozenset({
     "kubernetes", "network", "data_transfer", "load_balancer", "database", "cache", "object_storage",
-    "security", "monitoring", "backup", "global_traffic",
+    "security", "monitoring", "backup", "global_traffic", "events",
 })
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 SPOT_PREFIX = "ec2.spot."

@@ -485,6 +485,11 @@ def cf_load_balancer(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
                      "1M queries")]
 
 
+def event_bus(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    return [LineItem("eventbridge.custom_events", ctx.usage.value("events", "published_millions", r.name),
+                     "1M events")]
+
+
 def budget(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
     return [LineItem("budgets.budget", 1, "budget-month", "the first two per account are free")]
 
@@ -512,6 +517,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:s3/bucketV2:BucketV2": bucket,
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": bucket_replication,
     "aws:kms/key:Key": kms_key,
+    "aws:cloudwatch/eventBus:EventBus": event_bus,
     "aws:kms/replicaKey:ReplicaKey": kms_key,
     "aws:secretsmanager/secret:Secret": secret,
     "aws:cloudwatch/logGroup:LogGroup": log_group,
@@ -606,6 +612,9 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "cloudflare:index/dnsRecord:DnsRecord",
         "cloudflare:index/ruleset:Ruleset", "cloudflare:index/zoneSetting:ZoneSetting",
         "cloudflare:index/record:Record"),
+    "Authenticated origin pulls are included in every Cloudflare plan": (
+        "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+        "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate"),
 }.items() for t in types}
 
 

@@ -8,6 +8,7 @@ which input paths are secret, and refuses a duplicate URN as the real engine wou
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,8 +142,43 @@ class RecordingMonitor(MockMonitor):
         self.platform_mocks = mocks
         self.registrations: list[Registration] = []
         self._lock = threading.Lock()
+        self._thread = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+
+    def _own_thread_loop(self) -> None:
+        """Give the SDK's executor thread a loop this monitor closes (see `close`).
+
+        The SDK calls the monitor from its thread pool and serialises with `_sync_await`, which
+        creates a loop for a thread that has none and never closes it; the garbage collector then
+        finalises it at a random later point (a `PytestUnraisableExceptionWarning` inside an
+        unrelated test). A loop of our own per thread, closed when the run ends, leaves nothing.
+        """
+        if threading.current_thread() is threading.main_thread() or getattr(self._thread, "loop", None):
+            return
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._thread.loop = loop
+        with self._lock:
+            self._loops.append(loop)
+
+    def close(self) -> None:
+        """Close the executor threads' loops once the run's own loop has finished."""
+        with self._lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            if not loop.is_closed() and not loop.is_running():
+                loop.close()
+
+    def Invoke(self, request: Any) -> Any:
+        self._own_thread_loop()
+        return super().Invoke(request)
+
+    def ReadResource(self, request: Any) -> Any:
+        self._own_thread_loop()
+        return super().ReadResource(request)
 
     def RegisterResource(self, request: Any) -> Any:
+        self._own_thread_loop()
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)

@@ -213,6 +213,7 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
         failed = False
     finally:
         _close_loop(asyncio.get_event_loop(), failed)
+        monitor.close()
     regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
     components = _components(monitor.registrations)
     resources = [

@@ -232,6 +232,18 @@ def m_eu_tenant_namespace_on_us_cluster(plan: Plan) -> PlannedResource:
     return ns
 
 
+def m_edge_ssl_flexible(plan: Plan) -> PlannedResource:
+    r = _one(plan, "cloudflare:index/zoneSetting:ZoneSetting", lambda r: r.inputs.get("settingId") == "ssl")
+    _set(r, "value", "flexible")  # Cloudflare -> origin in plaintext
+    return r
+
+
+def m_edge_tls_1_0(plan: Plan) -> PlannedResource:
+    r = _one(plan, "cloudflare:index/zoneSetting:ZoneSetting", lambda r: r.inputs.get("settingId") == "min_tls_version")
+    _set(r, "value", "1.0")
+    return r
+
+
 MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("encryption off (Aurora)", m_unencrypted_aurora, "rds-cluster-storage-encrypted"),
     ("bucket back to SSE-S3", m_bucket_sse_s3, "s3-bucket-sse-kms-customer-key"),
@@ -254,6 +266,8 @@ MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("EU hostname routed to a US pool", m_eu_pool_in_us, "residency-cloudflare-pools"),
     ("EU tenant namespace on the US cluster", m_eu_tenant_namespace_on_us_cluster,
      "residency-tagged-resource-in-residency"),
+    ("edge SSL mode flexible", m_edge_ssl_flexible, "cloudflare-zone-tls"),
+    ("edge minimum TLS 1.0", m_edge_tls_1_0, "cloudflare-zone-tls"),
 ]
 
 

@@ -102,6 +102,23 @@ def cloudflare(extra_pool_region: str) -> list[PolicyResource]:
     return [*pools, lb]
 
 
+def event_forwarding(dest_region: str) -> list[PolicyResource]:
+    """An EU bus's rule forwarding to a bus in `dest_region` (as the event backbone does in-domain)."""
+    src_arn = f"arn:aws:events:{EU}:1:event-bus/eu-events-src"
+    dst_arn = f"arn:aws:events:{dest_region}:1:event-bus/eu-events-dst"
+    src = sres("aws:cloudwatch/eventBus:EventBus", {"name": "eu-events-src", "id": "eu-events-src", "arn": src_arn,
+                                                    "region": EU, "tags": EU_TAG}, "eu-bus-src", region=EU)
+    dst = sres("aws:cloudwatch/eventBus:EventBus", {"name": "eu-events-dst", "id": "eu-events-dst", "arn": dst_arn,
+                                                    "region": dest_region, "tags": {}}, "eu-bus-dst",
+               region=dest_region)
+    rule = sres("aws:cloudwatch/eventRule:EventRule", {"name": "eu-fwd", "id": "eu-fwd", "region": EU,
+                                                        "eventBusName": "eu-events-src", "tags": EU_TAG},
+                "eu-fwd-rule", region=EU)
+    target = sres("aws:cloudwatch/eventTarget:EventTarget", {"rule": "eu-fwd", "eventBusName": "eu-events-src",
+                                                              "arn": dst_arn, "region": EU}, "eu-fwd-target", region=EU)
+    return [src, dst, rule, target]
+
+
 def s3_stack(sse: dict[str, Any] | None = None, pab: dict[str, Any] | None = None, acl: str | None = None,
              versioning: str = "Enabled", tls: bool = True, logging: bool = True) -> list[PolicyResource]:
     b = bucket("data", US)
@@ -223,6 +240,8 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
     ("residency-kms-replicas", lambda: kms_replica(EU2), lambda: kms_replica(US), "is in us-east-1"),
     ("residency-elasticache-global-datastore", lambda: datastore(EU2), lambda: datastore(US), "eu-cache-2"),
     ("residency-cloudflare-pools", lambda: cloudflare(EU2), lambda: cloudflare(US), "pool-us-east-1 in us-east-1"),
+    ("residency-event-forwarding", lambda: event_forwarding(EU2), lambda: event_forwarding(US),
+     "eu-bus-dst in us-east-1"),
     ("s3-bucket-sse-kms-customer-key", s3_stack,
      lambda: s3_stack(sse={"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}), "AES256"),
     ("eks-node-volumes-encrypted", lambda: nodegroups(True), lambda: nodegroups(False), "neither a launch template"),

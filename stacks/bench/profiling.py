@@ -33,7 +33,7 @@ def layer_of(filename: str, root: Path) -> str | None:
         rel = path.resolve().relative_to(root)
     except ValueError:
         return None
-    if rel.parts[:2] == ("stacks", "harness") or rel.name.startswith("bench"):
+    if rel.parts[:2] in {("stacks", "harness"), ("stacks", "bench")}:
         return "harness"
     if rel.parts[0] in {"stacks", "components", "app", "__main__.py"}:
         return "own"

@@ -1,6 +1,6 @@
 """One benchmark case in a fresh process: the program and both floors, interleaved.
 
-`python -m stacks.bench_worker <stack> [--tenants N] [--profile]` prints one JSON line:
+`python -m stacks.bench.worker <stack> [--tenants N] [--profile]` prints one JSON line:
 resources, registrations, the best seconds of the program, the trivial floor and the replay
 floor, the number of rounds, and the program's peak RSS in MB (with `--profile`: the program's
 time split by layer instead).
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stacks.bench_profile import profiled
+from stacks.bench.profiling import profiled
 from stacks.harness.plan import Plan
 from stacks.harness.run import ROOT, run_program, stack_config
 
@@ -53,8 +53,8 @@ def synthetic_tenants(n: int) -> list[dict[str, Any]]:
     return tenants
 
 
-FLOOR_PROGRAM = ROOT / "stacks" / "bench_floor.py"
-REPLAY_FLOOR_PROGRAM = ROOT / "stacks" / "bench_replay_floor.py"
+FLOOR_PROGRAM = ROOT / "stacks" / "bench" / "floor.py"
+REPLAY_FLOOR_PROGRAM = ROOT / "stacks" / "bench" / "replay_floor.py"
 MAIN_PROGRAM = ROOT / "__main__.py"
 MAX_ROUNDS = 3
 """Timed rounds per case; the fastest of each program counts (the others saw more interference)."""

@@ -1,17 +1,17 @@
 """`python -m stacks bench`: how long the program takes per stack and as tenants grow.
 
-Each case runs in its own process (stacks/bench_worker.py): the program and two floors under the
+Each case runs in its own process (stacks/bench/worker.py): the program and two floors under the
 same mocks, after an untimed warm-up of each (lazy provider imports excluded), interleaved in up to
 three rounds, each counting its fastest:
 - the **trivial floor** registers as many one-input resources (`ratio`, the issue's target <= 1.3);
-- the **replay floor** (stacks/bench_replay_floor.py) registers the run's own resource graph again
+- the **replay floor** (stacks/bench/replay_floor.py) registers the run's own resource graph again
   as data: the same URNs, parents, providers, dependencies and the very inputs the engine received,
   and no program at all. Its time is what the Pulumi SDK costs for this graph whatever program
   produced it; `replay ratio` = program / replay floor is what the program itself adds (computing
   the values, typed Args classes, the Output links between resources) and is held to the same 1.3.
   The replay floor over the trivial floor shows why the first target is out of reach for any
   program that registers these resources.
-A last, profiled run splits the time by layer (stacks/bench_profile.py): `own` is the share spent
+A last, profiled run splits the time by layer (stacks/bench/profiling.py): `own` is the share spent
 in our code's own statements (stacks/, components/, app/), `sdk` the Pulumi SDKs. Growth with
 tenants should be linear (ms/resource roughly flat) and prod with 1,000 tenants must stay
 under 1 GB.
@@ -31,7 +31,7 @@ MEMORY_TARGET_MB = 1024
 
 
 def _worker(*args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "stacks.bench_worker", *args], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "stacks.bench.worker", *args], cwd=ROOT,
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark worker failed for {' '.join(args)}:\n{out.stderr[-2000:]}")

@@ -12,7 +12,7 @@ What it leaves out is the program itself: computing the values from config, the 
 classes and the `Output` links that carry values and dependencies between resources. Unknown
 values and resource references in the recorded inputs are replayed as null. The worker passes
 the plan's registrations in a JSON file (`agentic-platform:floor_replay_file`, see
-`stacks.bench_worker.replay_entries`).
+`stacks.bench.worker.replay_entries`).
 """
 
 import json
@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from stacks.bench_types import property_names
+from stacks.bench.provider_types import property_names
 from stacks.gc_tuning import defer_full_collections
 
 PROVIDER_PREFIX = "pulumi:providers:"

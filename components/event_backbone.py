@@ -1,0 +1,155 @@
+"""The platform's asynchronous events: one EventBridge bus per data domain and region, replicated
+to the domain's other regions only, with a cache-invalidation queue per bus.
+
+Why EventBridge buses with cross-region rules rather than MSK Serverless + MSK Replicator: the
+platform's async events (tenant changes, cache invalidations, job notifications) are small and
+low-volume; EventBridge bills per event with no hourly floor (MSK Serverless bills per cluster
+hour and partition hour in every region, https://aws.amazon.com/msk/pricing/), needs no VPC
+subnets or brokers, is encrypted at rest with a customer key
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-at-rest-key-management.html)
+and reaches another Region's bus with a rule target
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html). What it lacks
+is Kafka's replay and ordering; consumers here are idempotent evictions.
+
+Residency: a bus belongs to one data domain (name and `data-residency` tag), and its rules
+forward only events that originated on it (`detail.origin_region`) and only to buses of the same
+domain, so an EU event never leaves the EU domain and nothing loops. Cache invalidation across
+regions rides on it: the app publishes `cache.invalidate` on its region's bus; every region's
+queue receives it (its own and the forwarded copies) and that region's worker evicts the keys
+in its own Redis. Private: the app reaches EventBridge and SQS through the VPC's interface
+endpoints (`events`, `sqs`) or NAT; nothing here is public.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+EVENT_SOURCE_PREFIX = "agentic."
+CACHE_INVALIDATE = "cache.invalidate"
+
+
+def replication_pairs(regions: Sequence[str]) -> list[tuple[str, str]]:
+    """(source, destination) for every ordered pair of a domain's regions (full mesh)."""
+    return [(a, b) for a in regions for b in regions if a != b]
+
+
+def forward_pattern(origin_region: str) -> str:
+    """Only events published in `origin_region` (never a forwarded copy: no loops)."""
+    return json.dumps({"source": [{"prefix": EVENT_SOURCE_PREFIX}], "detail": {"origin_region": [origin_region]}},
+                      sort_keys=True)
+
+
+def invalidation_pattern() -> str:
+    return json.dumps({"source": [{"prefix": EVENT_SOURCE_PREFIX}], "detail-type": [CACHE_INVALIDATE]},
+                      sort_keys=True)
+
+
+def bus_name(prefix: str, domain: str) -> str:
+    return f"{prefix}-{domain}-events"
+
+
+def key_policy(account_id: str) -> str:
+    """The account administers the key; EventBridge and SQS (for this account) encrypt with it."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "EventBridge", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}},
+    ]}, sort_keys=True)
+
+
+@dataclass
+class EventBackboneArgs:
+    domain: str
+    residency: str
+    regions: Sequence[str]
+    """The domain's regions with a workload, primary first."""
+    account_id: pulumi.Input[str]
+    name_prefix: str
+    """`<project>-<env>`: bus, queue and role names."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    message_retention_seconds: int = 4 * 24 * 3600
+    protect: bool = False
+    """Protect the keys (staging/prod): deleting one makes the bus and queues unreadable."""
+
+
+class EventBackbone(pulumi.ComponentResource):
+    """Buses, keys, cache-invalidation queues and in-domain forwarding rules of one data domain."""
+
+    bus_name: str
+    queue_name: str
+    """The same names in every region of the domain (plain strings: known at preview)."""
+    buses: dict[str, pulumi.Output[str]]
+    queue_urls: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: EventBackboneArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("agentic:events:EventBackbone", name, {"domain": args.domain}, opts)
+        if not args.regions:
+            raise ValueError(f"EventBackboneArgs.regions is empty for domain {args.domain}: no bus to create")
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**args.tags, **({"data-residency": args.residency} if args.residency != "none" else {})}
+        bname = bus_name(args.name_prefix, args.domain)
+        self.bus_name, self.queue_name = bname, f"{bname}-cache-invalidation"
+        account = pulumi.Output.from_input(args.account_id)
+        self.buses = {}
+        self.queue_urls = {}
+        buses: dict[str, aws.cloudwatch.EventBus] = {}
+        for region in args.regions:
+            key = aws.kms.Key(f"{name}-{region}-key", region=region, description=f"{bname} in {region}",
+                              enable_key_rotation=True, deletion_window_in_days=30,
+                              policy=account.apply(key_policy), tags=tags,
+                              opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            bus = aws.cloudwatch.EventBus(f"{name}-{region}-bus", region=region, name=bname,
+                                          description=f"platform events of data domain {args.domain}",
+                                          kms_key_identifier=key.arn, tags=tags, opts=child)
+            buses[region] = bus
+            self.buses[region] = bus.arn
+            queue = aws.sqs.Queue(f"{name}-{region}-invalidation", region=region,
+                                  name=self.queue_name, kms_master_key_id=key.arn,
+                                  kms_data_key_reuse_period_seconds=300,
+                                  message_retention_seconds=args.message_retention_seconds, tags=tags, opts=child)
+            rule = aws.cloudwatch.EventRule(f"{name}-{region}-invalidate", region=region, event_bus_name=bus.name,
+                                            name=f"{bname}-cache-invalidate", event_pattern=invalidation_pattern(),
+                                            description="cache.invalidate -> this region's eviction queue",
+                                            tags=tags, opts=child)
+            aws.sqs.QueuePolicy(f"{name}-{region}-invalidation-policy", region=region, queue_url=queue.url,
+                                policy=pulumi.Output.all(queue.arn, rule.arn).apply(
+                                    lambda a: json.dumps({"Version": "2012-10-17", "Statement": [{
+                                        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                        "Action": "sqs:SendMessage", "Resource": a[0],
+                                        "Condition": {"ArnEquals": {"aws:SourceArn": a[1]}}}]}, sort_keys=True)),
+                                opts=child)
+            aws.cloudwatch.EventTarget(f"{name}-{region}-invalidation-target", region=region, rule=rule.name,
+                                       event_bus_name=bus.name, arn=queue.arn, target_id="cache-invalidation",
+                                       opts=child)
+            self.queue_urls[region] = queue.url
+        pairs = replication_pairs(list(args.regions))
+        if pairs:
+            role = aws.iam.Role(f"{name}-forward-role", name=f"{bname}-forward"[:64],
+                                assume_role_policy=account.apply(lambda acct: json.dumps({
+                                    "Version": "2012-10-17", "Statement": [{
+                                        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                        "Action": "sts:AssumeRole",
+                                        "Condition": {"StringEquals": {"aws:SourceAccount": acct}}}]},
+                                    sort_keys=True)),
+                                tags=tags, opts=child)
+            aws.iam.RolePolicy(f"{name}-forward-policy", role=role.id, policy=pulumi.Output.all(
+                *self.buses.values()).apply(lambda arns: json.dumps({
+                    "Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Action": "events:PutEvents", "Resource": sorted(arns)}]},
+                    sort_keys=True)), opts=child)
+            for src, dst in pairs:
+                rule = aws.cloudwatch.EventRule(f"{name}-{src}-to-{dst}", region=src, event_bus_name=buses[src].name,
+                                                name=f"{bname}-to-{dst}", event_pattern=forward_pattern(src),
+                                                description=f"events published in {src} -> {dst} (same data domain)",
+                                                tags=tags, opts=child)
+                aws.cloudwatch.EventTarget(f"{name}-{src}-to-{dst}-target", region=src, rule=rule.name,
+                                           event_bus_name=buses[src].name, arn=buses[dst].arn, role_arn=role.arn,
+                                           target_id=f"bus-{dst}", opts=child)
+        self.register_outputs({"buses": self.buses, "queue_urls": self.queue_urls})
