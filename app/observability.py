@@ -200,6 +200,8 @@ def kube_prometheus_values(a: MonitoringArgs, admin_secret: str) -> dict[str, An
         "prometheus": {"prometheusSpec": {
             "replicas": replicas,
             "retention": "15d",
+            # k6 load-test runners push their results here (app/load_testing.py, remote write).
+            "enableRemoteWriteReceiver": True,
             "retentionSize": "45GB",
             "externalLabels": {"region": a.region, "environment": a.environment, "cluster": a.cluster_name},
             # Pick up every ServiceMonitor/PodMonitor/PrometheusRule, not just this release's.

@@ -67,13 +67,46 @@ def parser() -> argparse.ArgumentParser:
     outputs_arg(g)
     g.add_argument("--tenant", required=True, help="tenant id")
     g.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    s = sub.add_parser("smoke", help="post-deploy smoke test of the API (steps in ops/smoke_contract.yaml)")
+    s.add_argument("--url", required=True, help="base URL of the API, e.g. https://api.example.com")
+    s.add_argument("--api-key-secret", metavar="NAME",
+                   help="Secrets Manager name or ARN of the test tenant's API key")
+    s.add_argument("--region", default="us-east-1", help="region of that secret (default us-east-1)")
+    s.add_argument("--contract", metavar="FILE", help="another contract file (default ops/smoke_contract.yaml)")
+
+    c = sub.add_parser("cost-report", help="one month's cost per tenant, service and region (Cost Explorer)")
+    c.add_argument("--month", required=True, metavar="YYYY-MM", help="a finished calendar month")
+    c.add_argument("--tag-key", default="tenant", help="cost allocation tag naming the tenant (default tenant)")
+    c.add_argument("--shared-namespace", action="append", default=[], metavar="NS",
+                   help="namespace whose split cost is shared out by tenant usage (repeatable;"
+                        " default platform-core, shared-services)")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
+
+
+def _run_without_outputs(args: argparse.Namespace, deps: Deps) -> int:
+    """Commands that take their inputs from flags, not from stack outputs."""
+    if args.command == "smoke":
+        from pathlib import Path
+
+        from ops import smoke
+
+        return smoke.run(deps, url=args.url, api_key_secret=args.api_key_secret, region=args.region,
+                         contract_path=Path(args.contract) if args.contract else None)
+    from ops import cost_report
+
+    return cost_report.run(deps, month=args.month, tag_key=args.tag_key,
+                           shared_namespaces=tuple(args.shared_namespace) or cost_report.SHARED_NAMESPACES,
+                           as_json=args.json)
 
 
 def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
     args = parser().parse_args(argv)
     deps = deps or Deps()
     try:
+        if args.command in ("smoke", "cost-report"):
+            return _run_without_outputs(args, deps)
         outputs = load_outputs(args.outputs, deps.stdin)
         if args.command == "verify":
             from ops import verify

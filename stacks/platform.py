@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stacks.compose import base, data, global_traffic, observability, tenants, workload
+from stacks.compose import base, data, global_traffic, observability, tenants, testing, workload
 from stacks.compose.events import build_events
 from stacks.compose.mesh import build_mesh, build_mesh_policies
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
@@ -86,6 +86,8 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         build_mesh_policies(ctx, bases[name], workloads[name])
         obs = observability.build_observability(ctx, bases[name], region_data[name], workloads[name])
         regional_exports[name] = _regional_export(ctx, bases[name], region_data[name], workloads[name], obs)
+        regional_exports[name].update(testing.build_region_testing(ctx, bases[name], region_data[name],
+                                                                   workloads[name], obs))
     tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)
     hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
     events = build_events(cfg, contexts)
@@ -98,6 +100,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         "tenants": tenant_exports,
         "hostnames": hostnames,
         "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None},
+        "testing": testing.build_global_testing(cfg, contexts, domains, region_data, regional_exports),
         **({"events": events} if events is not None else {}),
     })
 

@@ -26,6 +26,12 @@ from stacks.config.models_infra import (
     StorageConfig,
 )
 from stacks.config.models_tenants import TenantConfig
+from stacks.config.models_testing import (
+    CostExportsConfig,
+    OnCallConfig,
+    TestingConfig,
+    ThreatDetectionConfig,
+)
 from stacks.config.models_versions import VersionsConfig
 
 Environment = Literal["local", "dev", "staging", "prod"]
@@ -49,6 +55,8 @@ class SecretsConfig(Frozen):
     openai_api_key: SecretStr | None = None
     pinecone_api_key: SecretStr | None = None
     pinecone_environment: SecretStr | None = None
+    pagerduty_routing_key: SecretStr | None = None
+    """PagerDuty Events API v2 integration key (oncall.provider pagerduty)."""
 
 
 class EventsConfig(Frozen):
@@ -88,6 +96,10 @@ class PlatformConfig(Frozen):
     events: EventsConfig = EventsConfig()
     tenants: tuple[TenantConfig, ...] = ()
     local: LocalConfig = LocalConfig()
+    testing: TestingConfig = TestingConfig()
+    oncall: OnCallConfig = OnCallConfig()
+    cost_exports: CostExportsConfig = CostExportsConfig()
+    threat_detection: ThreatDetectionConfig = ThreatDetectionConfig()
     secrets: SecretsConfig = Field(default_factory=SecretsConfig, exclude=True)
 
     # --- derived views used by the composition (pure, cheap) ---

@@ -620,13 +620,19 @@ FREE: dict[str, str] = {t: reason for reason, types in {
 
 UNMODELLED: dict[str, str] = {
     "aws:guardduty/detectorFeature:DetectorFeature":
-        "GuardDuty protection plans (S3 data events, EKS audit logs, RDS logins) bill per event or vCPU; "
-        "not estimated",
+        "GuardDuty protection plans (S3 data events, EKS audit logs, RDS logins) bill per event; "
+        "not estimated (Runtime Monitoring and Malware Protection are priced)",
     "kubernetes:karpenter.sh/v1:NodePool":
         "capacity Karpenter adds under load beyond the node groups' desired size; not estimated",
 }
 """Types whose cost depends on load the estimate does not model. They are listed in the report
 (never silently zero) so the reader knows what the total leaves out."""
+
+
+from stacks.cost import skus_testing as _testing  # noqa: E402 - its pricers use the helpers above
+
+PRICERS.update(_testing.PRICERS)
+FREE.update(_testing.FREE)
 
 
 def unmodelled_reason(typ: str) -> str | None:
