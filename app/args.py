@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 
 from app.local_stores import LocalStoresArgs
+from app.rollout import RolloutSpec
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ class WorkloadArgs:
     cell_labels: Mapping[str, str] = field(default_factory=dict)
     """Labels of the cell's namespace (data domain, residency) for policies selecting by namespace."""
     local_stores: LocalStoresArgs | None = None
+    rollout: RolloutSpec | None = None
+    """Argo Rollouts takes over the api Deployment's template (app/rollout.py); None: rolling update."""
     """In-cluster Postgres/Redis (local stack): created after the namespaces, before any pod."""
     seed_tenants: Sequence[Mapping[str, Any]] = ()
     """Development data (local stack): sample tenants and their agents, seeded once after migration."""

@@ -41,7 +41,8 @@ def request_rate_query(namespace: str = PLATFORM_CORE) -> str:
     return f'sum(rate({API_REQUESTS_METRIC}{{namespace="{namespace}"}}[2m]))'
 
 
-def api_scaled_object_spec(s: ScalingSpec, prometheus_url: str, namespace: str = PLATFORM_CORE) -> dict[str, Any]:
+def api_scaled_object_spec(s: ScalingSpec, prometheus_url: str, namespace: str = PLATFORM_CORE,
+                           target: tuple[str, str] = ("apps/v1", "Deployment")) -> dict[str, Any]:
     """KEDA ScaledObject for the api: CPU and memory utilisation plus request rate per pod.
 
     The Prometheus trigger is `AverageValue`: KEDA divides the query's total by the replica count,
@@ -49,7 +50,7 @@ def api_scaled_object_spec(s: ScalingSpec, prometheus_url: str, namespace: str =
     replica count any trigger asks for.
     """
     return {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+        "scaleTargetRef": {"apiVersion": target[0], "kind": target[1], "name": "api"},
         "minReplicaCount": s.api_min_replicas,
         "maxReplicaCount": s.api_max_replicas,
         "pollingInterval": 15,
@@ -69,19 +70,22 @@ def api_scaled_object_spec(s: ScalingSpec, prometheus_url: str, namespace: str =
 
 
 def api_scaler(prefix: str, environment: str, s: ScalingSpec, prometheus_url: str,
-               opts: pulumi.ResourceOptions, *, namespace: str = PLATFORM_CORE) -> k8s.apiextensions.CustomResource:
+               opts: pulumi.ResourceOptions, *, target: tuple[str, str] = ("apps/v1", "Deployment"),
+               namespace: str = PLATFORM_CORE) -> k8s.apiextensions.CustomResource:
     return k8s.apiextensions.CustomResource(
         f"{prefix}-keda-api",
         api_version=KEDA_API,
         kind="ScaledObject",
         metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment)),
-        spec=api_scaled_object_spec(s, prometheus_url, namespace),
+        spec=api_scaled_object_spec(s, prometheus_url, namespace, target),
         opts=opts,
     )
 
 
 def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.ResourceOptions,
-            *, namespace: str = PLATFORM_CORE) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+            target: tuple[str, str] = ("apps/v1", "Deployment"), *,
+            namespace: str = PLATFORM_CORE) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+    """`target`: (apiVersion, kind) of the `api` workload; an Argo Rollout when one owns the pods."""
     def util(resource: str, percent: int) -> k8s.autoscaling.v2.MetricSpecArgs:
         return k8s.autoscaling.v2.MetricSpecArgs(
             type="Resource",
@@ -94,7 +98,7 @@ def api_hpa(prefix: str, environment: str, s: ScalingSpec, opts: pulumi.Resource
         metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment)),
         spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
             scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                api_version="apps/v1", kind="Deployment", name="api"),
+                api_version=target[0], kind=target[1], name="api"),
             min_replicas=s.api_min_replicas,
             max_replicas=s.api_max_replicas,
             metrics=[util("cpu", s.api_cpu_percent), util("memory", s.api_memory_percent)],

@@ -26,6 +26,10 @@ SQL_DIR = "/etc/db-bootstrap"
 CREDENTIALS_DIR = "/var/run/secrets/db"
 UID = 999
 """The postgres image's own non-root user (psql needs no other)."""
+CLIENT_IMAGE = "public.ecr.aws/docker/library/postgres:16.13"
+"""psql of the databases' major version, from the Docker official image's ECR Public copy: clusters
+pull it through the region's ECR pull-through cache (`ecr-public` rule), never from Docker Hub,
+which would need a Hub credential for a pull-through rule (the policy `k8s-image-from-ecr`)."""
 
 
 @dataclass
@@ -34,7 +38,7 @@ class DbBootstrapArgs:
     region: str
     domain: str
     image: str
-    """A PostgreSQL client image (the pinned pgvector/postgres image carries psql)."""
+    """A PostgreSQL client image (`CLIENT_IMAGE`, mapped through the region's pull-through cache)."""
     writer_endpoint: pulumi.Input[str]
     """The writer cluster endpoint: the master user logs in with its password, not through the
     IAM-only proxy."""

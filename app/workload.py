@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from app import autoscaling, config_maps, deployments, external_secrets, ingress, jobs, monitors
+from app import autoscaling, config_maps, deployments, external_secrets, ingress, jobs, monitors, rollout
 from app import network_policies as netpol
 from app.args import (
     AddonSupport,
@@ -103,11 +103,15 @@ class PlatformWorkload(pulumi.ComponentResource):
             jobs.seed_job(name, args.seed_tenants, environment=env, image=args.image, tag=args.tag,
                           spec=args.worker_resources, opts=after_migration)
         s = args.scaling
+        # With Argo Rollouts the Deployment only holds the pod template (replicas 0, owned here,
+        # not by the HPA); the Rollout runs the pods (app/rollout.py).
+        rolled = args.rollout is not None
         self.api = deployments.deployment(
-            name, "api", environment=env, image=args.image, tag=args.tag, digest=args.digest, replicas=s.api_replicas,
+            name, "api", environment=env, image=args.image, tag=args.tag, digest=args.digest,
+            replicas=0 if rolled else s.api_replicas,
             spec=args.api_resources, ports=[("http", HTTP_PORT)], grace_seconds=deployments.API_GRACE_SECONDS,
             command=None, config_checksum=cfg_hash, role_arn=args.api_role_arn,
-            strict_spread=args.strict_zone_spread, autoscaled=True,
+            strict_spread=args.strict_zone_spread, autoscaled=not rolled,
             pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration, namespace=home)
         self.worker = deployments.deployment(
             name, "worker", environment=env, image=args.image, tag=args.tag, digest=args.digest,
@@ -130,15 +134,20 @@ class PlatformWorkload(pulumi.ComponentResource):
             self.ingress_hostname = ingress.ingress_hostname(self.ingress)
 
         scale_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[self.api, self.worker]))
+        hpa_target = ("apps/v1", "Deployment")
+        if args.rollout is not None:
+            rollout.api_rollout(name, env, args.rollout, s.api_replicas, scale_opts, namespace=home)
+            hpa_target = (rollout.ROLLOUTS_API, "Rollout")
         crd_opts = pulumi.ResourceOptions.merge(
             scale_opts, pulumi.ResourceOptions(depends_on=list(args.addons.depends_on)))
         self._name, self._env, self._monitor_opts, self._namespace = name, env, scale_opts, home
         self._monitor_labels = dict(args.addons.monitor_labels)
         self.service_monitors: list[pulumi.Resource] = []
         if args.addons.keda and args.addons.prometheus_url and s.api_requests_per_second > 0:
-            autoscaling.api_scaler(name, env, s, args.addons.prometheus_url, crd_opts, namespace=home)
+            autoscaling.api_scaler(name, env, s, args.addons.prometheus_url, crd_opts, target=hpa_target,
+                                   namespace=home)
         else:
-            autoscaling.api_hpa(name, env, s, scale_opts, namespace=home)
+            autoscaling.api_hpa(name, env, s, scale_opts, hpa_target, namespace=home)
         autoscaling.disruption_budget(name, "api", env, s.api_min_replicas, scale_opts, namespace=home)
         autoscaling.disruption_budget(name, "worker", env, s.worker_replicas, scale_opts, namespace=home)
         if args.addons.keda and args.queue is not None:

@@ -82,6 +82,17 @@ def parser() -> argparse.ArgumentParser:
                    help="namespace whose split cost is shared out by tenant usage (repeatable;"
                         " default platform-core, shared-services)")
     c.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    rb = sub.add_parser("rollback", help="deploy a previous image (tag or digest) through the normal release path")
+    outputs_arg(rb)
+    rb.add_argument("--to", required=True, metavar="TAG|DIGEST", help="image tag or sha256 digest to go back to")
+    rb.add_argument("--stack", help="Pulumi stack (default: the outputs' environment)")
+    rb.add_argument("--repository", default="agentic-platform", help="ECR repository of the app image")
+    rb.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
+
+    w = sub.add_parser("watch", help="fail if any alarm of the stack fires within the post-deploy window")
+    outputs_arg(w)
+    w.add_argument("--minutes", type=float, default=30.0, help="length of the watch (default 30)")
     return p
 
 
@@ -128,6 +139,13 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
             from ops import tenant_purge
 
             return tenant_purge.run(outputs, deps, tenant_id=args.tenant, apply=args.apply)
+        if args.command in ("rollback", "watch"):
+            from ops import rollback
+
+            if args.command == "watch":
+                return rollback.watch(outputs, deps, minutes=args.minutes)
+            return rollback.run(outputs, deps, to=args.to, stack=args.stack, repository=args.repository,
+                                apply=args.apply)
         from ops import tenant_migrate
 
         return tenant_migrate.run(outputs, deps, tenant_id=args.tenant, to=args.to,

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stacks.compose import base, data, global_traffic, observability, tenants, testing, workload
+from stacks.compose import base, data, delivery, global_traffic, observability, tenants, testing, workload
 from stacks.compose.events import build_events
 from stacks.compose.mesh import build_mesh, build_mesh_policies
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
@@ -66,6 +66,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
     provider = aws_provider(cfg)
     contexts: dict[str, RegionContext] = {}
     bases: dict[str, RegionBase] = {}
+    delivery_exports: dict[str, dict[str, Any]] = {}
     for region in cfg.regions:
         parent = RegionalPlatform(f"{cfg.environment}-{region.name}", region.name)
         ctx = RegionContext(cfg=cfg, region=region, aws_provider=provider, parent=parent, tags=base_tags(cfg))
@@ -75,6 +76,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         mesh = build_mesh(ctx, bases[region.name])
         if mesh is not None:
             bases[region.name].extras["mesh"] = mesh
+        delivery_exports[region.name] = delivery.build_region_delivery(ctx, bases[region.name])
     keys = {name: data.build_region_keys(ctx) for name, ctx in contexts.items()}
     domains = data.build_domains(contexts, bases, keys)
     region_data: dict[str, RegionData] = {}
@@ -85,12 +87,15 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         workloads[name] = workload.build_workload(ctx, bases[name], region_data[name])
         build_mesh_policies(ctx, bases[name], workloads[name])
         obs = observability.build_observability(ctx, bases[name], region_data[name], workloads[name])
+        delivery_exports[name].update(delivery.build_gitops(ctx, bases[name], region_data[name]))
         regional_exports[name] = _regional_export(ctx, bases[name], region_data[name], workloads[name], obs)
         regional_exports[name].update(testing.build_region_testing(ctx, bases[name], region_data[name],
                                                                    workloads[name], obs))
     tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)
     hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
     events = build_events(cfg, contexts)
+    first = bases[cfg.regions[0].name] if cfg.regions else None
+    account = str(first.extras["account_id"]) if first is not None and "account_id" in first.extras else None
     return Platform(outputs={
         "environment": cfg.environment,
         "default_region": cfg.default_region,
@@ -99,6 +104,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         "data_domains": domains.exports,
         "tenants": tenant_exports,
         "hostnames": hostnames,
+        "delivery": {"regions": delivery_exports, **delivery.build_github_roles(cfg, provider, account)},
         "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None},
         "testing": testing.build_global_testing(cfg, contexts, domains, region_data, regional_exports),
         **({"events": events} if events is not None else {}),

@@ -20,13 +20,15 @@ from app.names import PLATFORM_NAMESPACES
 from stacks.cells import cell_plan
 from stacks.dr.report import platform_config
 from stacks.harness import Plan, PlannedResource, run_stack
+from stacks.harness.mocks import ACCOUNT_ID
 from stacks.harness.run import TEST_SECRET_PREFIX, stack_config
 
 STACKS = ("local", "dev", "prod")
 NS = "agentic-platform:"
 CRD_GROUPS = ("external-secrets.io/", "keda.sh/", "monitoring.coreos.com/", "autoscaling.k8s.io/",
               "karpenter.sh/", "karpenter.k8s.aws/", "security.istio.io/", "networking.istio.io/",
-              "gateway.networking.k8s.io/")
+              "gateway.networking.k8s.io/",
+              "argoproj.io/")
 """API groups of add-on CRDs the Kubernetes schema does not know (validated by their operators)."""
 DEPLOY = "kubernetes:apps/v1:Deployment"
 JOB = "kubernetes:batch/v1:Job"
@@ -104,25 +106,34 @@ def test_rolling_update_is_25_25_with_requests_limits_and_tagged_image(plan: Pla
         assert dep.get("spec.strategy") == {"type": "RollingUpdate",
                                             "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
         c = dep.get("spec.template.spec.containers.0")
-        ref = f"{app.get('image', 'ghcr.io/example/agentic-platform')}:{app['tag']}"
-        # staging/prod pull by digest (config-validated); the tag stays for readers
+        # Cloud stacks pull the app from their region's ECR repository; local from `app.image`;
+        # staging/prod pin the digest (config-validated), the tag stays for readers.
+        repo = (app.get("image", "ghcr.io/example/agentic-platform") if plan.stack == "local" else
+                f"{ACCOUNT_ID}.dkr.ecr.{dep.region}.amazonaws.com/agentic-platform")
+        ref = f"{repo}:{app['tag']}"
         assert c["image"] == (f"{ref}@{app['digest']}" if app.get("digest") else ref)
         assert set(c["resources"]["requests"]) == {"cpu", "memory"}
         assert set(c["resources"]["limits"]) == {"cpu", "memory"}
         assert dep.get("spec.template.spec.serviceAccountName") == component
 
 
+def api_pods_owner(plan: Plan) -> list[PlannedResource]:
+    """What runs the api pods: the Argo Rollout on EKS stacks (the Deployment is its 0-replica
+    template, app/rollout.py), the Deployment on `local`."""
+    return named(plan, "kubernetes:argoproj.io/v1alpha1:Rollout", "api") or named(plan, DEPLOY, "api")
+
+
 def test_api_replicas_follow_config_and_prod_runs_at_least_three(plans: dict[str, Plan]) -> None:
     """In active regions; a warm standby runs its own floor (test_standby_region_runs_...)."""
     for stack, plan in plans.items():
         want = app_config(stack)["api"]["replicas"]
-        for dep in named(plan, DEPLOY, "api"):
+        for dep in api_pods_owner(plan):
             assert "spec.replicas" in dep.options["ignoreChanges"], "the HPA owns replicas after creation"
             if dep.region not in standby_regions(stack):
                 assert dep.get("spec.replicas") == want
-    assert all(d.get("spec.replicas") >= 3 for d in named(plans["prod"], DEPLOY, "api")
+    assert all(d.get("spec.replicas") >= 3 for d in api_pods_owner(plans["prod"])
                if d.region not in standby_regions("prod"))
-    assert len(named(plans["prod"], DEPLOY, "api")) == 5, "one api per prod cell (eu-west-1 has two)"
+    assert len(api_pods_owner(plans["prod"])) == 5, "one api per prod cell (eu-west-1 has two)"
 
 
 def test_worker_grace_period_lets_a_job_finish(plan: Plan) -> None:
@@ -463,7 +474,9 @@ def test_standby_region_runs_the_standby_floors_under_the_active_maxima() -> Non
         api_so = in_region(SCALED, "api", region)
         assert (api_so.get("spec.minReplicaCount"), api_so.get("spec.maxReplicaCount")) == (
             api, app["api"]["hpa"]["max_replicas"])
-        assert in_region(DEPLOY, "api", region).get("spec.replicas") == api
+        assert api_so.get("spec.scaleTargetRef.kind") == "Rollout"
+        assert in_region("kubernetes:argoproj.io/v1alpha1:Rollout", "api", region).get("spec.replicas") == api
+        assert in_region(DEPLOY, "api", region).get("spec.replicas") == 0
         assert in_region(DEPLOY, "worker", region).get("spec.replicas") == worker
         scaled = in_region("kubernetes:keda.sh/v1alpha1:ScaledObject", "worker", region)
         assert (scaled.get("spec.minReplicaCount"), scaled.get("spec.maxReplicaCount")) == (

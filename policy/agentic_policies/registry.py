@@ -12,6 +12,7 @@ from pulumi_policy import EnforcementLevel
 
 from . import (
     backups,
+    delivery,
     encryption_at_rest,
     encryption_in_transit,
     hardening,
@@ -42,6 +43,7 @@ POLICIES: list[Policy] = [
     *kubernetes.POLICIES,
     *hardening.POLICIES,
     *paths.POLICIES,
+    *delivery.POLICIES,
 ]
 
 _names = [p.name for p in POLICIES]

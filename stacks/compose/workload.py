@@ -20,7 +20,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from app.db_bootstrap import DbBootstrap, DbBootstrapArgs
+from app.db_bootstrap import CLIENT_IMAGE, DbBootstrap, DbBootstrapArgs
 from app.jobs import JOB_SERVICE_ACCOUNT
 from app.local_stores import LocalStoresArgs, database_url, redis_url
 from app.names import PLATFORM_CORE, SHARED_SERVICES
@@ -42,6 +42,7 @@ from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbu
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
+from stacks.compose import delivery
 from stacks.compose.data import ALB_LOG_PREFIX
 from stacks.compose.types import (
     DbConnectTarget,
@@ -276,12 +277,13 @@ def certificate(ctx: RegionContext, hosts: list[str],
     return cert.arn, records
 
 
-def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool = False) -> dict[str, Any]:
+def _app_fields(cfg: PlatformConfig, location: str, settings: Any, standby: bool = False,
+                base: RegionBase | None = None) -> dict[str, Any]:
     """WorkloadArgs fields that come from `app` config alike on a cloud region and locally."""
     return {
         "environment": cfg.environment,
         "location": location,
-        "image": cfg.app.image,
+        "image": delivery.app_image(cfg, location, base),
         "tag": cfg.app.tag,
         "digest": cfg.app.digest,
         "settings": settings,
@@ -412,7 +414,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     bootstrap = _db_bootstrap(ctx, base, cell, stores)
-    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db), ctx.region.standby)
+    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db), ctx.region.standby, base)
     fields["scaling"] = replace(fields["scaling"], queue_list_name=cell.queue_list)
     workload = PlatformWorkload(name, WorkloadArgs(
         **fields,
@@ -420,7 +422,8 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
             region=ctx.name, refs=refs, templates=templates,
             depends_on=[base.external_secrets] if base.external_secrets is not None else []),
         network=NetworkSpec(vpc_cidr=base.vpc_cidr, pod_identity_agent=True),
-        k8s_provider=base.k8s_provider,
+        k8s_provider=delivery.workload_provider(ctx, base),
+        rollout=delivery.rollout_spec(cfg, base),
         # ServiceMonitors wait for kube-prometheus-stack (its CRDs): the observability layer
         # installs it later in this program and calls `attach_service_monitors` with the release.
         addons=AddonSupport(keda=True, prometheus_operator=False, vpa=True, depends_on=addon_deps,
@@ -455,7 +458,8 @@ def _db_bootstrap(ctx: RegionContext, base: RegionBase, cell: Cell,
         return None
     cfg = ctx.cfg
     return DbBootstrap(f"{cell.resource_name(cfg.environment)}-db-bootstrap", DbBootstrapArgs(
-        environment=cfg.environment, region=ctx.name, domain=cell.domain, image=cfg.local.postgres_image,
+        environment=cfg.environment, region=ctx.name, domain=cell.domain,
+        image=delivery.mirror(cfg, ctx.name, base, CLIENT_IMAGE),
         writer_endpoint=stores.writer_endpoint, master_secret=stores.master_secret_arn, vpc_cidr=base.vpc_cidr,
         depends_on=tuple(r for r in (base.external_secrets,) if r is not None),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}

@@ -14,6 +14,7 @@ from stacks.config.models_app import (
     MeshConfig,
     ObservabilityConfig,
 )
+from stacks.config.models_delivery import DeliveryConfig
 from stacks.config.models_infra import (
     BackupConfig,
     ClusterConfig,
@@ -94,6 +95,7 @@ class PlatformConfig(Frozen):
     mesh: MeshConfig = MeshConfig()
     versions: VersionsConfig = VersionsConfig()
     events: EventsConfig = EventsConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     tenants: tuple[TenantConfig, ...] = ()
     local: LocalConfig = LocalConfig()
     testing: TestingConfig = TestingConfig()

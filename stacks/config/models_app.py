@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from stacks.config.models_delivery import RolloutConfig
 from stacks.config.models_infra import Frozen
 
 # Cloudflare's published IPv4 ranges (https://www.cloudflare.com/ips-v4, checked 2026-11).
@@ -61,7 +62,8 @@ class AppConfig(Frozen):
     """Immutable tag (git SHA); `latest` is refused by the policy pack in staging and prod."""
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
     """`sha256:...` of the image the tag was built as; required in staging and prod, where pods
-    run `image:tag@digest` (the digest wins: a re-pushed tag cannot change what runs)."""
+    run `<repo>:<tag>@<digest>` (the digest wins: a re-pushed tag cannot change what runs). The
+    deploy workflow sets it; rollback too (`ops rollback --to`)."""
     api_version: str = "v1"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     mcp_server_path: str = "/app/mcp-servers"
@@ -71,6 +73,9 @@ class AppConfig(Frozen):
     api: ApiConfig = ApiConfig()
     worker: WorkerConfig = WorkerConfig()
     mcp_servers: tuple[str, ...] = ("filesystem", "github", "postgres")
+    delivery: Literal["pulumi", "gitops"] = "pulumi"
+    """gitops: `pulumi up` renders the workload's manifests to deploy/gitops/ and Argo CD syncs them."""
+    rollout: RolloutConfig = RolloutConfig()
 
 
 class IngressConfig(Frozen):

@@ -14,6 +14,7 @@ from stacks.config.mesh_trust import PemError, certificate_fingerprints, sample_
 from stacks.config.models import PlatformConfig
 from stacks.config.models_infra import NodeGroupConfig
 from stacks.config.regions import RESIDENCY_REGIONS
+from stacks.config.validate_delivery import check_delivery
 from stacks.config.validate_testing import check_testing
 from stacks.versions.support import check_versions
 
@@ -361,7 +362,7 @@ def check_cells(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
           check_tenants, check_mesh, check_secrets, check_observability, check_versions, check_cells,
-          check_testing)
+          check_testing, check_delivery)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:

@@ -606,6 +606,7 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration", "aws:backup/vaultNotifications:VaultNotifications",
         "aws:ec2/ebsEncryptionByDefault:EbsEncryptionByDefault", "aws:ec2/ebsDefaultKmsKey:EbsDefaultKmsKey",
         "aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "aws:codebuild/webhook:Webhook",
         "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy",
         "aws:costexplorer/costAllocationTag:CostAllocationTag"),
     "Cloudflare objects included in the zone's plan (pools and DNS queries are priced)": (
@@ -622,6 +623,15 @@ UNMODELLED: dict[str, str] = {
     "aws:guardduty/detectorFeature:DetectorFeature":
         "GuardDuty protection plans (S3 data events, EKS audit logs, RDS logins) bill per event; "
         "not estimated (Runtime Monitoring and Malware Protection are priced)",
+    "aws:codebuild/project:Project":
+        "CI runner build minutes (CodeBuild bills per minute a job runs); depend on CI use, not estimated",
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule":
+        "storage of cached public images (ECR storage per GB-month); depends on the images pulled, not estimated",
+    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration":
+        "Amazon Inspector enhanced scanning bills per image scanned and rescanned; not estimated",
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration":
+        "cross-region transfer of replicated images (per GB); depends on image pushes, not estimated",
+    "aws:pipes/pipe:Pipe": "EventBridge Pipes bill per million events; a few notifications a day, not estimated",
     "kubernetes:karpenter.sh/v1:NodePool":
         "capacity Karpenter adds under load beyond the node groups' desired size; not estimated",
 }
