@@ -435,7 +435,7 @@ def test_keda_reaches_prometheus_through_the_monitoring_network_policy(plan: Pla
         return
     policies = [p for p in named(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-keda-to-prometheus")]
     # one per cluster (Prometheus is per region), however many cells scale on it
-    assert sorted(p.region for p in policies) == sorted({s.region for s in named(plan, SCALED, "api")})
+    assert sorted(str(p.region) for p in policies) == sorted({str(s.region) for s in named(plan, SCALED, "api")})
     rule = policies[0].get("spec.ingress.0")
     assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}]
     assert rule["ports"] == [{"port": 9090, "protocol": "TCP"}]
