@@ -104,6 +104,10 @@ class AuroraClusterArgs:
     secret_path_prefix: str = ""
     """Generated credentials go to `<prefix>/master` (default prefix `agentic-platform/<identifier>`)."""
     global_role: GlobalRole = "none"
+    joins_global: bool = False
+    """A standalone cluster that became the primary of a global cluster created from it
+    (`GlobalCluster(source_db_cluster_identifier=...)`): its `global_cluster_identifier` is then set
+    by AWS and ignored here, so joining never replaces the cluster (an enterprise tenant's database)."""
     global_cluster_identifier: pulumi.Input[str] | None = None
     source_region: str | None = None
     write_forwarding: bool = False
@@ -140,9 +144,10 @@ def validate_args(args: AuroraClusterArgs) -> None:
         if args.credentials is None and args.proxy:
             raise ValueError(f"AuroraClusterArgs.credentials: secondary '{args.identifier}' needs the "
                              "replicated credentials secret for its proxy")
-        if args.readers < 1:
-            raise ValueError(f"AuroraClusterArgs.readers: secondary '{args.identifier}' needs at least "
-                             "one (promotable) instance")
+        if args.readers < 1 and args.proxy:
+            raise ValueError(f"AuroraClusterArgs.readers: secondary '{args.identifier}' has an RDS Proxy and "
+                             "needs at least one instance behind it; a headless secondary (storage "
+                             "replication only, readers=0) takes proxy=False")
     if args.serverless_min_acu == 0 and (args.proxy or args.global_role != "none"):
         raise ValueError(f"AuroraClusterArgs.serverless_min_acu: cluster '{args.identifier}' cannot pause at 0 ACU "
                          "behind an RDS Proxy or in a global database; set proxy=False on a regional cluster "
@@ -261,7 +266,7 @@ class AuroraCluster(pulumi.ComponentResource):
 
         # --- the cluster ---
         ignore = ["engine_version", "global_cluster_identifier", "replication_source_identifier"] \
-            if args.global_role != "none" else []
+            if args.global_role != "none" else ["global_cluster_identifier"] if args.joins_global else []
         cluster_opts = pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
             depends_on=[log_group, *args.depends_on], ignore_changes=ignore))
         self.cluster = aws.rds.Cluster(

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stacks.compose import base, data, delivery, global_traffic, observability, tenants, testing, workload
+from stacks.compose import base, data, delivery, failover, global_traffic, observability, tenants, testing, workload
 from stacks.compose.events import build_events
 from stacks.compose.mesh import build_mesh, build_mesh_policies
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
@@ -96,6 +96,8 @@ def build_platform(cfg: PlatformConfig) -> Platform:
     events = build_events(cfg, contexts)
     first = bases[cfg.regions[0].name] if cfg.regions else None
     account = str(first.extras["account_id"]) if first is not None and "account_id" in first.extras else None
+    plans = failover.build_failover(contexts, bases, region_data, domains,
+                                    tenant_databases=tenants.tenant_global_databases(tenant_exports))
     return Platform(outputs={
         "environment": cfg.environment,
         "default_region": cfg.default_region,
@@ -105,7 +107,8 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         "tenants": tenant_exports,
         "hostnames": hostnames,
         "delivery": {"regions": delivery_exports, **delivery.build_github_roles(cfg, provider, account)},
-        "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None},
+        "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None,
+                     "region_switch": plans},
         "testing": testing.build_global_testing(cfg, contexts, domains, region_data, regional_exports),
         **({"events": events} if events is not None else {}),
     })

@@ -9,6 +9,7 @@ from stacks.dr.report import DrReport, platform_config
 from stacks.harness import Plan, run_stack
 from stacks.reports import dr as dr_report
 
+RS_PLAN = "aws:arcregionswitch/plan:Plan"
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
 
 
@@ -45,19 +46,63 @@ def test_prod_shared_stores_meet_the_rpo(prod: Plan) -> None:
         assert stores["objects"].seconds == FIGURES.s3_rtc_rpo_s and not stores["objects"].missed
 
 
-def test_operator_triggered_data_failover_is_flagged_against_2_min(prod: Plan) -> None:
+def manual(plan: Plan) -> Plan:
+    """The same plan with the kill switch pulled: Region switch plans without triggers."""
+    out = copy.deepcopy(plan)
+    for p in out.of_type(RS_PLAN):
+        p.inputs["triggers"] = None
+    return out
+
+
+def test_automatic_region_switch_meets_the_2_min_write_failover(prod: Plan) -> None:
     rep = assess(prod)
+    for domain in ("global", "eu"):
+        seconds, status = checks(rep, domain)["failover (writes)"]
+        assert seconds == FIGURES.region_switch_start_s + FIGURES.aurora_global_failover_s + FIGURES.app_reconnect_s
+        assert status.startswith("met")
+    assert rep.misses() == []
+
+
+def test_operator_triggered_data_failover_is_flagged_against_2_min(prod: Plan) -> None:
+    rep = assess(manual(prod))
     seconds, status = checks(rep, "global")["failover (writes)"]
     assert status == "MISS"
-    assert seconds == 20 + FIGURES.operator_trigger_s + FIGURES.aurora_global_failover_s + FIGURES.app_reconnect_s
+    assert seconds == FIGURES.operator_trigger_s + FIGURES.aurora_global_failover_s + FIGURES.app_reconnect_s
 
 
-def test_enterprise_tenant_database_without_replica_is_flagged(prod: Plan) -> None:
+def test_an_approval_step_puts_a_person_back_on_the_write_path(prod: Plan) -> None:
+    slow = copy.deepcopy(prod)
+    for p in slow.of_type(RS_PLAN):
+        p.inputs["workflows"][0]["steps"].insert(0, {"name": "approve", "executionBlockType": "ManualApproval"})
+    seconds, status = checks(assess(slow), "eu")["failover (writes)"]
+    assert status == "MISS" and seconds == 120 + FIGURES.operator_trigger_s
+
+
+def test_a_plan_outside_its_domain_is_not_the_domains_plan(prod: Plan) -> None:
+    moved = copy.deepcopy(prod)
+    for p in moved.of_type(RS_PLAN):
+        if p.tags.get("data-domain") == "eu":
+            p.inputs["regions"] = ["eu-west-1", "us-east-1"]
+    assert checks(assess(moved), "eu")["failover (writes)"][1] == "MISS"
+
+
+def test_enterprise_tenant_databases_have_a_global_secondary(prod: Plan) -> None:
     rep = assess(prod)
     global_stores = {s.name: s for s in rep.domains[0].stores}
     eu_stores = {s.name: s for s in rep.domains[1].stores}
+    assert global_stores["tenant initech database"].rpo.seconds == FIGURES.aurora_global_lag_s
+    assert eu_stores["tenant hanse-eu database"].regions == ["eu-west-1", "eu-central-1 (0 instance(s))"]
+    assert "tenant hanse-eu database" not in global_stores
+
+
+def test_enterprise_tenant_database_without_replica_is_flagged(prod: Plan) -> None:
+    single = copy.deepcopy(prod)
+    single.resources = [r for r in single.resources
+                        if not (r.type == "aws:rds/cluster:Cluster" and r.tags.get("tenant")
+                                and r.inputs.get("sourceRegion"))]
+    rep = assess(single, platform_config(prod))
+    global_stores = {s.name: s for s in rep.domains[0].stores}
     assert global_stores["tenant initech database"].rpo.missed
-    assert "tenant hanse-eu database" in eu_stores and "tenant hanse-eu database" not in global_stores
 
 
 def test_slow_monitor_in_the_plan_is_flagged(prod: Plan) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pulumi_policy import ResourceValidationArgs
+from pulumi_policy import PolicyResource, ResourceValidationArgs
 
 from .config import Settings
 from .props import UNKNOWN, get, is_set, items, mapping, number, truthy
@@ -66,20 +66,46 @@ def _is_secondary(cluster: object) -> bool:
     return is_set(get(cluster, "globalClusterIdentifier")) and not is_set(get(cluster, "masterUsername"))
 
 
+def _headless_secondary_ok(view: StackView, cluster: PolicyResource, instances: list[PolicyResource]) -> bool:
+    """A cluster may run without instances only as a *secondary member of a global cluster*: it has
+    no credentials, replicates from another region (`sourceRegion`), joins a global cluster of this
+    stack, and that global cluster has a primary with at least `minDbInstances` instances. Storage
+    replication then keeps its copy current (RPO ~1 s) and an instance is added at failover."""
+    if not _is_secondary(cluster.props) or not is_set(get(cluster.props, "sourceRegion")):
+        return False
+    globals_ = view.refs(cluster, "globalClusterIdentifier", ["aws:rds/globalCluster:GlobalCluster"])
+    if not globals_:
+        return False
+    clusters = view.of_type(CLUSTER)
+    for gc in globals_:
+        primaries = [c for c in view.refs(gc, "sourceDbClusterIdentifier", [CLUSTER])]
+        primaries += [c for c in clusters if not _is_secondary(c.props)
+                      and any(t.urn == gc.urn for t in view.refs(c, "globalClusterIdentifier"))]
+        for primary in primaries:
+            mine = [i for i in instances if any(t.urn == primary.urn for t in view.refs(i, "clusterIdentifier"))]
+            if len(mine) >= view.settings.min_db_instances:
+                return True
+    return False
+
+
 def _multi_az(view: StackView) -> Iterator[tuple[str, str | None]]:
     instances = view.of_type("aws:rds/clusterInstance:ClusterInstance")
     for cluster in view.of_type(CLUSTER):
         mine = [i for i in instances if any(t.urn == cluster.urn for t in view.refs(i, "clusterIdentifier"))]
+        if not mine and _headless_secondary_ok(view, cluster, instances):
+            continue
         need = 1 if _is_secondary(cluster.props) else view.settings.min_db_instances
         if len(mine) < need:
             yield (f"cluster {cluster.name} has {len(mine)} instance(s); this stack requires {need} "
-                   "(a writer and a reader in another AZ)"), cluster.urn
+                   "(a writer and a reader in another AZ; only a secondary of a global cluster whose primary "
+                   "has them may be headless)"), cluster.urn
 
 
 rds_multi_az = stack_policy(
     Meta("rds-cluster-multi-az", BACKUPS,
          "Aurora primary clusters have at least minDbInstances instances (writer + reader across AZs); global "
-         "secondaries at least one.", ("CKV_AWS_157",), ("RDS.15",)),
+         "secondaries at least one, or none (headless) when their global cluster's primary has minDbInstances.",
+         ("CKV_AWS_157",), ("RDS.15",)),
     _multi_az)
 
 

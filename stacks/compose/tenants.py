@@ -24,6 +24,7 @@ from components.backup import BackupCopy, BackupPlan, BackupPlanArgs, BackupVaul
 from components.budgets import BudgetSpec, CostControls, CostControlsArgs
 from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
+from components.region_switch import GlobalDatabase
 from components.secrets import SecretReplica, SecretSet, SecretSetArgs, replica_arn
 from stacks.cells import region_cells
 from stacks.compose.data import DataDomains
@@ -135,10 +136,12 @@ def _build_tenant(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement,
     api_key_arns: dict[str, Any] = {}
     if p.tier != "shared":
         api_key_arns = _api_key(cfg, tenant, p, contexts=contexts, data=data, tags=tags)
+    global_db: dict[str, Any] | None = None
     if p.own_database:
-        cluster_id = _enterprise_stores(cfg, tenant, p, ctx=contexts[p.database_region],
-                                        base=bases[p.database_region], data=data[p.database_region],
-                                        account_id=account_id, tags=tags, contexts=contexts, all_data=data)
+        cluster_id, global_db = _enterprise_stores(
+            cfg, tenant, p, ctx=contexts[p.database_region], base=bases[p.database_region],
+            data=data[p.database_region], account_id=account_id, tags=tags, contexts=contexts, all_data=data,
+            all_bases=bases)
     if p.tier != "shared":
         for region in p.workload_regions:
             _namespace(cfg, tenant, p, region=region, ctx=contexts[region], base=bases[region], data=data,
@@ -149,7 +152,8 @@ def _build_tenant(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement,
         "domain": p.domain,
         "workload_regions": list(p.workload_regions),
         "stores": {
-            "database": {"region": p.database_region, "cluster_identifier": cluster_id},
+            "database": {"region": p.database_region, "cluster_identifier": cluster_id,
+                         **({"global": global_db} if global_db else {})},
             "bucket": {"region": p.bucket_region, "name": bucket_name, "prefix": tenant_prefix(tenant.id)},
             "secrets_region": p.secrets_region,
             "namespace": p.namespace,
@@ -189,14 +193,15 @@ def _api_key(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, c
 def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, ctx: RegionContext,
                        base: RegionBase, data: RegionData, account_id: pulumi.Output[str],
                        tags: dict[str, str], contexts: dict[str, RegionContext],
-                       all_data: dict[str, RegionData]) -> Any:
+                       all_data: dict[str, RegionData], all_bases: dict[str, RegionBase]
+                       ) -> tuple[Any, dict[str, Any] | None]:
     """Database per tenant: its own KMS keys, Aurora cluster (and Redis), protected in staging/prod."""
     region = p.database_region
     logs_key, secrets_key = data.kms_keys.get("logs"), data.kms_keys.get("secrets")
     if logs_key is None or secrets_key is None or base.database_subnet_group is None:
         pulumi.log.warn(f"tenant '{tenant.id}': the data/base layers of {region} expose no keys or "
                         "database subnet group yet; its own database is not created")
-        return None
+        return None, None
     name = tenant_resource_name(cfg, region, tenant.id)
     ent = tenant.enterprise
     keys = RegionKeys(f"{name}-keys", RegionKeysArgs(
@@ -222,8 +227,11 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
         backup_retention_days=cfg.database.backup_retention_days,
         performance_insights_retention_days=cfg.database.performance_insights_retention_days,
         protected=cfg.protected,
+        joins_global=global_secondary_region(cfg, p) is not None,
         tags=tags,
     ), opts=ctx.opts())
+    global_db = _enterprise_secondary(cfg, tenant, p, db=db, contexts=contexts, bases=all_bases,
+                                      data=all_data, account_id=account_id, tags=tags)
     redis = None
     if ent.redis:
         redis = Redis(f"{name}-cache", RedisArgs(
@@ -240,7 +248,73 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
                         data=all_data, tags=tags)
     tenant_store_alarms(ctx, data, tenant.id, db_cluster_identifier=db.cluster_identifier,
                         redis_group_id=redis.replication_group.replication_group_id if redis else None)
-    return db.cluster_identifier
+    return db.cluster_identifier, global_db
+
+
+def global_secondary_region(cfg: PlatformConfig, p: TenantPlacement) -> str | None:
+    """Where an enterprise tenant's database keeps its headless Aurora Global secondary: the first
+    region of its data domain other than the database's own, when `failover.enterprise_secondaries`
+    is on (pure). Never outside the domain."""
+    if not cfg.failover.enterprise_secondaries or not p.own_database:
+        return None
+    dom = cfg.domain(p.domain)
+    return next((r for r in dom.regions if r != p.database_region), None)
+
+
+def _enterprise_secondary(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, db: AuroraCluster,
+                          contexts: dict[str, RegionContext], bases: dict[str, RegionBase],
+                          data: dict[str, RegionData], account_id: pulumi.Output[str],
+                          tags: dict[str, str]) -> dict[str, Any] | None:
+    """The tenant's database becomes the primary of a global cluster created from it (no
+    replacement), with a headless secondary in the domain's replica region: storage replication
+    only, no instance and no proxy until a failover, so the RPO is the replication lag (~1 s) for
+    storage and replicated-write I/O instead of a reader (docs/cost-and-dr.md)."""
+    region = global_secondary_region(cfg, p)
+    if region is None or region not in contexts:
+        return None
+    base, rdata = bases[region], data[region]
+    logs_key, secrets_key = rdata.kms_keys.get("logs"), rdata.kms_keys.get("secrets")
+    if logs_key is None or secrets_key is None or base.database_subnet_group is None:
+        pulumi.log.warn(f"tenant '{tenant.id}': {region} exposes no keys or database subnet group yet; "
+                        "no global secondary")
+        return None
+    home = contexts[p.database_region]
+    ident = enterprise_cluster_identifier(cfg, p.database_region, tenant.id)
+    gc = aws.rds.GlobalCluster(
+        f"{tenant_resource_name(cfg, p.database_region, tenant.id)}-global", region=p.database_region,
+        global_cluster_identifier=f"{ident}-global", source_db_cluster_identifier=db.arn,
+        force_destroy=True, deletion_protection=cfg.protected, tags=tags,
+        opts=home.opts(protect=cfg.protected, retain_on_delete=cfg.protected, depends_on=[db.cluster, *db.instances]))
+    name = tenant_resource_name(cfg, region, tenant.id)
+    keys = RegionKeys(f"{name}-keys", RegionKeysArgs(
+        region=region, alias_prefix=secret_prefix(cfg, tenant.id), account_id=account_id, purposes=("database",),
+        protect=cfg.protected, tags=tags), opts=contexts[region].opts())
+    sources = [sg for sg in (base.node_security_group_id, base.cluster_security_group_id) if sg is not None]
+    secondary = AuroraCluster(f"{name}-db", AuroraClusterArgs(
+        identifier=enterprise_cluster_identifier(cfg, region, tenant.id), region=region,
+        engine_version=cfg.database.engine_version, instance_class=tenant.enterprise.instance_class,
+        kms_key_arn=keys.arns["database"], logs_kms_key_arn=logs_key, secrets_kms_key_arn=secrets_key,
+        vpc_id=base.vpc_id, subnet_ids=list(base.private_subnet_ids), db_subnet_group_name=base.database_subnet_group,
+        allowed_security_group_ids=sources, readers=0, proxy=False, global_role="secondary",
+        global_cluster_identifier=gc.id, source_region=p.database_region, write_forwarding=False,
+        depends_on=[gc, *db.instances], backup_retention_days=cfg.database.backup_retention_days,
+        performance_insights_retention_days=cfg.database.performance_insights_retention_days,
+        protected=cfg.protected, tags=tags,
+    ), opts=contexts[region].opts())
+    return {"domain": p.domain, "global_cluster_identifier": gc.global_cluster_identifier,
+            "clusters": {p.database_region: db.arn, region: secondary.arn},
+            "secondary_region": region, "headless": True}
+
+
+def tenant_global_databases(exports: dict[str, Any]) -> dict[str, list[GlobalDatabase]]:
+    """Per data domain, the enterprise tenants' global databases (for the domain's Region switch plan)."""
+    out: dict[str, list[GlobalDatabase]] = {}
+    for tenant_id, export in exports.items():
+        g = ((export.get("stores") or {}).get("database") or {}).get("global")
+        if g:
+            out.setdefault(g["domain"], []).append(GlobalDatabase(
+                f"tenant-{tenant_id}", g["global_cluster_identifier"], list(g["clusters"].values())))
+    return out
 
 
 def _enterprise_backups(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,

@@ -20,6 +20,7 @@ from stacks.config.models_infra import (
     ClusterConfig,
     DatabaseConfig,
     DataDomainConfig,
+    FailoverConfig,
     Frozen,
     NetworkConfig,
     RedisConfig,
@@ -87,6 +88,7 @@ class PlatformConfig(Frozen):
     redis: RedisConfig = RedisConfig()
     storage: StorageConfig = StorageConfig()
     backup: BackupConfig = BackupConfig()
+    failover: FailoverConfig = FailoverConfig()
     app: AppConfig
     ingress: IngressConfig = IngressConfig()
     global_traffic: GlobalTrafficConfig = GlobalTrafficConfig()

@@ -297,3 +297,35 @@ class BackupConfig(Frozen):
     retention_days: int = Field(default=30, ge=1, le=36500)
     cross_region_copy: bool = True
     """Copy each recovery point to another region of the same data domain (only there)."""
+
+
+class FailoverConfig(Frozen):
+    """Automated regional failover per data domain: one ARC Region switch plan per domain with a
+    replica (primary -> first replica), the alarm that proves the primary down, and guard rails.
+
+    Aurora never promotes across regions by itself; an operator running the runbook takes minutes,
+    which breaks the 2-minute write failover. The plan runs the same steps without waiting for a
+    person, and these switches decide how much it may do on its own.
+    """
+
+    region_switch: bool = False
+    """Build the plans (and their execution role, trigger alarm, notifications). Off: only the
+    `python -m ops failover` runbook exists."""
+    automatic: bool = False
+    """Kill switch: the trigger alarm starts the plan on its own only when true; false keeps the
+    plan for manual execution (`ops failover`) and removes the trigger."""
+    min_delay_minutes_between_executions: int = Field(default=60, ge=1, le=10080)
+    """No automatic execution within this many minutes of the previous one (no flapping)."""
+    approval_required: bool = False
+    """Put a manual approval step before the database failover (a person decides: slower)."""
+    approval_role_arn: str | None = None
+    """The role whose principals may approve the step; required with `approval_required`."""
+    approval_timeout_minutes: int = Field(default=60, ge=1, le=1440)
+    probe_period_seconds: Literal[10, 30, 60] = 10
+    """Period of the high-resolution `AgenticPlatform/DR PrimaryReachable` metric the trigger alarm
+    reads (10 s and 30 s are high-resolution alarms)."""
+    probe_failures: int = Field(default=2, ge=1, le=10)
+    """Consecutive failed periods before the primary counts as down (detection = period x failures)."""
+    enterprise_secondaries: bool = False
+    """Give each enterprise tenant's own database a headless Aurora Global secondary (storage
+    replication only, no instance) in its domain's first replica region: RPO = replication lag."""

@@ -360,7 +360,21 @@ def check_cells(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
                      "only on their own hostname (for example api.eu.<zone>), never on app.hostname")
 
 
-CHECKS = (check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
+def check_failover(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    """A plan needs a replica to switch to; an approval step needs someone allowed to approve."""
+    fo = cfg.failover
+    if fo.approval_required and not fo.approval_role_arn:
+        yield _issue(("failover", "approval_role_arn"), "required when failover.approval_required is true "
+                     "(the IAM role whose principals approve the Region switch step)")
+    if (fo.automatic or fo.approval_required) and not fo.region_switch:
+        yield _issue(("failover", "region_switch"), "automatic execution and approval belong to the Region "
+                     "switch plan; set failover.region_switch: true")
+    if (fo.region_switch or fo.enterprise_secondaries) and not any(d.replicas for d in cfg.data_domains):
+        yield _issue(("failover", "region_switch" if fo.region_switch else "enterprise_secondaries"),
+                     "no data domain has a replica region to fail over to; remove it or add replicas")
+
+
+CHECKS = (check_failover, check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
           check_tenants, check_mesh, check_secrets, check_observability, check_versions, check_cells,
           check_testing, check_delivery)
 

@@ -444,7 +444,16 @@ def flow_log(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
 
 
 def metric_alarm(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    """A period under 60 s is a high-resolution alarm (three times the standard price)."""
+    period = r.get("period")
+    if isinstance(period, int | float) and period < 60:
+        return [LineItem("cloudwatch.alarm.high_resolution", 1, "alarm-month")]
     return [LineItem("cloudwatch.alarm", 1, "alarm-month")]
+
+
+def region_switch_plan(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    """A flat fee per plan and month, whether or not it runs."""
+    return [LineItem("arc.region_switch.plan", 1, "plan-month")]
 
 
 def dashboard(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
@@ -523,6 +532,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:cloudwatch/logGroup:LogGroup": log_group,
     "aws:ec2/flowLog:FlowLog": flow_log,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
+    "aws:arcregionswitch/plan:Plan": region_switch_plan,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": dashboard,
     "aws:guardduty/detector:Detector": guardduty,

@@ -31,6 +31,7 @@ class DrFigures:
     s3_rtc_rpo_s: float
     backup_interval_s: float
     operator_trigger_s: float
+    region_switch_start_s: float
     app_reconnect_s: float
     capacity_scale_up_s: float
     eks_cold_create_s: float

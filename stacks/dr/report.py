@@ -25,6 +25,7 @@ RDS_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 CF_LB = "cloudflare:index/loadBalancer:LoadBalancer"
 CF_POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 CF_MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
+RS_PLAN = "aws:arcregionswitch/plan:Plan"
 
 
 def platform_config(plan: Plan) -> PlatformConfig:
@@ -250,15 +251,54 @@ def _tenant_stores(plan: Plan, domain: DataDomainConfig, fig: DrFigures, single:
         tenant = c.tags.get("tenant")
         residency = c.tags.get("data-residency") or "none"
         if tenant and c.region in domain.regions and residency == domain.residency and _is_writer(c):
-            gid = c.inputs.get("globalClusterIdentifier")
-            if gid and any(o.inputs.get("globalClusterIdentifier") == gid and o is not c
-                           for o in plan.of_type(RDS_CLUSTER)):
-                out.append(Store(f"tenant {tenant} database", "aurora global", [c.region],
+            secondaries = _tenant_secondaries(plan, c)
+            if secondaries:
+                regions = [f"{o.region} ({len(_instances(plan, o))} instance(s))" for o in secondaries]
+                out.append(Store(f"tenant {tenant} database", "aurora global", [c.region or "", *regions],
                                  Check("rpo", fig.aurora_global_lag_s, "Aurora Global replication lag")))
             else:
                 out.append(_backup_only_store(f"tenant {tenant} database", "aurora (single region)",
                                               c.region or domain.primary, plan=plan, fig=fig, single=single))
     return out
+
+
+def _tenant_secondaries(plan: Plan, writer: PlannedResource) -> list[PlannedResource]:
+    """Global secondaries of an enterprise tenant's database: the same tenant's clusters without
+    credentials that replicate from the writer's region (joined through a global cluster created
+    from the writer, or sharing its `globalClusterIdentifier`)."""
+    tenant, gid = writer.tags.get("tenant"), writer.inputs.get("globalClusterIdentifier")
+    return [o for o in plan.of_type(RDS_CLUSTER) if o is not writer and not _is_writer(o)
+            and o.inputs.get("globalClusterIdentifier")
+            and ((gid and o.inputs.get("globalClusterIdentifier") == gid)
+                 or (o.tags.get("tenant") == tenant and o.inputs.get("sourceRegion") == writer.region))]
+
+
+def region_switch_plan(plan: Plan, domain: DataDomainConfig) -> PlannedResource | None:
+    """The domain's ARC Region switch plan: tagged with the domain, its regions inside the domain."""
+    for p in plan.of_type(RS_PLAN):
+        regions = [str(r) for r in (p.inputs.get("regions") or [])]
+        if p.tags.get("data-domain") == domain.name and regions and set(regions) <= set(domain.regions):
+            return p
+    return None
+
+
+def _plan_detection(plan: Plan, rs: PlannedResource) -> tuple[float | None, str]:
+    """Trigger alarm period x evaluation periods (the alarm the plan names as its trigger)."""
+    names = {str(a.get("mapBlockKey")) for a in (rs.inputs.get("associatedAlarms") or []) if isinstance(a, dict)}
+    for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        if str(a.inputs.get("name") or a.name) in names:
+            period, n = float(a.inputs.get("period") or 60), float(a.inputs.get("evaluationPeriods") or 1)
+            return period * n, f"trigger alarm {a.inputs.get('name')}: {period:g} s x {n:g}"
+    return None, "no trigger alarm"
+
+
+def _plan_mode(rs: PlannedResource) -> tuple[bool, bool]:
+    """(automatic, approval): a trigger on the plan, a ManualApproval step in its workflows."""
+    automatic = bool(rs.inputs.get("triggers"))
+    steps = [st for w in (rs.inputs.get("workflows") or []) if isinstance(w, dict)
+             for st in (w.get("steps") or []) if isinstance(st, dict)]
+    approval = any(st.get("executionBlockType") == "ManualApproval" for st in steps)
+    return automatic, approval
 
 
 def failover_command(domain: str, region: str) -> str:
@@ -278,22 +318,37 @@ def _write_path(domain: DataDomainConfig, plan: Plan, fig: DrFigures, detection:
         target = min(secondaries, key=lambda c: order.get(c.region or "", 99))
         headless = not _instances(plan, target)
         detect = detection if detection is not None else fig.operator_trigger_s
-        steps = [(f"detect the failure ({'Cloudflare monitor' if detection is not None else 'alarm + operator'})",
-                  detect),
-                 (f"operator runs `{failover_command(domain.name, target.region or domain.replicas[0])}`",
-                  fig.operator_trigger_s),
-                 ("Aurora FailoverGlobalCluster promotes the secondary", fig.aurora_global_failover_s)]
+        detect_text = f"detect the failure ({'Cloudflare monitor' if detection is not None else 'alarm + operator'})"
+        command = failover_command(domain.name, target.region or domain.replicas[0])
+        rs = region_switch_plan(plan, domain)
+        start: list[tuple[str, float]] = [(f"operator runs `{command}`", fig.operator_trigger_s)]
+        if rs is not None:
+            automatic, approval = _plan_mode(rs)
+            name = str(rs.inputs.get("name") or rs.name)
+            if automatic:
+                alarm_detect, alarm_text = _plan_detection(plan, rs)
+                if alarm_detect is not None:
+                    detect, detect_text = alarm_detect, f"detect the failure ({alarm_text})"
+                start = [(f"Region switch starts plan {name} on the red trigger alarm", fig.region_switch_start_s)]
+            else:
+                start = [(f"operator runs `{command}` (starts plan {name}; automatic is off)",
+                          fig.operator_trigger_s)]
+            if approval:
+                start.append(("a person approves the plan's ManualApproval step", fig.operator_trigger_s))
+        after = [*start, ("Aurora FailoverGlobalCluster promotes the secondary", fig.aurora_global_failover_s)]
         if headless:
-            steps.append((f"add a reader to the headless secondary in {target.region}", fig.aurora_reader_create_s))
-        steps.append(("pods reconnect through the regional RDS Proxy", fig.app_reconnect_s))
-        rto = sum(s for _, s in steps)
+            after.append((f"add a reader to the headless secondary in {target.region}", fig.aurora_reader_create_s))
+        after.append(("pods reconnect through the regional RDS Proxy", fig.app_reconnect_s))
+        steps = [(detect_text, detect), *after]
+        writes = sum(s for _, s in after)
+        rto = detect + writes
         cold = [r for r in [target.region] if r not in _cluster_regions(plan)]
         scale = fig.eks_cold_create_s if cold else fig.capacity_scale_up_s
         full = max(rto, detect + scale)
         path = [f"{text} ({fmt(sec)})" for text, sec in steps]
         path.append(f"standby capacity in {target.region}: {'cold EKS create' if cold else 'scale up'} ({fmt(scale)})")
-        checks = [Check("failover (writes)", rto, " + ".join(fmt(s) for _, s in steps)),
-                  Check("rto", rto, "write path"),
+        checks = [Check("failover (writes)", writes, "after detection: " + " + ".join(fmt(s) for _, s in after)),
+                  Check("rto", rto, "detection + write path"),
                   Check("full_recovery", full, "write path and standby capacity")]
         return path, checks
     restore = fig.region_rebuild_s + fig.snapshot_restore_s

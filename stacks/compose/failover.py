@@ -1,0 +1,86 @@
+"""Automated regional failover: one ARC Region switch plan per data domain with a replica.
+
+The plan of a domain switches between its primary and its first replica only (a Region switch
+plan spans exactly two regions, both taken from the domain, so residency holds by construction
+and `components.region_switch.validate_args` refuses anything else). It fails over the domain's
+shared Aurora Global database and every enterprise tenant's global database of the domain in one
+parallel step, then scales the standby cell's api to the primary's recent size. Config:
+`agentic-platform:failover` (README, configuration).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.region_switch import GlobalDatabase, RegionSwitchArgs, RegionSwitchPlan, StandbyScaling
+from stacks.cells import region_cells
+from stacks.compose.data import DataDomains, domain_tags
+from stacks.compose.types import RegionBase, RegionContext, RegionData
+from stacks.config import PlatformConfig
+from stacks.config.models_infra import DataDomainConfig
+
+
+def plan_name(cfg: PlatformConfig, domain: str) -> str:
+    """`prod-global-failover`: <= 32 characters (Region switch's limit), unique per account."""
+    return f"{cfg.environment}-{domain}-failover"[:32].rstrip("-")
+
+
+def plan_regions(dom: DataDomainConfig) -> tuple[str, str] | None:
+    """(primary, standby) of a domain's plan, or None without a replica (pure)."""
+    return (dom.primary, dom.replicas[0]) if dom.replicas else None
+
+
+def _cell_namespace(cfg: PlatformConfig, region: str, domain: str) -> str | None:
+    return next((c.namespace for c in region_cells(cfg, region) if c.domain == domain), None)
+
+
+def build_failover(contexts: dict[str, RegionContext], bases: dict[str, RegionBase],
+                   data: dict[str, RegionData], domains: DataDomains,
+                   tenant_databases: dict[str, list[GlobalDatabase]] | None = None) -> dict[str, Any]:
+    """Per domain: the plan (ARN, regions, trigger alarm, automatic or not) for the stack outputs."""
+    if not contexts:
+        return {}
+    cfg = next(iter(contexts.values())).cfg
+    fo = cfg.failover
+    if not fo.region_switch:
+        return {}
+    first = next(iter(contexts.values()))
+    account = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(parent=first.parent, provider=first.aws_provider)).account_id
+    out: dict[str, Any] = {}
+    for dom in cfg.data_domains:
+        pair = plan_regions(dom)
+        export = domains.exports.get(dom.name) or {}
+        gid = export.get("global_cluster_identifier")
+        if pair is None or gid is None:
+            continue
+        primary, standby = pair
+        views = {r: ((domains.by_region.get(r) or {}).get("domains") or {}).get(dom.name) or {} for r in pair}
+        arns = [views[r]["cluster"].arn for r in pair if views[r].get("cluster") is not None]
+        dbs = [GlobalDatabase("shared", gid, arns), *(tenant_databases or {}).get(dom.name, [])]
+        base = bases[standby]
+        namespace = _cell_namespace(cfg, standby, dom.name)
+        scaling = None
+        if base.cluster_name is not None and namespace is not None:
+            cluster_arn = pulumi.Output.all(account, base.cluster_name).apply(
+                lambda v, r=standby: f"arn:aws:eks:{r}:{v[0]}:cluster/{v[1]}")
+            scaling = StandbyScaling(cluster_arn=cluster_arn, namespace=namespace, deployments=("api",))
+        name = plan_name(cfg, dom.name)
+        plan = RegionSwitchPlan(f"{cfg.environment}-{dom.name}-failover", RegionSwitchArgs(
+            name=name, domain=dom.name, domain_regions=dom.regions, primary_region=primary,
+            standby_region=standby, databases=dbs, account_id=account, scaling=scaling,
+            automatic=fo.automatic, min_delay_minutes_between_executions=fo.min_delay_minutes_between_executions,
+            approval_role_arn=fo.approval_role_arn if fo.approval_required else None,
+            approval_timeout_minutes=fo.approval_timeout_minutes, probe_period_seconds=fo.probe_period_seconds,
+            probe_failures=fo.probe_failures, alert_topic_arn=data[standby].alert_topic_arn,
+            # The plan itself is metadata in the global control plane (us-east-1): it carries the
+            # domain's name, not its residency tag; its regions are checked against the domain.
+            tags={"data-domain": dom.name}, alarm_tags=domain_tags(dom), control_region="us-east-1",
+        ), opts=contexts[standby].opts())
+        out[dom.name] = {"plan_arn": plan.plan_arn, "plan_name": name, "regions": [primary, standby],
+                         "trigger_alarm": f"{name}-primary-down", "automatic": fo.automatic,
+                         "approval_required": fo.approval_required}
+    return out
