@@ -53,6 +53,8 @@ CRD_KINDS: dict[str, list[str]] = {
     "extensions.istio.io": ["wasmplugins"],
     "gateway.networking.k8s.io": ["gateways", "gatewayclasses", "httproutes", "grpcroutes", "referencegrants"],
     "elbv2.k8s.aws": ["targetgroupbindings", "ingressclassparams"],
+    "argoproj.io": ["rollouts", "analysistemplates", "clusteranalysistemplates", "analysisruns", "experiments",
+                    "applications", "applicationsets", "appprojects"],
 }
 """Custom kinds of the pinned charts the program or the charts create (named, like the rest)."""
 FORBIDDEN_SUBRESOURCES = ("pods/exec", "pods/attach", "pods/portforward", "nodes/proxy", "services/proxy",

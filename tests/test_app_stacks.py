@@ -461,7 +461,7 @@ def test_worker_scales_on_queue_length_with_keda_on_aws(plan: Plan) -> None:
 
 
 def test_standby_region_runs_the_standby_floors_under_the_active_maxima() -> None:
-    """eu-central-1 (warm standby) runs one api and one worker on its one-node groups; the maxima
+    """eu-central-1 (warm standby) runs one api and its workers at their floor (0 in prod); the maxima
     stay, so it scales up by itself when traffic arrives, and its budgets never block a drain."""
     plan = run_stack("prod")
     app = app_config("prod")
@@ -470,7 +470,9 @@ def test_standby_region_runs_the_standby_floors_under_the_active_maxima() -> Non
     def in_region(typ: str, name: str, region: str) -> PlannedResource:
         return next(r for r in named(plan, typ, name) if r.region == region)
 
-    for region, (api, worker) in {"eu-central-1": (1, 1), "eu-west-1": (3, app["worker"]["replicas"])}.items():
+    standby = stack_config("prod")[f"{NS}cluster"]["standby"]
+    for region, (api, worker) in {"eu-central-1": (standby["api_replicas"], standby["worker_replicas"]),
+                                  "eu-west-1": (3, app["worker"]["replicas"])}.items():
         api_so = in_region(SCALED, "api", region)
         assert (api_so.get("spec.minReplicaCount"), api_so.get("spec.maxReplicaCount")) == (
             api, app["api"]["hpa"]["max_replicas"])

@@ -65,7 +65,9 @@ def test_bootstrap_job_runs_once_per_domain_in_its_writer_region_before_migratio
     migrations = [j for j in prod.of_type(JOB) if j.name.endswith("-job-migrate")]
     for boot in jobs:
         c = boot.get("spec.template.spec.containers.0")
-        assert c["image"].startswith("pgvector/pgvector:")
+        # psql of the databases' major version, through the region's ECR pull-through cache
+        assert c["image"].endswith("/ecr-public/docker/library/postgres:16.13"), c["image"]
+        assert ".dkr.ecr." in c["image"]
         assert "-f /etc/db-bootstrap/bootstrap.sql" in c["command"][2]
         assert {"name": "PGSSLMODE", "value": "require"} in c["env"]
         assert ".cluster-" in next(e["value"] for e in c["env"] if e["name"] == "PGHOST"), "writer, not the proxy"

@@ -270,7 +270,10 @@ def test_standby_region_runs_small_warm_groups(prod: Plan) -> None:
     standby = [g for g in prod.of_type(NODE_GROUP) if g.region == "eu-central-1"]
     active = [g for g in prod.of_type(NODE_GROUP) if g.region == "us-east-1"]
     assert len(standby) == len(active) == 3
-    assert {(g.get("scalingConfig.minSize"), g.get("scalingConfig.desiredSize")) for g in standby} == {(1, 1)}
+    sizes = {g.get("labels")["node-group"]: (g.get("scalingConfig.minSize"), g.get("scalingConfig.desiredSize"))
+             for g in standby}
+    assert sizes == {"system": (1, 1), "api": (1, 1), "workers": (0, 0)}  # standby.worker_replicas: 0
+    assert all(g.get("scalingConfig.maxSize") > 0 for g in standby)  # a failover can still grow them
     api = next(g for g in active if g.get("labels")["node-group"] == "api")
     assert (api.get("scalingConfig.minSize"), api.get("scalingConfig.desiredSize")) == (3, 3)
 

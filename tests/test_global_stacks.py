@@ -61,7 +61,7 @@ def test_prod_builds_four_regions_and_two_data_domains(prod: Plan) -> None:
     assert set(prod.outputs["data_domains"]) == {"global", "eu"}
     clusters = prod.of_type("aws:eks/cluster:Cluster")
     assert sorted(c.region or "" for c in clusters) == sorted(REGIONS)
-    assert len(prod.of_type("aws:rds/globalCluster:GlobalCluster")) == 2
+    assert len([g for g in prod.of_type("aws:rds/globalCluster:GlobalCluster") if not g.tags.get("tenant")]) == 2
 
 
 def test_domain_replicas_follow_config_and_eu_stays_in_eu(prod: Plan) -> None:
@@ -86,6 +86,8 @@ def test_every_regional_resource_name_carries_its_region(prod: Plan) -> None:
             continue
         if any(f"-{d}-" in r.name and primaries[d] == r.region for d in primaries):
             continue
+        if any(r.name.startswith(f"prod-{d}-failover-") for d in primaries):
+            continue  # a domain's failover plan: its standby region or the Region switch control plane
         bad.append((r.type, r.name, r.region))
     assert not bad, bad[:10]
 
@@ -252,8 +254,12 @@ def assert_only_region_removed(before_plan: Plan, after_plan: Plan, gone: str) -
     removed = [before[u] for u in set(before) - set(after)]
     assert removed
     plumbing = replication_serving_only(before_plan, gone)
+    # A domain left without a replica also loses what only a replica makes useful: its failover
+    # plan and the global-database wrappers of its enterprise tenants' (now single-region) clusters.
+    dr_only = {r.urn for r in removed if "-failover-" in r.name or (
+        r.type == "aws:rds/globalCluster:GlobalCluster" and r.tags.get("tenant"))}
     stray = [(r.type, r.name) for r in removed
-             if not (region_token(r.urn, gone) or r.region == gone or r.urn in plumbing)]
+             if not (region_token(r.urn, gone) or r.region == gone or r.urn in plumbing or r.urn in dr_only)]
     assert not stray, stray[:10]
     kept_in_region = [r.name for r in after.values() if r.custom and r.region == gone]
     assert not kept_in_region, kept_in_region[:5]

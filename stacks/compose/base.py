@@ -8,7 +8,7 @@ NodeAddons (coredns, kube-proxy, EBS CSI) -> Kubernetes provider -> ClusterChart
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pulumi
@@ -89,7 +89,10 @@ def node_group_specs(cluster: ClusterConfig, standby: bool) -> list[NodeGroupSpe
                              taints=taints)
 
     groups = cluster.node_groups
-    return [spec("system", groups.system, (SYSTEM_TAINT,)), spec("api", groups.api), spec("workers", groups.workers)]
+    workers = spec("workers", groups.workers)
+    if standby and cluster.standby.worker_replicas == 0:  # scale-to-zero workers keep no node either
+        workers = replace(workers, min_size=0, desired_size=0)
+    return [spec("system", groups.system, (SYSTEM_TAINT,)), spec("api", groups.api), workers]
 
 
 def admin_principals(cluster: ClusterConfig, environment: str = "dev") -> list[str]:

@@ -309,14 +309,18 @@ def build_region_data(ctx: RegionContext, base: RegionBase, keys: dict[str, Any]
 
     stores: dict[str, Redis] = {}
     for role, group in (("cache", cfg.redis.cache), ("queue", cfg.redis.queue)):
+        replicas = group.replicas_per_shard
+        standby = cfg.cluster.standby if cfg.cluster is not None else None
+        if role == "cache" and ctx.region.standby and standby is not None and standby.cache_replicas is not None:
+            replicas = standby.cache_replicas
         stores[role] = Redis(f"{env}-{region}-{role}", RedisArgs(
             identifier=f"{prefix(cfg)}-{sr}-{role}", region=region, role=role,  # type: ignore[arg-type]
             node_type=group.node_type, engine=cfg.redis.engine, engine_version=cfg.redis.engine_version,
             kms_key_arn=keys["cache"], logs_kms_key_arn=keys["logs"], vpc_id=base.vpc_id,
             subnet_ids=base.private_subnet_ids, subnet_group_name=base.cache_subnet_group,
-            allowed_security_group_ids=sources, shards=group.shards, replicas_per_shard=group.replicas_per_shard,
+            allowed_security_group_ids=sources, shards=group.shards, replicas_per_shard=replicas,
             snapshot_retention_days=group.snapshot_retention_days,
-            multi_az=cfg.protected or group.replicas_per_shard >= 1,
+            multi_az=replicas >= 1,  # ElastiCache refuses Multi-AZ (and automatic failover) without a replica
             auth_token_version=cfg.redis.auth_token_version,
             protected=cfg.protected, tags=tags,
         ), opts=ctx.opts())

@@ -126,8 +126,16 @@ class StandbyScaleConfig(Frozen):
     db_readers: int = Field(default=1, ge=0, le=15)
     api_replicas: int = Field(default=1, ge=1)
     """The api's replicas and HPA minimum in a standby region."""
-    worker_replicas: int = Field(default=1, ge=1)
-    """The worker's replicas and KEDA minimum in a standby region."""
+    worker_replicas: int = Field(default=1, ge=0)
+    """The worker's replicas and KEDA minimum in a standby region. 0 scales it to zero: a standby's
+    queue is its own region's and stays empty until a failover sends it traffic, and KEDA starts
+    the first worker on the first queued job (`activationListLength` 0); the standby's `workers`
+    node group then keeps no node either (Karpenter or the group adds one for the pending pod)."""
+    cache_replicas: int | None = Field(default=None, ge=0, le=5)
+    """Replicas of the standby's *cache* (never the queue); None = `redis.cache.replicas_per_shard`.
+    0 runs one cache node there: it holds nothing until a failover (a standby's cache starts cold
+    either way), losing that node loses only warm keys, and the cache is not on the write path.
+    The prod policy config exempts exactly this group from the Multi-AZ rule, with that reason."""
 
 
 class AddonVersions(Frozen):
