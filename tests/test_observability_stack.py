@@ -152,6 +152,15 @@ def test_every_load_balancer_and_nat_gateway_alarms_to_its_region_topic(stack: s
     for region in ingress_regions:
         assert by_region[region or ""] == {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count",
                                            "TargetResponseTime"}
+    # One alarm set per ALB, i.e. per cell's Ingress (prod eu-west-1 runs two cells, two ALBs).
+    lbs: dict[str, set[str]] = defaultdict(set)
+    for a in plan.of_type(ALARM):
+        if a.inputs["namespace"] == "AWS/ApplicationELB":
+            lbs[a.inputs["dimensions"]["LoadBalancer"]].add(a.inputs["metricName"])
+    ingresses = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    assert len(lbs) == len(ingresses), (sorted(lbs), [i.name for i in ingresses])
+    assert all(m == {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime"}
+               for m in lbs.values())
     nats = plan.of_type("aws:ec2/natGateway:NatGateway")
     assert nats
     for nat in nats:

@@ -146,6 +146,19 @@ def _nat_ids(base: RegionBase) -> list[pulumi.Output[str]]:
     return list(base.nat_gateway_ids or base.extras.get("nat_gateway_ids", []))
 
 
+def cell_load_balancers(workload: RegionWorkload) -> list[tuple[str, pulumi.Output[str]]]:
+    """(name suffix, ALB hostname) of every cell's ALB: each cell has its own Ingress, hence its
+    own ALB (stacks/cells.py), and a second cell's 5xx or latency must page like the home one's.
+    The home cell keeps the historical alarm names (suffix ""); other cells add their domain."""
+    out: list[tuple[str, pulumi.Output[str]]] = []
+    for cell in workload.cells.values():  # CellWorkload (stacks/compose/workload.py)
+        if cell.ingress_hostname is not None:
+            out.append(("" if cell.cell.home else f"-{cell.cell.domain}", cell.ingress_hostname))
+    if not out and workload.ingress_hostname is not None:
+        out.append(("", workload.ingress_hostname))
+    return out
+
+
 def build_alarms(ctx: RegionContext, base: RegionBase, data: RegionData, workload: RegionWorkload,
                  topic_arn: pulumi.Input[str]) -> list[pulumi.Output[str]]:
     cfg, th = ctx.cfg, ctx.cfg.observability.alarms
@@ -159,9 +172,9 @@ def build_alarms(ctx: RegionContext, base: RegionBase, data: RegionData, workloa
     if data.queue_group_id is not None:
         names += store_alarms(ctx, topic_arn, "queue", redis_group_id=data.queue_group_id,
                               redis_shape=cfg.redis.queue, redis_role="queue")
-    if workload.ingress_hostname is not None:
-        dim = load_balancer_dimension(ctx, workload.ingress_hostname)
-        names += _alarm_set(ctx, f"{prefix}-alb", topic_arn, alb_alarms(
+    for suffix, hostname in cell_load_balancers(workload):
+        dim = load_balancer_dimension(ctx, hostname)
+        names += _alarm_set(ctx, f"{prefix}{suffix}-alb", topic_arn, alb_alarms(
             dim, elb_5xx=th.alb_5xx_count, target_5xx=th.alb_target_5xx_count,
             target_response_seconds=th.alb_target_response_seconds))
     nat_specs: list[AlarmSpec] = []
