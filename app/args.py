@@ -149,6 +149,10 @@ class WorkloadArgs:
     """IAM roles bound by Pod Identity; recorded on the pod template so a new role rolls pods."""
     jobs_role_arn: pulumi.Input[str] | None = None
     """The migration/bootstrap Jobs' role (`rds-db:connect` as the migration user only)."""
+    migrations: bool = True
+    """Run the schema migration and admin bootstrap Jobs here. False in a cell whose database is a
+    read-only global secondary: DDL there fails (Aurora forwards DML at most, never DDL), and the
+    schema arrives by storage-level replication from the domain's writer region, whose cell migrates."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Everything the pods need before they start (stores, identity associations)."""
     namespace_annotations: Mapping[str, str] = field(default_factory=dict)

@@ -55,7 +55,8 @@ class PlatformWorkload(pulumi.ComponentResource):
     namespace_resources: dict[str, k8s.core.v1.Namespace]
     api: k8s.apps.v1.Deployment
     worker: k8s.apps.v1.Deployment
-    migration: k8s.batch.v1.Job
+    migration: k8s.batch.v1.Job | None
+    """None where the cell's database is a read-only secondary (`WorkloadArgs.migrations`)."""
     ingress: k8s.networking.v1.Ingress | None
     ingress_hostname: pulumi.Output[str] | None
 
@@ -90,15 +91,17 @@ class PlatformWorkload(pulumi.ComponentResource):
         ready = [*cms.values(), *secret, *sas, *stores, *args.depends_on]
         ready_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=ready))
 
-        self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
-                                            spec=args.worker_resources, opts=ready_opts, namespace=home,
-                                            role_arn=args.jobs_role_arn)
-        jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
-                                 spec=args.worker_resources,
-                                 namespace=home, role_arn=args.jobs_role_arn,
-                                 opts=pulumi.ResourceOptions.merge(
-                                     ready_opts, pulumi.ResourceOptions(depends_on=[self.migration])))
-        after_migration = pulumi.ResourceOptions.merge(ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
+        self.migration = None
+        after_migration = ready_opts
+        if args.migrations:
+            self.migration = jobs.migration_job(name, environment=env, image=args.image, tag=args.tag,
+                                                digest=args.digest, spec=args.worker_resources, opts=ready_opts,
+                                                namespace=home, role_arn=args.jobs_role_arn)
+            after_migration = pulumi.ResourceOptions.merge(
+                ready_opts, pulumi.ResourceOptions(depends_on=[self.migration]))
+            jobs.admin_bootstrap_job(name, environment=env, image=args.image, tag=args.tag, digest=args.digest,
+                                     spec=args.worker_resources, namespace=home, role_arn=args.jobs_role_arn,
+                                     opts=after_migration)
         if args.local_stores is not None and args.seed_tenants:
             jobs.seed_job(name, args.seed_tenants, environment=env, image=args.image, tag=args.tag,
                           spec=args.worker_resources, opts=after_migration)

@@ -349,8 +349,9 @@ def test_deployments_wait_for_the_migration_job_of_their_tag(plan: Plan) -> None
     assert jobs
     for job in jobs.values():
         assert job.get("metadata.name") == "migrate-" + tag.lower().replace(".", "-")
+    migrating = {(j.region, j.get("metadata.namespace")) for j in jobs.values()}
     for dep in plan.of_type(DEPLOY):
-        if dep.get("metadata.namespace") == "platform-core":
+        if (dep.region, dep.get("metadata.namespace")) in migrating:
             assert set(dep.options["dependsOn"]) & set(jobs), f"{dep.name} does not wait for the migration Job"
     admin = [r for r in plan.of_type(JOB) if r.get("spec.template.spec.containers.0.command") ==
              ["python", "scripts/create_admin.py"]]

@@ -105,3 +105,23 @@ def test_pods_connect_with_iam_with_or_without_a_proxy(proxy: bool) -> None:
         "DATABASE_READ_HOST"]
     assert not plan.of_type("aws:rds/proxy:Proxy") if not proxy else plan.of_type("aws:rds/proxy:Proxy")
     assert not any("password" in k.lower() for k in settings)
+
+
+def test_schema_migrations_run_only_in_each_domain_writer_region(prod: Plan) -> None:
+    """A global secondary is read-only: its cells run no migration or admin Job and get no
+    migration identity; each domain migrates exactly once, in its primary region."""
+    cells = {(c.region, c.get("metadata.namespace")): c.get("data")["DATA_DOMAIN"]
+             for c in prod.of_type("kubernetes:core/v1:ConfigMap")
+             if c.get("metadata.name") == "app-settings" and "DATA_DOMAIN" in (c.get("data") or {})}
+    writers = {"global": "us-east-1", "eu": "eu-west-1"}
+    expected = sorted(k for k, dom in cells.items() if writers[dom] == k[0])
+    assert len(cells) > len(expected), "prod has replica cells"
+    for command in (["alembic", "upgrade", "head"], ["python", "scripts/create_admin.py"]):
+        jobs = [j for j in prod.of_type(JOB) if j.get("spec.template.spec.containers.0.command") == command]
+        assert sorted((j.region, j.get("metadata.namespace")) for j in jobs) == expected, command
+    for dep in prod.of_type("kubernetes:apps/v1:Deployment"):
+        key = (dep.region, dep.get("metadata.namespace"))
+        if key in cells and key not in expected:
+            assert not any(":batch/v1:Job::" in d for d in dep.options.get("dependsOn", [])), dep.name
+    jobs_roles = [r for r in prod.of_type("aws:iam/role:Role") if r.get("description", "").endswith("/platform-jobs")]
+    assert len(jobs_roles) == len(expected), [r.name for r in jobs_roles]

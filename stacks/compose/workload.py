@@ -385,7 +385,10 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     policy = workload_policy(bucket_arn, list(refs.values()),
                              [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")],
                              db_user_arns(db, (RUNTIME_USER, READONLY_USER)))
-    migrate_users = db_user_arns(db, (MIGRATION_USER,))
+    # Schema changes run where the domain's writer is; a global secondary is read-only (no Jobs,
+    # no migration identity there): `WorkloadArgs.migrations`.
+    writer = stores is None or stores.writer_endpoint is not None
+    migrate_users = db_user_arns(db, (MIGRATION_USER,)) if writer else None
     # The Jobs' identity: DDL as the migration user, nothing else (no bucket, no secret).
     migrate_policy = None if migrate_users is None else pulumi.Output.json_dumps({
         "Version": "2012-10-17", "Statement": [{"Sid": "ConnectAsMigrationUser", "Effect": "Allow",
@@ -441,6 +444,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
         api_role_arn=roles["api"],
         worker_role_arn=roles["worker"],
         jobs_role_arn=roles["jobs"],
+        migrations=writer,
         depends_on=[*identity_resources, *mesh_deps, *([bootstrap.job] if bootstrap is not None else [])],
         namespace=cell.namespace,
         shared_namespace=cell.home,
