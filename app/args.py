@@ -48,6 +48,8 @@ class ExternalSecretsSource:
     depends_on: Sequence[pulumi.Resource] = ()
     """The External Secrets operator (its CRDs and webhook must exist first)."""
     refresh_interval: str = "1h"
+    store_role_arn: pulumi.Input[str] | None = None
+    """The namespace's SecretStore role (reads exactly `refs`); None only without a cluster."""
 
 
 @dataclass

@@ -45,6 +45,8 @@ class DbBootstrapArgs:
     master_secret: pulumi.Input[str]
     """ARN of the domain's master credential secret (JSON: username, password) in this region."""
     vpc_cidr: str
+    store_role_arn: pulumi.Input[str] | None = None
+    """The namespace's SecretStore role: reads this domain's master credential only."""
     database: str = "agentic"
     depends_on: tuple[pulumi.Resource, ...] = ()
     """The External Secrets operator (CRDs) and the cluster's writer instances."""
@@ -92,7 +94,7 @@ class DbBootstrap(pulumi.ComponentResource):
                                                                 labels=meta_labels),
             data={"bootstrap.sql": sql}, opts=in_ns)
         eso = pulumi.ResourceOptions(parent=self, depends_on=[ns, *args.depends_on])
-        store = secret_store(f"{name}-store", ns_name, args.region, eso, meta_labels)
+        store = secret_store(f"{name}-store", ns_name, args.region, eso, meta_labels, role_arn=args.store_role_arn)
         master = k8s.apiextensions.CustomResource(
             f"{name}-master", api_version=ESO_API, kind="ExternalSecret",
             metadata=k8s.meta.v1.ObjectMetaArgs(name="db-master", namespace=ns_name, labels=meta_labels),

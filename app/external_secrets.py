@@ -1,9 +1,10 @@
 """How `platform-secrets` gets its values.
 
-On AWS: a namespaced SecretStore on AWS Secrets Manager (authenticated by the External Secrets
-controller's own Pod Identity role, scoped to this environment's secrets) and one
-ExternalSecret mapping each env var to its Secrets Manager secret. A namespaced store rather
-than a ClusterSecretStore keeps tenant namespaces from reading the platform's secrets.
+On AWS: a namespaced SecretStore on AWS Secrets Manager and one ExternalSecret mapping each
+key to its Secrets Manager secret. The store names the namespace's own IAM role, which reads
+exactly those secrets; the External Secrets controller's Pod Identity role only assumes it and
+reads nothing itself. A namespaced store rather than a ClusterSecretStore keeps tenant
+namespaces from reading the platform's secrets.
 Locally: a plain Kubernetes Secret built from Pulumi secrets (no AWS at all).
 """
 
@@ -22,17 +23,27 @@ ESO_API = "external-secrets.io/v1"
 STORE_NAME = "aws-secrets-manager"
 
 
+def store_spec(region: str, role_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+    """Secrets Manager in `region`, read as the namespace's own role: the controller's Pod
+    Identity credentials only assume it (policy `k8s-secretstore-role` refuses a store without)."""
+    aws: dict[str, Any] = {"service": "SecretsManager", "region": region}
+    if role_arn is not None:
+        aws["role"] = role_arn
+    return {"provider": {"aws": aws}}
+
+
 def secret_store(resource_name: str, namespace: pulumi.Input[str], region: str, opts: pulumi.ResourceOptions,
-                 meta_labels: Mapping[str, str] | None = None) -> k8s.apiextensions.CustomResource:
+                 meta_labels: Mapping[str, str] | None = None, *,
+                 role_arn: pulumi.Input[str] | None = None) -> k8s.apiextensions.CustomResource:
     """The namespace's `aws-secrets-manager` SecretStore: Secrets Manager in `region`, read with
-    the External Secrets controller's own Pod Identity role (no credentials in the cluster)."""
+    the namespace's own store role (components/secret_store_role.py), no credentials in the cluster."""
     return k8s.apiextensions.CustomResource(
         resource_name,
         api_version=ESO_API,
         kind="SecretStore",
         metadata=k8s.meta.v1.ObjectMetaArgs(name=STORE_NAME, namespace=namespace,
                                             labels=dict(meta_labels) if meta_labels else None),
-        spec={"provider": {"aws": {"service": "SecretsManager", "region": region}}},
+        spec=store_spec(region, role_arn),
         opts=opts,
     )
 
@@ -69,7 +80,8 @@ def app_secret(prefix: str, environment: str, source: ExternalSecretsSource | In
         )
         return [secret]
     eso_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(source.depends_on)))
-    store = secret_store(f"{prefix}-secret-store", namespace, source.region, eso_opts, meta_labels)
+    store = secret_store(f"{prefix}-secret-store", namespace, source.region, eso_opts, meta_labels,
+                         role_arn=source.store_role_arn)
     external = k8s.apiextensions.CustomResource(
         f"{prefix}-external-secret-app",
         api_version=ESO_API,

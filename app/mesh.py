@@ -78,6 +78,8 @@ class MeshArgs:
     """The cluster VPC: the EKS API server reaches istiod's webhook from there."""
     chart_version: str
     """One pinned version for the `base`, `istiod`, `cni` and `ztunnel` charts (never latest)."""
+    store_role_arn: pulumi.Input[str] | None = None
+    """istio-system's SecretStore role: reads the CA material secret only."""
     ha: bool = True
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """The External Secrets release (its CRDs) and anything else the charts need first."""
@@ -112,7 +114,8 @@ class IstioAmbientMesh(pulumi.ComponentResource):
         self.base = self._release(name, "istio-base", "base", version=args.chart_version,
                                   values={"defaultRevision": "default"}, depends_on=[ns])
         after_eso = pulumi.ResourceOptions(parent=self, depends_on=[ns, *args.depends_on])
-        store = secret_store(f"{name}-secret-store", ISTIO_NS, args.region, after_eso, labels)
+        store = secret_store(f"{name}-secret-store", ISTIO_NS, args.region, after_eso, labels,
+                             role_arn=args.store_role_arn)
         cacerts = k8s.apiextensions.CustomResource(
             f"{name}-cacerts", api_version=ESO_API, kind="ExternalSecret",
             metadata=k8s.meta.v1.ObjectMetaArgs(

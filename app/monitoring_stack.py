@@ -152,7 +152,8 @@ class MonitoringStack(pulumi.ComponentResource):
                 opts=k8s_opts)
         after = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[ns, *args.admin_secret_depends_on])
-        store = secret_store(f"{name}-secret-store", ns.metadata.name, args.region, after)
+        store = secret_store(f"{name}-secret-store", ns.metadata.name, args.region, after,
+                             role_arn=args.admin_secret_store_role_arn)
         return k8s.apiextensions.CustomResource(
             f"{name}-grafana-admin", api_version=ESO_API, kind="ExternalSecret",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=GRAFANA_ADMIN_SECRET, namespace=ns.metadata.name),

@@ -99,6 +99,8 @@ class MonitoringArgs:
     password in a plain Kubernetes Secret."""
     admin_secret_depends_on: Sequence[pulumi.Resource] = ()
     """The External Secrets chart (its CRDs) and the Secrets Manager secret itself."""
+    admin_secret_store_role_arn: pulumi.Input[str] | None = None
+    """The monitoring namespace's SecretStore role: reads Grafana's admin password only."""
 
 
 ROLE_ANNOTATION = "agentic-platform/pod-identity-role-arn"

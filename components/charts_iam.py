@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.secret_store_role import store_role_pattern
+
 Policy = dict[str, Any]
 
 
@@ -89,23 +91,14 @@ LB_CONTROLLER_NO_WAF = {"enableShield": False, "enableWaf": False, "enableWafv2"
 """Chart values matching the policy above: the controller never calls WAF or Shield."""
 
 
-def external_secrets_policy(region: str, account_id: str, secret_prefix: str) -> Policy:
-    """External Secrets: read only this environment's secrets (`agentic-platform/<env>/*`).
-
-    Decrypt is limited to this region's keys whose alias carries the same prefix
-    (`alias/agentic-platform/<env>/...`, the data tier's keys), and only through Secrets Manager:
-    the keys are created after the base, so they cannot be named by ARN here.
-    """
+def external_secrets_policy(account_id: str, cluster_prefix: str) -> Policy:
+    """External Secrets controller: reads no secret itself, only assumes the per-namespace store
+    roles of this cluster (`<cluster>-ss-*`, components/secret_store_role.py), each of which reads
+    exactly its namespace's secrets. sts:TagSession: Pod Identity's session tags may be carried
+    into the chained session."""
     return _doc(
-        {"Sid": "ReadEnvironmentSecrets", "Effect": "Allow",
-         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
-                    "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
-         "Resource": f"arn:aws:secretsmanager:{region}:{account_id}:secret:{secret_prefix}*"},
-        {"Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt",
-         "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
-         "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com",
-                                        "kms:CallerAccount": account_id},
-                       "ForAnyValue:StringLike": {"kms:ResourceAliases": f"alias/{secret_prefix}*"}}},
+        {"Sid": "AssumeSecretStoreRoles", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
+         "Resource": store_role_pattern(account_id, cluster_prefix)},
     )
 
 

@@ -84,8 +84,6 @@ class ClusterChartsArgs:
     pod_identity: PodIdentityFactory
     chart_versions: Mapping[str, str]
     """Keys of `REQUIRED_CHARTS` -> pinned chart version (never `latest`)."""
-    secret_prefix: str
-    """Secrets Manager name prefix External Secrets may read, e.g. `agentic-platform/prod/`."""
     autoscaler: Literal["karpenter", "cluster-autoscaler"] = "karpenter"
     arch: Literal["arm64", "x86_64"] = "arm64"
     karpenter_ami_alias: str = "al2023@latest"
@@ -105,7 +103,9 @@ class ClusterCharts(pulumi.ComponentResource):
     lb_controller: k8s.helm.v3.Release
     """Depend on this from anything that creates a Service or Ingress."""
     external_secrets: k8s.helm.v3.Release
-    """Depend on this from ClusterSecretStores/ExternalSecrets (CRDs come with the chart)."""
+    """Depend on this from SecretStores/ExternalSecrets (CRDs come with the chart)."""
+    external_secrets_role_arn: pulumi.Output[str]
+    """The controller's own role: trusted by every SecretStore role, able to read no secret."""
     keda: k8s.helm.v3.Release
     metrics_server: k8s.helm.v3.Release
     autoscaler: k8s.helm.v3.Release
@@ -207,8 +207,11 @@ class ClusterCharts(pulumi.ComponentResource):
     def _external_secrets(self) -> k8s.helm.v3.Release:
         a = self._args
         sa = "external-secrets"
-        role = self._role("external-secrets", "external-secrets", sa,
-                          json.dumps(external_secrets_policy(a.region, a.account_id, a.secret_prefix)))
+        role = self._args.pod_identity.role(
+            "external-secrets", "external-secrets", sa,
+            json.dumps(external_secrets_policy(a.account_id, a.cluster_physical_name)),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.external_secrets_role_arn = role.role_arn
         return self._release(
             "external-secrets", "external-secrets", "external-secrets", "external_secrets",
             # Two replicas with leader election: one reconciles, the other takes over (without it

@@ -391,15 +391,15 @@ def test_lb_controller_knows_cluster_vpc_region_and_has_its_role(dev: Plan) -> N
     assert any("elasticloadbalancing:CreateLoadBalancer" in s["Action"] for s in policy["Statement"])
 
 
-def test_external_secrets_reads_only_this_environment(dev: Plan) -> None:
+def test_external_secrets_controller_reads_nothing_and_assumes_only_store_roles(dev: Plan) -> None:
+    """The controller's identity only assumes this cluster's per-namespace SecretStore roles
+    (tests/test_secret_store_roles.py checks what each of those reads)."""
     policy = policy_of_role(dev, "-external-secrets-role")
-    read = next(s for s in policy["Statement"] if s["Sid"] == "ReadEnvironmentSecrets")
-    assert read["Resource"] == "arn:aws:secretsmanager:us-east-1:111122223333:secret:agentic-platform/dev/*"
-    decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptThroughSecretsManager")
-    assert decrypt["Resource"] == "arn:aws:kms:us-east-1:111122223333:key/*"
-    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == "secretsmanager.us-east-1.amazonaws.com"
-    assert decrypt["Condition"]["ForAnyValue:StringLike"] == {"kms:ResourceAliases": "alias/agentic-platform/dev/*"}
-    assert {s["Sid"] for s in policy["Statement"]} == {"ReadEnvironmentSecrets", "DecryptThroughSecretsManager"}
+    (st,) = policy["Statement"]
+    assert st["Sid"] == "AssumeSecretStoreRoles"
+    assert st["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert st["Resource"] == "arn:aws:iam::111122223333:role/agentic-platform-dev-use1-ss-*"
+    assert "secretsmanager" not in json.dumps(policy) and "kms:" not in json.dumps(policy)
 
 
 def test_karpenter_iam_queue_and_events(dev: Plan) -> None:

@@ -3,7 +3,6 @@ own region's topic; thresholds follow config; charts are pinned; audit and rules
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections import defaultdict
 
@@ -310,7 +309,9 @@ def test_grafana_admin_password_lives_in_secrets_manager(stack: str, dev: Plan, 
                      if s.get("metadata.namespace") == "monitoring" and s.region == region)
         assert ext.get("spec.secretStoreRef.name") == store.get("metadata.name")
         assert store.get("spec.provider.aws.region") == region
-        eso = next(json.loads(r.inputs["policy"]) for r in plan.of_type("aws:iam/rolePolicy:RolePolicy")
-                   if r.name == f"{stack}-{region}-external-secrets-policy")
-        readable = next(s["Resource"] for s in eso["Statement"] if s["Sid"] == "ReadEnvironmentSecrets")
-        assert fnmatch.fnmatch(secret.outputs["arn"], readable), (secret.outputs["arn"], readable)
+        # The monitoring namespace's own store role reads exactly this secret.
+        assert store.get("spec.provider.aws.role").endswith("-ss-monitoring")
+        read = next(json.loads(r.inputs["policy"]) for r in plan.of_type("aws:iam/rolePolicy:RolePolicy")
+                    if r.name == f"{stack}-{region}-ss-monitoring-read")
+        readable = next(s["Resource"] for s in read["Statement"] if s["Sid"] == "ReadNamespaceSecrets")
+        assert readable == [secret.outputs["arn"]]

@@ -89,4 +89,26 @@ no_secret_env = resource_policy(
          ("CKV_K8S_35",)),
     WORKLOADS, _no_secret_env)
 
-POLICIES = [proxy_iam_auth, no_db_password_in_pods, no_secret_env]
+SECRET_STORES = ["kubernetes:external-secrets.io/v1:SecretStore",
+                 "kubernetes:external-secrets.io/v1:ClusterSecretStore"]
+
+
+def _store_role(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
+    aws = get(args.props, "spec.provider.aws")
+    if not is_set(aws):
+        return
+    if not is_set(get(aws, "role")):
+        yield ("spec.provider.aws.role is not set: the store would read with the External Secrets controller's "
+               "own identity (every namespace's secrets); give the namespace its own role")
+    if is_set(get(aws, "auth.secretRef")):
+        yield "spec.provider.aws.auth.secretRef uses static access keys: authenticate with Pod Identity and a role"
+
+
+secretstore_role = resource_policy(
+    Meta("k8s-secretstore-role", CAT,
+         "Every AWS SecretStore assumes its own IAM role (spec.provider.aws.role) limited to its namespace's "
+         "secrets; the External Secrets controller's identity reads nothing itself, and no store uses static keys.",
+         severity=Severity.HIGH),
+    SECRET_STORES, _store_role)
+
+POLICIES = [proxy_iam_auth, no_db_password_in_pods, no_secret_env, secretstore_role]

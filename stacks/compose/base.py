@@ -52,11 +52,6 @@ def base_names(cfg: PlatformConfig, region: str) -> BaseNames:
                      physical_prefix=f"{cfg.project}-{cfg.environment}-{short_region(region)}")
 
 
-def secret_prefix(cfg: PlatformConfig) -> str:
-    """The only Secrets Manager names External Secrets may read in this environment."""
-    return f"{cfg.project}/{cfg.environment}/"
-
-
 SYSTEM_TAINT = ("CriticalAddonsOnly", "true", "NO_SCHEDULE")
 
 
@@ -185,7 +180,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
         cluster_physical_name=names.cluster_name, cluster_arn=eks.arn, cluster_endpoint=eks.endpoint,
         vpc_id=network.vpc_id, ebs_kms_key_arn=eks.ebs_key_arn, pod_identity=pod_identity,
         chart_versions={k: getattr(charts_cfg, k) for k in type(charts_cfg).model_fields},
-        secret_prefix=secret_prefix(cfg), autoscaler=cluster_cfg.autoscaler, arch=cluster_cfg.arch,
+        autoscaler=cluster_cfg.autoscaler, arch=cluster_cfg.arch,
         karpenter_ami_alias=cluster_cfg.karpenter_ami_alias,
         system_nodes=cluster_cfg.standby.node_min if ctx.region.standby else cluster_cfg.node_groups.system.min_size,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers=providers))
@@ -207,6 +202,8 @@ def build_base(ctx: RegionContext) -> RegionBase:
         pod_identity=pod_identity,
         extras={
             "cluster_arn": eks.arn,
+            # SecretStore roles trust it (components/secret_store_role.py); it reads no secret itself.
+            "external_secrets_role_arn": charts.external_secrets_role_arn,
             "cluster_endpoint": eks.endpoint,
             "oidc_provider_arn": eks.oidc_provider_arn,
             "oidc_issuer": eks.oidc_issuer,

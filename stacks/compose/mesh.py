@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 
-from app.mesh import IstioAmbientMesh, MeshArgs, trust_material_secret_name
+from app.mesh import ISTIO_NS, IstioAmbientMesh, MeshArgs, trust_material_secret_name
 from app.mesh_policies import ApiTrafficPolicy, FaultInjection, MeshNamespace, MeshPolicies, MeshPoliciesArgs
 from app.names import HTTP_PORT, PLATFORM_CORE, SHARED_SERVICES
+from components.secret_store_role import secret_name_pattern
+from stacks.compose.secret_stores import store_role
 from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
 
 
@@ -26,10 +28,16 @@ def build_mesh(ctx: RegionContext, base: RegionBase) -> IstioAmbientMesh | None:
         return None
     if not cfg.mesh.trust_anchor_pem:  # refused by config validation; kept for callers that bypass it
         return None
+    trust_material = trust_material_secret_name(cfg.project, cfg.environment)
+    account = base.extras.get("account_id")
+    # istio-system's store reads the CA material and nothing else (operator-provided: known by name).
+    store_role_arn = store_role(ctx, base, "istio-cacerts", ISTIO_NS, [
+        secret_name_pattern(ctx.name, str(account), trust_material)]) if account is not None else None
     return IstioAmbientMesh(f"{cfg.environment}-{ctx.name}-mesh", MeshArgs(
         region=ctx.name,
         environment=cfg.environment,
-        trust_material_secret=trust_material_secret_name(cfg.project, cfg.environment),
+        trust_material_secret=trust_material,
+        store_role_arn=store_role_arn,
         vpc_cidr=base.vpc_cidr,
         chart_version=cfg.cluster.charts.istio,
         ha=cfg.environment == "prod" and not ctx.region.standby,

@@ -47,6 +47,7 @@ from components.secrets import SecretSet, SecretSetArgs
 from components.store_events import StoreEvents, StoreEventsArgs
 from stacks.compose.data import prefix as resource_prefix
 from stacks.compose.data import region_tags
+from stacks.compose.secret_stores import store_role
 from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_app import AlarmThresholds
@@ -262,7 +263,7 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
             role_arns[sa] = made[0]
             deps += [made[1]] if made[1] is not None else []
     charts = cfg.cluster.charts
-    admin_secret, admin_deps = _grafana_admin_secret(ctx, base, data)
+    admin_secret, admin_deps, admin_arn = _grafana_admin_secret(ctx, base, data)
     return MonitoringStack(f"{prefix}-monitoring", MonitoringArgs(
         environment=cfg.environment, region=ctx.name, cluster_name=base.cluster_name or "",
         charts=MonitoringCharts.pinned(charts.kube_prometheus_stack, charts.loki, charts.opentelemetry_collector,
@@ -273,17 +274,20 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
         token_quotas=token_quotas(ctx), role_arns=role_arns, vpc_cidr=base.vpc_cidr,
         storage_class=base.extras.get("storage_class"), depends_on=deps,
         admin_password_secret=admin_secret, admin_secret_depends_on=admin_deps,
+        admin_secret_store_role_arn=store_role(ctx, base, "monitoring", NAMESPACE, [admin_arn])
+        if admin_arn is not None else None,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
 
 
-def _grafana_admin_secret(ctx: RegionContext, base: RegionBase,
-                          data: RegionData) -> tuple[str | None, list[pulumi.Resource]]:
+def _grafana_admin_secret(ctx: RegionContext, base: RegionBase, data: RegionData
+                          ) -> tuple[str | None, list[pulumi.Resource], pulumi.Output[str] | None]:
     """Grafana's admin password in Secrets Manager (`<project>/<env>/<region>/grafana/admin-password`,
     under the path External Secrets may read, encrypted with the region's secrets key), where the
-    cluster runs External Secrets; (None, []) otherwise."""
+    cluster runs External Secrets, with its ARN (the namespace's store role reads only it);
+    (None, [], None) otherwise."""
     key = data.kms_keys.get("secrets")
     if base.external_secrets is None or key is None:
-        return None, []
+        return None, [], None
     cfg = ctx.cfg
     prefix = f"{cfg.environment}-{ctx.name}"
     password = random.RandomPassword(f"{prefix}-grafana-admin", length=32, special=False, opts=ctx.opts())
@@ -292,7 +296,7 @@ def _grafana_admin_secret(ctx: RegionContext, base: RegionBase,
         values={"admin-password": password.result}, protect=cfg.protected,
         tags={**ctx.tags, **region_tags(cfg, ctx.name)},
         descriptions={"admin-password": "Grafana admin password (read by External Secrets)"}), opts=ctx.opts())
-    return secrets.names["admin-password"], [base.external_secrets, secrets]
+    return secrets.names["admin-password"], [base.external_secrets, secrets], secrets.arns["admin-password"]
 
 
 def build_audit(ctx: RegionContext, data: RegionData, topic: AlertTopic) -> dict[str, Any]:

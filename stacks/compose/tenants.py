@@ -13,8 +13,10 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from app.external_secrets import ESO_API, STORE_NAME, secret_store
 from app.mesh import IstioAmbientMesh
 from app.names import PLATFORM_CORE, SHARED_SERVICES
 from app.tenant_namespace import NamespaceQuota, TenantNamespace, TenantNamespaceArgs, tenant_storage_policy
@@ -29,6 +31,7 @@ from components.secrets import SecretReplica, SecretSet, SecretSetArgs, replica_
 from stacks.cells import region_cells
 from stacks.compose.data import DataDomains
 from stacks.compose.observability import tenant_store_alarms
+from stacks.compose.secret_stores import store_role
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_tenants import TenantConfig
@@ -36,6 +39,8 @@ from stacks.config.regions import short_region
 from stacks.placement import TenantPlacement, place_tenants, tenant_prefix, tenants_in_region
 from stacks.tags import tenant_tags
 
+TENANT_API_KEY_SECRET = "tenant-api-key"
+"""The tenant's API key in its own namespace (key `api-key`), mounted as a file by its workloads."""
 COST_ALLOCATION_TAGS = ("environment", "project", "managed-by", "cost-center", "tenant", "data-residency")
 
 
@@ -368,6 +373,7 @@ def _namespace(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"aws": ctx.aws_provider,
                                                                  "kubernetes": base.k8s_provider}
                                    if ctx.aws_provider is not None else {"kubernetes": base.k8s_provider}))
+    _api_key_secret(cfg, tenant, p, ctx=ctx, base=base, ns=ns, api_key_arn=api_key_arn, tags=tags)
     if base.pod_identity is None:
         return
     dom = cfg.domain(p.domain)
@@ -384,6 +390,31 @@ def _namespace(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *,
     base.pod_identity(f"tenant-{tenant.id}", p.namespace, ns.service_account, policy,
                       opts=pulumi.ResourceOptions(providers={"aws": ctx.aws_provider}) if ctx.aws_provider else None,
                       tags=tags)
+
+
+def _api_key_secret(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlacement, *, ctx: RegionContext,
+                    base: RegionBase, ns: TenantNamespace, api_key_arn: Any, tags: dict[str, str]) -> None:
+    """The tenant's API key as the `tenant-api-key` Secret of its own namespace, through a
+    SecretStore whose role reads that one secret (its copy in this region): no other namespace's
+    store can read it, and this namespace's store can read nothing else."""
+    if api_key_arn is None or base.external_secrets is None:
+        return
+    role_arn = store_role(ctx, base, f"tenant-{tenant.id}", p.namespace, [api_key_arn], tags=tags)
+    if role_arn is None:
+        return
+    name = tenant_resource_name(cfg, ctx.name, tenant.id)
+    meta_labels = {"app.kubernetes.io/part-of": "agentic-platform", "app.kubernetes.io/managed-by": "pulumi",
+                   "agentic.io/tenant": tenant.id}
+    opts = pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
+                                  depends_on=[ns, base.external_secrets])
+    store = secret_store(f"{name}-secret-store", ns.namespace, ctx.name, opts, meta_labels, role_arn=role_arn)
+    k8s.apiextensions.CustomResource(
+        f"{name}-api-key", api_version=ESO_API, kind="ExternalSecret",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=TENANT_API_KEY_SECRET, namespace=ns.namespace, labels=meta_labels),
+        spec={"refreshInterval": "1h", "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
+              "target": {"name": TENANT_API_KEY_SECRET, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+              "data": [{"secretKey": "api-key", "remoteRef": {"key": api_key_arn}}]},
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[store])))
 
 
 def _strs(values: Sequence[Any]) -> list[str]:

@@ -38,12 +38,13 @@ from app.workload import (
     ScalingSpec,
     WorkloadArgs,
 )
-from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbuser_arn
+from components.db_users import BOOTSTRAP_NAMESPACE, MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbuser_arn
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
 from stacks.compose import delivery
 from stacks.compose.data import ALB_LOG_PREFIX
+from stacks.compose.secret_stores import store_role
 from stacks.compose.types import (
     DbConnectTarget,
     DomainStores,
@@ -423,7 +424,8 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
         **fields,
         secrets=ExternalSecretsSource(
             region=ctx.name, refs=refs, templates=templates,
-            depends_on=[base.external_secrets] if base.external_secrets is not None else []),
+            depends_on=[base.external_secrets] if base.external_secrets is not None else [],
+            store_role_arn=store_role(ctx, base, f"cell{suffix}", cell.namespace, list(refs.values()))),
         network=NetworkSpec(vpc_cidr=base.vpc_cidr, pod_identity_agent=True),
         k8s_provider=delivery.workload_provider(ctx, base),
         rollout=delivery.rollout_spec(cfg, base),
@@ -465,6 +467,9 @@ def _db_bootstrap(ctx: RegionContext, base: RegionBase, cell: Cell,
         environment=cfg.environment, region=ctx.name, domain=cell.domain,
         image=delivery.mirror(cfg, ctx.name, base, CLIENT_IMAGE),
         writer_endpoint=stores.writer_endpoint, master_secret=stores.master_secret_arn, vpc_cidr=base.vpc_cidr,
+        # Its domain's master credential and nothing else.
+        store_role_arn=store_role(ctx, base, f"db-bootstrap-{cell.domain}", f"{BOOTSTRAP_NAMESPACE}-{cell.domain}",
+                                  [stores.master_secret_arn]),
         depends_on=tuple(r for r in (base.external_secrets,) if r is not None),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}
                                    if base.k8s_provider is not None else None))

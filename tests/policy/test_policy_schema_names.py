@@ -22,7 +22,8 @@ from policy.agentic_policies.spec import PackResourcePolicy
 PACKAGES = {"aws": Path(pulumi_aws.__file__).parent, "kubernetes": Path(pulumi_kubernetes.__file__).parent,
             "cloudflare": Path(pulumi_cloudflare.__file__).parent}
 CRDS = {"kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",  # custom resources: no SDK class
-        "kubernetes:external-secrets.io/v1:ExternalSecret"}
+        "kubernetes:external-secrets.io/v1:ExternalSecret", "kubernetes:external-secrets.io/v1:SecretStore",
+        "kubernetes:external-secrets.io/v1:ClusterSecretStore"}
 NOT_IN_SDK = {
     # token aliases AWSGuard also matches; pulumi-aws 7 ships only aws:lb/* and aws:alb/*
     "aws:elasticloadbalancingv2/listener:Listener", "aws:applicationloadbalancing/listener:Listener",
