@@ -36,6 +36,16 @@ class ScalingSpec:
     """Per-pod request-rate target for the api (KEDA Prometheus trigger); 0 = CPU and memory only."""
 
 
+@dataclass(frozen=True)
+class McpServer:
+    """One MCP server (a stdio subprocess of the api/worker) and the secrets it may read."""
+
+    name: str
+    secrets: tuple[str, ...] = ()
+    """Keys of `platform-secrets` (e.g. OPENAI_API_KEY) mounted, alone, in the server's own
+    directory; never a database credential (config validation refuses it)."""
+
+
 @dataclass
 class ExternalSecretsSource:
     """Secrets Manager secrets mapped to env var names; External Secrets syncs them in-cluster."""
@@ -128,7 +138,8 @@ class WorkloadArgs:
     tag: str
     settings: Mapping[str, pulumi.Input[str]]
     """Application settings (API_VERSION, LOG_LEVEL, MCP_SERVER_PATH, ...); never secrets."""
-    mcp_servers: Sequence[str]
+    mcp_servers: Sequence[McpServer | str]
+    """Each server's secrets (`McpServer.secrets`) mount in its own directory; a bare name: none."""
     log_level: str
     api_resources: ResourceSpec
     worker_resources: ResourceSpec

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
+from app.args import McpServer
 from app.names import PLATFORM_CORE, labels
 
 SECRET_ENV_NAMES = frozenset({
@@ -23,6 +24,8 @@ _SECRETISH_KEY = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENT
 _CREDENTIAL_URL = re.compile(r"://[^/@\s]*:[^/@\s]+@")
 
 MCP_CONFIG_DIR = "/etc/agentic/mcp"
+MCP_SECRETS_DIR = "/var/run/secrets/mcp"
+"""`<dir>/<server>/<KEY>`: each MCP server's own secret files (its config entry's `secrets`)."""
 LOGGING_CONFIG_DIR = "/etc/agentic/logging"
 
 
@@ -47,11 +50,24 @@ def app_settings(settings: Mapping[str, pulumi.Input[str]]) -> dict[str, pulumi.
     return data
 
 
-def mcp_config(servers: Sequence[str], server_path: str) -> dict[str, str]:
-    """MCP servers run as stdio subprocesses from the image; their tokens come from env."""
+def mcp_servers(servers: Sequence[McpServer | str]) -> list[McpServer]:
+    """Bare names (no secrets) and full entries alike."""
+    return [s if isinstance(s, McpServer) else McpServer(name=s) for s in servers]
+
+
+def mcp_secrets_dir(server: str) -> str:
+    return f"{MCP_SECRETS_DIR}/{server}"
+
+
+def mcp_config(servers: Sequence[McpServer | str], server_path: str) -> dict[str, str]:
+    """MCP servers run as stdio subprocesses from the image. Each gets its own secrets directory
+    holding only the secrets its config entry lists (one file per key): the app starts the server
+    with SECRETS_DIR set to `secretsDir`, never the pod's full SECRETS_DIR, and with no secret in
+    its environment (the environment is inherited by every child process)."""
     doc = {"mcpServers": {
-        s: {"command": f"{server_path.rstrip('/')}/{s}/run", "args": [], "transport": "stdio"}
-        for s in servers
+        s.name: {"command": f"{server_path.rstrip('/')}/{s.name}/run", "args": [], "transport": "stdio",
+                 "secretsDir": mcp_secrets_dir(s.name) if s.secrets else None, "secrets": sorted(s.secrets)}
+        for s in mcp_servers(servers)
     }}
     return {"servers.json": json.dumps(doc, indent=2, sort_keys=True)}
 
@@ -71,7 +87,8 @@ def logging_config(level: str) -> dict[str, str]:
     return {"logging.json": json.dumps(doc, indent=2, sort_keys=True)}
 
 
-def config_maps(prefix: str, environment: str, *, settings: Mapping[str, pulumi.Input[str]], servers: Sequence[str],
+def config_maps(prefix: str, environment: str, *, settings: Mapping[str, pulumi.Input[str]],
+                servers: Sequence[McpServer | str],
                 server_path: str, log_level: str,
                 opts: pulumi.ResourceOptions, namespace: str = PLATFORM_CORE) -> dict[str, k8s.core.v1.ConfigMap]:
     """app-settings (env), mcp-servers and logging (mounted files) in platform-core."""

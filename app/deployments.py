@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from app.args import ResourceSpec
+from app.args import McpServer, ResourceSpec
 from app.names import PLATFORM_CORE, labels, selector
-from app.pods import container, image_ref, pod_annotations, pod_spec, zone_spread
+from app.pods import container, image_ref, mcp_secret_volumes, pod_annotations, pod_spec, zone_spread
 
 MAX_UNAVAILABLE = "25%"
 MAX_SURGE = "25%"
@@ -39,8 +39,10 @@ def deployment(prefix: str, component: str, *, environment: str, image: str, tag
                command: Sequence[str] | None, config_checksum: pulumi.Input[str], role_arn: pulumi.Input[str] | None,
                strict_spread: bool, autoscaled: bool, pre_stop_sleep: int | None,
                opts: pulumi.ResourceOptions, digest: str | None = None,
-               namespace: str = PLATFORM_CORE) -> k8s.apps.v1.Deployment:
+               namespace: str = PLATFORM_CORE, mcp_servers: Sequence[McpServer] = ()) -> k8s.apps.v1.Deployment:
+    """`mcp_servers`: the servers this component runs, each with its own secret files only."""
     meta_labels = labels(component, environment, tag)
+    mcp_volumes, mcp_mounts = mcp_secret_volumes(mcp_servers)
     extra = pulumi.ResourceOptions(ignore_changes=["spec.replicas"]) if autoscaled else None
     return k8s.apps.v1.Deployment(
         f"{prefix}-deploy-{component}",
@@ -61,9 +63,9 @@ def deployment(prefix: str, component: str, *, environment: str, image: str, tag
                                                     annotations=pod_annotations(config_checksum, role_arn)),
                 spec=pod_spec(
                     [container(component, image_ref(image, tag, digest), spec, command=command, ports=ports,
-                               pre_stop_sleep=pre_stop_sleep)],
+                               pre_stop_sleep=pre_stop_sleep, extra_mounts=mcp_mounts)],
                     component, grace_seconds=grace_seconds, aws_identity=role_arn is not None,
-                    spread=zone_spread(component, strict_spread)),
+                    spread=zone_spread(component, strict_spread), extra_volumes=mcp_volumes),
             ),
         ),
         opts=pulumi.ResourceOptions.merge(opts, extra),

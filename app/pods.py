@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from app.args import ResourceSpec
-from app.config_maps import LOGGING_CONFIG_DIR, MCP_CONFIG_DIR
+from app.args import McpServer, ResourceSpec
+from app.config_maps import LOGGING_CONFIG_DIR, MCP_CONFIG_DIR, mcp_secrets_dir
 from app.names import APP_SECRET, HTTP_PORT, LIVE_PATH, READY_PATH, SECRETS_DIR
 from app.security import container_security, pod_security
 
@@ -96,6 +96,22 @@ def volume_mounts() -> list[k8s.core.v1.VolumeMountArgs]:
     ]
 
 
+def mcp_secret_volumes(servers: Sequence[McpServer]) -> tuple[list[k8s.core.v1.VolumeArgs],
+                                                                list[k8s.core.v1.VolumeMountArgs]]:
+    """One volume per MCP server with secrets: `platform-secrets` projected down to exactly the
+    keys the server's config lists, mounted read-only in its own directory."""
+    vols, mounts = [], []
+    for s in servers:
+        if not s.secrets:
+            continue
+        vol = f"mcp-{s.name}-secrets"
+        vols.append(k8s.core.v1.VolumeArgs(name=vol, secret=k8s.core.v1.SecretVolumeSourceArgs(
+            secret_name=APP_SECRET, default_mode=0o440,
+            items=[k8s.core.v1.KeyToPathArgs(key=k, path=k) for k in sorted(s.secrets)])))
+        mounts.append(k8s.core.v1.VolumeMountArgs(name=vol, mount_path=mcp_secrets_dir(s.name), read_only=True))
+    return vols, mounts
+
+
 def image_ref(image: str, tag: str, digest: str | None = None) -> str:
     """`image:tag`, or `image:tag@sha256:...` when the digest is known: the runtime pulls by
     digest (the tag stays for people reading the manifest)."""
@@ -105,7 +121,8 @@ def image_ref(image: str, tag: str, digest: str | None = None) -> str:
 def container(name: str, image: str, spec: ResourceSpec, *, command: Sequence[str] | None = None,
               ports: Sequence[tuple[str, int]] = (), with_probes: bool = True,
               pre_stop_sleep: int | None = None,
-              extra_env: Sequence[k8s.core.v1.EnvVarArgs] = ()) -> k8s.core.v1.ContainerArgs:
+              extra_env: Sequence[k8s.core.v1.EnvVarArgs] = (),
+              extra_mounts: Sequence[k8s.core.v1.VolumeMountArgs] = ()) -> k8s.core.v1.ContainerArgs:
     return k8s.core.v1.ContainerArgs(
         name=name,
         image=image,
@@ -116,7 +133,7 @@ def container(name: str, image: str, spec: ResourceSpec, *, command: Sequence[st
         env_from=env_from(),
         resources=resources(spec),
         security_context=container_security(),
-        volume_mounts=volume_mounts(),
+        volume_mounts=[*volume_mounts(), *extra_mounts],
         lifecycle=k8s.core.v1.LifecycleArgs(pre_stop=k8s.core.v1.LifecycleHandlerArgs(
             sleep=k8s.core.v1.SleepActionArgs(seconds=pre_stop_sleep))) if pre_stop_sleep else None,
         liveness_probe=LIVENESS.args() if with_probes else None,
@@ -136,7 +153,8 @@ def pod_annotations(config_checksum: pulumi.Input[str],
 
 def pod_spec(containers: list[k8s.core.v1.ContainerArgs], service_account: str, *,
              grace_seconds: int, restart_policy: str = "Always", aws_identity: bool = False,
-             spread: list[k8s.core.v1.TopologySpreadConstraintArgs] | None = None) -> k8s.core.v1.PodSpecArgs:
+             spread: list[k8s.core.v1.TopologySpreadConstraintArgs] | None = None,
+             extra_volumes: Sequence[k8s.core.v1.VolumeArgs] = ()) -> k8s.core.v1.PodSpecArgs:
     return k8s.core.v1.PodSpecArgs(
         service_account_name=service_account,
         # EKS Pod Identity reads the projected service account token; pods without an AWS role
@@ -145,7 +163,7 @@ def pod_spec(containers: list[k8s.core.v1.ContainerArgs], service_account: str, 
         enable_service_links=False,
         security_context=pod_security(),
         containers=containers,
-        volumes=volumes(),
+        volumes=[*volumes(), *extra_volumes],
         restart_policy=restart_policy,
         termination_grace_period_seconds=grace_seconds,
         topology_spread_constraints=spread,

@@ -22,6 +22,7 @@ from app.args import (
     ExternalSecretsSource,
     InClusterSecrets,
     IngressSpec,
+    McpServer,
     NetworkSpec,
     QueueSpec,
     ResourceSpec,
@@ -32,7 +33,7 @@ from app.local_stores import LocalStores
 from app.names import HTTP_PORT, SHARED_SERVICES
 from app.namespaces import platform_namespaces
 
-__all__ = ["AddonSupport", "ExternalSecretsSource", "InClusterSecrets", "IngressSpec", "NetworkSpec",
+__all__ = ["AddonSupport", "ExternalSecretsSource", "InClusterSecrets", "IngressSpec", "McpServer", "NetworkSpec",
            "PlatformWorkload", "QueueSpec", "ResourceSpec", "ScalingSpec", "WorkloadArgs", "config_checksum"]
 
 
@@ -46,6 +47,19 @@ def config_checksum(args: WorkloadArgs) -> pulumi.Output[str]:
               "logging": config_maps.logging_config(args.log_level)}
     return pulumi.Output.all(**config_maps.app_settings(args.settings)).apply(
         lambda settings: checksum({**static, "settings": settings}))
+
+
+def mcp_with_available_secrets(args: WorkloadArgs) -> list[McpServer]:
+    """Each MCP server's configured secrets that `platform-secrets` holds here (a key the stack
+    has no value for would keep the pod from starting: dropped, with a warning)."""
+    available = set(external_secrets.secret_keys(args.secrets))
+    out: list[McpServer] = []
+    for s in config_maps.mcp_servers(args.mcp_servers):
+        missing = sorted(set(s.secrets) - available)
+        if missing:
+            pulumi.log.warn(f"MCP server '{s.name}': no secret {', '.join(missing)} here; not mounted")
+        out.append(McpServer(name=s.name, secrets=tuple(k for k in s.secrets if k in available)))
+    return out
 
 
 class PlatformWorkload(pulumi.ComponentResource):
@@ -81,6 +95,7 @@ class PlatformWorkload(pulumi.ComponentResource):
                                       log_level=args.log_level, opts=in_ns, namespace=home)
         secret = external_secrets.app_secret(name, env, args.secrets, in_ns, namespace=home)
         cfg_hash = config_checksum(args)
+        mcp = mcp_with_available_secrets(args)
 
         sas = [deployments.service_account(name, c, env, in_ns, namespace=home) for c in ("api", "worker")]
         sas.append(jobs.jobs_service_account(name, env, in_ns, namespace=home))
@@ -115,7 +130,7 @@ class PlatformWorkload(pulumi.ComponentResource):
             spec=args.api_resources, ports=[("http", HTTP_PORT)], grace_seconds=deployments.API_GRACE_SECONDS,
             command=None, config_checksum=cfg_hash, role_arn=args.api_role_arn,
             strict_spread=args.strict_zone_spread, autoscaled=not rolled,
-            pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration, namespace=home)
+            pre_stop_sleep=deployments.API_PRE_STOP_SECONDS, opts=after_migration, namespace=home, mcp_servers=mcp)
         self.worker = deployments.deployment(
             name, "worker", environment=env, image=args.image, tag=args.tag, digest=args.digest,
             replicas=s.worker_replicas,
@@ -123,7 +138,7 @@ class PlatformWorkload(pulumi.ComponentResource):
             grace_seconds=args.worker_grace_seconds, command=args.worker_command,
             config_checksum=cfg_hash, role_arn=args.worker_role_arn, strict_spread=False,
             autoscaled=args.addons.keda and args.queue is not None, pre_stop_sleep=None, opts=after_migration,
-            namespace=home)
+            namespace=home, mcp_servers=mcp)
 
         lb_deps = list(args.ingress.depends_on) if args.ingress else []
         svc_opts = pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=lb_deps))

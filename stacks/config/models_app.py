@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from stacks.config.models_delivery import RolloutConfig
 from stacks.config.models_infra import Frozen
@@ -56,6 +56,35 @@ class WorkerConfig(Frozen):
     """Redis list the api pushes jobs to; KEDA scales the worker on its length."""
 
 
+MCP_SECRET_KEYS = ("REDIS_URL", "REDIS_QUEUE_URL", "SECRET_KEY", "JWT_SECRET", "ANTHROPIC_API_KEY",
+                   "OPENAI_API_KEY", "PINECONE_API_KEY", "PINECONE_ENVIRONMENT")
+"""Keys of `platform-secrets` an MCP server may be given. No database credential exists there (pods
+connect with IAM tokens), and none may be named: a tool subprocess never holds the database."""
+
+
+def _mcp_secret(key: str) -> str:
+    if "DATABASE" in key.upper() or key.upper() in ("PGPASSWORD", "DB_PASSWORD", "POSTGRES_PASSWORD"):
+        raise ValueError(f"'{key}': an MCP server never gets the database URL or password; "
+                         "the app connects with IAM tokens")
+    if key not in MCP_SECRET_KEYS:
+        raise ValueError(f"'{key}' is not a known secret; use one of {', '.join(MCP_SECRET_KEYS)}")
+    return key
+
+
+class McpServerConfig(Frozen):
+    """One MCP server and exactly the secrets it needs (mounted alone in its own directory)."""
+
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
+    secrets: tuple[Annotated[str, AfterValidator(_mcp_secret)], ...] = ()
+
+    @field_validator("secrets")
+    @classmethod
+    def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError("lists a secret twice")
+        return v
+
+
 class AppConfig(Frozen):
     image: str = "ghcr.io/example/agentic-platform"
     tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -72,7 +101,28 @@ class AppConfig(Frozen):
     """Public API hostname (served through Cloudflare in prod)."""
     api: ApiConfig = ApiConfig()
     worker: WorkerConfig = WorkerConfig()
-    mcp_servers: tuple[str, ...] = ("filesystem", "github", "postgres")
+    mcp_servers: tuple[McpServerConfig, ...] = (
+        McpServerConfig(name="filesystem"), McpServerConfig(name="github"), McpServerConfig(name="postgres"))
+    """`[name, ...]` or `[{name, secrets: [KEY, ...]}, ...]`: a server gets only the secrets it lists."""
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _bare_names(cls, v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return [{"name": s} if isinstance(s, str) else s for s in v]
+        return v
+
+    @model_validator(mode="after")
+    def _mcp_servers(self) -> AppConfig:
+        names = [s.name for s in self.mcp_servers]
+        if len(set(names)) != len(names):
+            raise ValueError("app.mcp_servers: each server name once")
+        for s in self.mcp_servers:
+            pinecone = [k for k in s.secrets if k.startswith("PINECONE_")]
+            if pinecone and self.vector_store != "pinecone":
+                raise ValueError(f"app.mcp_servers: '{s.name}' lists {', '.join(pinecone)} but vector_store is "
+                                 f"{self.vector_store} (no such secret)")
+        return self
     delivery: Literal["pulumi", "gitops"] = "pulumi"
     """gitops: `pulumi up` renders the workload's manifests to deploy/gitops/ and Argo CD syncs them."""
     rollout: RolloutConfig = RolloutConfig()
