@@ -101,6 +101,12 @@ class AuroraClusterArgs:
     """None (standalone clusters): a password and its secret are generated here."""
     credentials_version: int = 1
     """Bump to rotate a generated password (docs/data-tier.md, rotation)."""
+    managed_master_password: bool = False
+    """RDS generates the master password, keeps it in its own Secrets Manager secret (encrypted
+    with `secrets_kms_key_arn`) and rotates it every 7 days; nothing in Pulumi state. Regional
+    clusters only: Aurora refuses it for global database members
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html,
+    "Limitations"), which keep the generated password and `credentials_version`."""
     secret_path_prefix: str = ""
     """Generated credentials go to `<prefix>/master` (default prefix `agentic-platform/<identifier>`)."""
     global_role: GlobalRole = "none"
@@ -152,6 +158,11 @@ def validate_args(args: AuroraClusterArgs) -> None:
         raise ValueError(f"AuroraClusterArgs.serverless_min_acu: cluster '{args.identifier}' cannot pause at 0 ACU "
                          "behind an RDS Proxy or in a global database; set proxy=False on a regional cluster "
                          "or a minimum of 0.5")
+    if args.managed_master_password and (args.global_role != "none" or args.credentials is not None):
+        raise ValueError(f"AuroraClusterArgs.managed_master_password: cluster '{args.identifier}' is "
+                         + ("an Aurora Global member, where RDS-managed master passwords are not supported; "
+                            "rotate with credentials_version" if args.global_role != "none"
+                            else "given caller-owned credentials"))
     if args.global_role == "primary" and args.global_cluster_identifier is None:
         raise ValueError(f"AuroraClusterArgs.global_cluster_identifier: primary '{args.identifier}' needs it")
     if args.proxy and len(args.subnet_ids) < 2:
@@ -209,7 +220,7 @@ class AuroraCluster(pulumi.ComponentResource):
             self.master_password = (None if secondary
                                     else pulumi.Output.secret(pulumi.Output.from_input(args.credentials.password)))
             self.credentials_secret_arn = pulumi.Output.from_input(args.credentials.secret_arn)
-        elif not secondary:
+        elif not secondary and not args.managed_master_password:
             pw = generate_master_password(f"{name}-master-password", self, args.credentials_version)
             self.master_password = pw.result
             creds = SecretSet(f"{name}-credentials", SecretSetArgs(
@@ -283,6 +294,8 @@ class AuroraCluster(pulumi.ComponentResource):
             database_name=None if secondary else args.database_name,
             master_username=None if secondary else args.master_username,
             master_password=None if secondary else self.master_password,
+            manage_master_user_password=True if args.managed_master_password else None,
+            master_user_secret_kms_key_id=args.secrets_kms_key_arn if args.managed_master_password else None,
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
             db_subnet_group_name=subnet_group,
@@ -307,6 +320,10 @@ class AuroraCluster(pulumi.ComponentResource):
             opts=cluster_opts,
         )
         self.cluster_identifier = self.cluster.cluster_identifier
+        if args.managed_master_password:
+            # The secret RDS created (`rds!cluster-...`, JSON username/password) in this region.
+            self.credentials_secret_arn = self.cluster.master_user_secrets.apply(
+                lambda secrets: secrets[0].secret_arn if secrets else None)  # type: ignore[return-value]
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
         self.reader_endpoint = self.cluster.reader_endpoint

@@ -10,7 +10,7 @@ import pytest
 
 from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, USERS, bootstrap_sql, dbuser_arn
 from stacks.harness import Plan, run_stack
-from stacks.harness.run import run_program
+from stacks.harness.run import run_program, stack_namespace
 
 JOB = "kubernetes:batch/v1:Job"
 PROGRAM = Path(__file__).parent / "data_programs" / "db_connect.py"
@@ -125,3 +125,66 @@ def test_schema_migrations_run_only_in_each_domain_writer_region(prod: Plan) -> 
             assert not any(":batch/v1:Job::" in d for d in dep.options.get("dependsOn", [])), dep.name
     jobs_roles = [r for r in prod.of_type("aws:iam/role:Role") if r.get("description", "").endswith("/platform-jobs")]
     assert len(jobs_roles) == len(expected), [r.name for r in jobs_roles]
+
+
+# --- master password rotation ------------------------------------------------------------------
+
+CLUSTER = "aws:rds/cluster:Cluster"
+
+
+def _bootstrap_refs(plan: Plan) -> dict[str, set[str]]:
+    """db-bootstrap namespace -> the secret ARNs its ExternalSecrets read."""
+    out: dict[str, set[str]] = {}
+    for e in plan.of_type("kubernetes:external-secrets.io/v1:ExternalSecret"):
+        ns = str(e.get("metadata.namespace"))
+        if ns.startswith("db-bootstrap-"):
+            out.setdefault(ns, set()).update(d["remoteRef"]["key"] for d in e.get("spec.data"))
+    return out
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_regional_clusters_use_rds_managed_master_passwords(stack: str) -> None:
+    """Regional clusters: RDS generates, stores (under the region's secrets key) and rotates the
+    master password; the program holds none, and db-bootstrap reads RDS's own secret."""
+    plan = run_stack(stack)
+    keys = {k.outputs["arn"] for k in plan.of_type("aws:kms/key:Key") if k.name.endswith("-secrets-key")}
+    clusters = [c for c in plan.of_type(CLUSTER) if not c.get("globalClusterIdentifier")]
+    assert clusters
+    for c in clusters:
+        assert c.get("manageMasterUserPassword") is True, c.name
+        assert not c.get("masterPassword"), c.name
+        assert c.get("masterUserSecretKmsKeyId") in keys, c.name
+    assert not [s for s in plan.of_type("aws:secretsmanager/secret:Secret") if "/db/master" in str(s.get("name"))]
+    managed = {c.outputs["masterUserSecrets"][0]["secretArn"] for c in clusters}
+    refs = _bootstrap_refs(plan)
+    assert refs and all(len(r) == 1 and r <= managed for r in refs.values()), (refs, managed)
+
+
+def test_global_members_keep_the_generated_password_rotated_by_credentials_version(prod: Plan) -> None:
+    """Aurora Global members cannot use RDS-managed passwords: the primary gets the generated one
+    (its secret replicated in the domain), db-bootstrap reads that secret, and bumping
+    `database.credentials_version` regenerates it."""
+    members = [c for c in prod.of_type(CLUSTER) if c.get("globalClusterIdentifier")]
+    assert members and not any(c.get("manageMasterUserPassword") for c in members)
+    primaries = [c for c in members if c.get("masterUsername")]
+    assert primaries and all("masterPassword" in c.secret_paths for c in primaries)
+    refs = _bootstrap_refs(prod)
+    assert {ns: {k.split(":secret:")[1] for k in r} for ns, r in refs.items()} == {
+        "db-bootstrap-global": {"agentic-platform/prod/global/db/master"},
+        "db-bootstrap-eu": {"agentic-platform/prod/eu/db/master"}}
+    ns, _ = stack_namespace("prod")
+    database = {**ns.get("database", {}), "credentials_version": 7}
+    bumped = run_stack("prod", overrides={"agentic-platform:database": database})
+    passwords = [p for p in bumped.of_type("random:index/randomPassword:RandomPassword")
+                 if p.name.endswith("-db-master-password")]
+    assert len(passwords) == 2 and all(p.get("keepers") == {"version": "7"} for p in passwords)
+
+
+def test_managed_password_is_refused_on_global_members() -> None:
+    from components.aurora import AuroraClusterArgs, validate_args
+    args = AuroraClusterArgs(identifier="g", region="eu-west-1", engine_version="16.6",
+                             instance_class="db.r7g.large", kms_key_arn="k", logs_kms_key_arn="k",
+                             secrets_kms_key_arn="k", vpc_id="v", subnet_ids=["a", "b"], global_role="primary",
+                             global_cluster_identifier="gid", managed_master_password=True)
+    with pytest.raises(ValueError, match="not supported"):
+        validate_args(args)

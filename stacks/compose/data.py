@@ -229,6 +229,8 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
             vpc_id=primary.vpc_id, subnet_ids=primary.subnet_ids, db_subnet_group_name=primary.db_subnet_group_name,
             allowed_security_group_ids=primary.allowed_security_group_ids, readers=db.readers,
             secret_path_prefix=secret_prefix, credentials_version=db.credentials_version,
+            # Regional: RDS owns and rotates the master password (global members cannot: see AuroraClusterArgs).
+            managed_master_password=True,
             serverless_min_acu=db.serverless_min_acu, serverless_auto_pause_seconds=db.serverless_auto_pause_seconds,
             proxy=db.proxy,
             serverless_max_acu=db.serverless_max_acu, backup_retention_days=db.backup_retention_days,
@@ -237,7 +239,7 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
         ), opts=pctx.opts())
         clusters = {dom.primary: single}
         username, password = single.master_username, single.master_password
-    assert password is not None  # a primary always has credentials
+    # `password` is None on a regional cluster: RDS manages it (its secret: cluster.credentials_secret_arn).
 
     # --- uploads buckets: replicas first (versioning on both sides before replication, G18) ---
     st = cfg.storage

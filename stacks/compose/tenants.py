@@ -229,6 +229,7 @@ def _enterprise_stores(cfg: PlatformConfig, tenant: TenantConfig, p: TenantPlace
         allowed_security_group_ids=sources,
         readers=ent.readers,
         secret_path_prefix=f"{secret_prefix(cfg, tenant.id)}/database",
+        managed_master_password=True,  # regional: RDS owns and rotates it
         backup_retention_days=cfg.database.backup_retention_days,
         performance_insights_retention_days=cfg.database.performance_insights_retention_days,
         protected=cfg.protected,

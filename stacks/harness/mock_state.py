@@ -53,7 +53,15 @@ def _eks_cluster(name: str, inputs: dict[str, Any], region: str) -> dict[str, An
 def _rds_cluster(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     ident = physical_name(name, inputs)
     host = f"{ident}.cluster-{short_hash(region, n=12)}.{region}.rds.amazonaws.com"
+    managed = {}
+    if inputs.get("manageMasterUserPassword"):
+        # RDS names the secret `rds!cluster-<uuid>` and encrypts it with masterUserSecretKmsKeyId.
+        secret = f"rds!cluster-{short_hash(name, n=8)}-{short_hash(ident, n=4)}-{short_hash(region, n=4)}"
+        managed = {"masterUserSecrets": [{"secretArn": arn("secretsmanager", region, f"secret:{secret}-a1b2c3"),
+                                          "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                                          "secretStatus": "active"}]}
     return {
+        **managed,
         "arn": arn("rds", region, f"cluster:{ident}"),
         "clusterIdentifier": ident,
         "endpoint": host,
