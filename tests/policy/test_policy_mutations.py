@@ -244,7 +244,17 @@ def m_edge_tls_1_0(plan: Plan) -> PlannedResource:
     return r
 
 
+def m_secret_store_without_role(plan: Plan) -> PlannedResource:
+    r = _one(plan, "kubernetes:external-secrets.io/v1:SecretStore",
+             lambda r: str(r.inputs.get("metadata", {}).get("namespace")).startswith("tenant-"))
+    own(r)
+    for tree in (r.inputs, r.outputs):
+        tree["spec"]["provider"]["aws"].pop("role", None)
+    return r
+
+
 MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
+    ("tenant SecretStore reading with the controller's identity", m_secret_store_without_role, "k8s-secretstore-role"),
     ("encryption off (Aurora)", m_unencrypted_aurora, "rds-cluster-storage-encrypted"),
     ("bucket back to SSE-S3", m_bucket_sse_s3, "s3-bucket-sse-kms-customer-key"),
     ("EU Aurora Global member in the US", m_eu_member_in_us, "residency-aurora-global-members"),
