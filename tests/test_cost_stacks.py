@@ -86,3 +86,13 @@ def test_changing_a_node_type_moves_the_estimate(plans: dict[str, Plan]) -> None
     diff = PRICES.price("ec2.t4g.large", "us-east-1") - PRICES.price("ec2.t4g.medium", "us-east-1")
     delta = estimate(changed).total - estimate(plans["dev"]).total
     assert delta == pytest.approx(diff * system["desired_size"] * 730)
+
+
+def test_rds_managed_master_password_secret_is_billed() -> None:
+    """A regional cluster's master password lives in a secret RDS creates (not in the plan as a
+    Secret resource): the estimate bills it on the cluster."""
+    from stacks.reports import cost as cost_report
+    rep = cost_report.report(run_stack("dev"))
+    managed = [line for line in rep.data["lines"]
+               if line["sku"] == "secretsmanager.secret" and "aws:rds/cluster:Cluster" in str(line)]
+    assert managed, [line for line in rep.data["lines"] if line["sku"] == "secretsmanager.secret"]

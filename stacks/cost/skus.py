@@ -321,6 +321,9 @@ def rds_cluster(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
     backup = u.value("aurora", "backup_gb", r.name)
     if backup:
         items.append(LineItem("aurora.backup", backup, "GB-month"))
+    if r.inputs.get("manageMasterUserPassword"):
+        # RDS keeps the master password in a Secrets Manager secret of its own, billed like any other.
+        items.append(LineItem("secretsmanager.secret", 1, "secret-month", "RDS-managed master password"))
     return items
 
 
