@@ -27,10 +27,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import prober_code
+
 CONTROL_REGION = "us-east-1"
 """Where Region switch plans are created (its control plane's only endpoint in the aws partition)."""
-PROBE_NAMESPACE = "AgenticPlatform/DR"
-PROBE_METRIC = "PrimaryReachable"
+PROBE_NAMESPACE = prober_code.NAMESPACE
+PROBE_METRIC = prober_code.METRIC
+"""What `components.primary_prober` publishes (one definition, shared with the prober's code)."""
 EKS_EDIT_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
 
 
@@ -141,7 +144,7 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                               f"starts Region switch plan {args.name}" if args.automatic else
                               f"{primary} unreachable from {standby} for data domain {args.domain}",
             namespace=PROBE_NAMESPACE, metric_name=PROBE_METRIC,
-            dimensions={"Domain": args.domain, "Region": primary},
+            dimensions=prober_code.dimensions(args.domain, primary),
             statistic="Maximum", period=args.probe_period_seconds, evaluation_periods=args.probe_failures,
             datapoints_to_alarm=args.probe_failures, threshold=1, comparison_operator="LessThanThreshold",
             # No data means the prober is down, not the primary: never fail over on silence.

@@ -15,6 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.cidr_plan import plan_subnets
+from components.primary_prober import PrimaryProber, PrimaryProberArgs
 from components.region_switch import GlobalDatabase, RegionSwitchArgs, RegionSwitchPlan, StandbyScaling
 from stacks.cells import region_cells
 from stacks.compose.data import DataDomains, domain_tags
@@ -80,7 +82,35 @@ def build_failover(contexts: dict[str, RegionContext], bases: dict[str, RegionBa
             # domain's name, not its residency tag; its regions are checked against the domain.
             tags={"data-domain": dom.name}, alarm_tags=domain_tags(dom), control_region="us-east-1",
         ), opts=contexts[standby].opts())
+        prober = _prober(cfg, dom, name, bases, data, writer=views[primary].get("cluster"),
+                         ctx=contexts[standby])
         out[dom.name] = {"plan_arn": plan.plan_arn, "plan_name": name, "regions": [primary, standby],
                          "trigger_alarm": f"{name}-primary-down", "automatic": fo.automatic,
-                         "approval_required": fo.approval_required}
+                         "approval_required": fo.approval_required,
+                         "prober": prober.function_name if prober is not None else None}
     return out
+
+
+def _prober(cfg: PlatformConfig, dom: DataDomainConfig, name: str, bases: dict[str, RegionBase],
+            data: dict[str, RegionData], *, writer: Any, ctx: RegionContext) -> PrimaryProber | None:
+    """The trigger alarm's only data source: probes the primary's writer from the standby region.
+
+    Without the primary's writer cluster in this program there is nothing to probe (and the DR
+    report then counts the plan as operator-started)."""
+    pair = plan_regions(dom)
+    if writer is None or pair is None:
+        return None
+    primary, standby = pair
+    base, pbase = bases[standby], bases[primary]
+    return PrimaryProber(f"{cfg.environment}-{dom.name}-prober", PrimaryProberArgs(
+        name=name, domain=dom.name, primary_region=primary, standby_region=standby,
+        target_host=writer.endpoint, target_port=5432, vpc_id=base.vpc_id,
+        subnet_ids=list(base.private_subnet_ids),
+        # The private tier's reserved block: its subnets hold the prober's ENIs (components.cidr_plan).
+        source_cidr=plan_subnets(base.vpc_cidr, 1).blocks["private"], target_cidr=pbase.vpc_cidr,
+        target_security_group_id=writer.security_group_id,
+        logs_kms_key_arn=data[standby].kms_keys.get("logs"),
+        log_retention_days=cfg.cluster.log_retention_days if cfg.cluster else 90,
+        period_seconds=cfg.failover.probe_period_seconds,
+        tags={"data-domain": dom.name, **domain_tags(dom)},
+    ), opts=ctx.opts())

@@ -459,6 +459,24 @@ def region_switch_plan(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
     return [LineItem("arc.region_switch.plan", 1, "plan-month")]
 
 
+def lambda_function(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    """Requests and GB-seconds (memory x billed duration, at the function's architecture's rate),
+    plus the CloudWatch metrics it publishes (custom metrics and PutMetricData requests): usage
+    `lambda.*` per function, since a plan cannot know how often or how long it runs."""
+    u = ctx.usage
+    invocations = u.value("lambda", "invocations_thousands", r.name) * 1000
+    seconds = u.value("lambda", "average_duration_seconds", r.name)
+    memory = r.get("memorySize")
+    gb = (float(memory) if isinstance(memory, int | float) else 128.0) / 1024
+    arm = "arm64" in (r.get("architectures") or [])
+    return [LineItem("lambda.requests", invocations / 1e6, "1M requests"),
+            LineItem("lambda.duration.arm64" if arm else "lambda.duration.x86", invocations * seconds * gb,
+                     "GB-second", f"{invocations:,.0f} x {seconds:g} s x {gb * 1024:.0f} MB"),
+            LineItem("cloudwatch.custom_metric", u.value("lambda", "custom_metrics", r.name), "metric-month"),
+            LineItem("cloudwatch.put_metric_data", u.value("lambda", "put_metric_data_thousands", r.name),
+                     "1k requests")]
+
+
 def dashboard(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
     return [LineItem("cloudwatch.dashboard", 1, "dashboard-month")]
 
@@ -536,6 +554,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:ec2/flowLog:FlowLog": flow_log,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:arcregionswitch/plan:Plan": region_switch_plan,
+    "aws:lambda/function:Function": lambda_function,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": dashboard,
     "aws:guardduty/detector:Detector": guardduty,
@@ -621,6 +640,7 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "aws:ecr/repository:Repository", "aws:ecr/lifecyclePolicy:LifecyclePolicy",
         "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "aws:codebuild/webhook:Webhook",
         "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:lambda/permission:Permission", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
         "aws:costexplorer/costAllocationTag:CostAllocationTag"),
     "Cloudflare objects included in the zone's plan (pools and DNS queries are priced)": (
         "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "cloudflare:index/dnsRecord:DnsRecord",

@@ -26,6 +26,7 @@ CF_LB = "cloudflare:index/loadBalancer:LoadBalancer"
 CF_POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 CF_MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
 RS_PLAN = "aws:arcregionswitch/plan:Plan"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
 
 
 def platform_config(plan: Plan) -> PlatformConfig:
@@ -282,13 +283,35 @@ def region_switch_plan(plan: Plan, domain: DataDomainConfig) -> PlannedResource 
     return None
 
 
+def alarm_prober(plan: Plan, alarm: PlannedResource) -> PlannedResource | None:
+    """The Lambda in the alarm's region that publishes exactly the alarm's metric (namespace,
+    domain and region dimensions) at least once per alarm period: without it the alarm never
+    turns red, because missing data never fails over (components/primary_prober.py)."""
+    dims = alarm.inputs.get("dimensions") or {}
+    period = float(alarm.inputs.get("period") or 60)
+    for fn in plan.of_type(LAMBDA_FUNCTION):
+        env = ((fn.inputs.get("environment") or {}).get("variables") or {})
+        if (fn.region == alarm.region and env.get("PROBE_NAMESPACE") == alarm.inputs.get("namespace")
+                and alarm.inputs.get("metricName") == "PrimaryReachable"
+                and env.get("PROBE_DOMAIN") == dims.get("Domain")
+                and env.get("PROBE_PRIMARY_REGION") == dims.get("Region")
+                and float(env.get("PROBE_PERIOD_SECONDS") or 1e9) <= period):
+            return fn
+    return None
+
+
 def _plan_detection(plan: Plan, rs: PlannedResource) -> tuple[float | None, str]:
-    """Trigger alarm period x evaluation periods (the alarm the plan names as its trigger)."""
+    """Trigger alarm period x evaluation periods (the alarm the plan names as its trigger), when a
+    prober feeds it; None when there is no trigger alarm or nothing publishes its metric."""
     names = {str(a.get("mapBlockKey")) for a in (rs.inputs.get("associatedAlarms") or []) if isinstance(a, dict)}
     for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
         if str(a.inputs.get("name") or a.name) in names:
+            fn = alarm_prober(plan, a)
+            if fn is None:
+                return None, f"trigger alarm {a.inputs.get('name')} has no prober publishing its metric"
             period, n = float(a.inputs.get("period") or 60), float(a.inputs.get("evaluationPeriods") or 1)
-            return period * n, f"trigger alarm {a.inputs.get('name')}: {period:g} s x {n:g}"
+            return period * n, (f"trigger alarm {a.inputs.get('name')}: {period:g} s x {n:g}, "
+                                f"fed by {fn.inputs.get('name') or fn.name} in {fn.region}")
     return None, "no trigger alarm"
 
 
@@ -325,11 +348,13 @@ def _write_path(domain: DataDomainConfig, plan: Plan, fig: DrFigures, detection:
         if rs is not None:
             automatic, approval = _plan_mode(rs)
             name = str(rs.inputs.get("name") or rs.name)
-            if automatic:
-                alarm_detect, alarm_text = _plan_detection(plan, rs)
-                if alarm_detect is not None:
-                    detect, detect_text = alarm_detect, f"detect the failure ({alarm_text})"
+            alarm_detect, alarm_text = _plan_detection(plan, rs) if automatic else (None, "")
+            if automatic and alarm_detect is not None:
+                detect, detect_text = alarm_detect, f"detect the failure ({alarm_text})"
                 start = [(f"Region switch starts plan {name} on the red trigger alarm", fig.region_switch_start_s)]
+            elif automatic:
+                # A trigger on an alarm that never turns red: a person starts the plan after all.
+                start = [(f"operator runs `{command}` (starts plan {name}; {alarm_text})", fig.operator_trigger_s)]
             else:
                 start = [(f"operator runs `{command}` (starts plan {name}; automatic is off)",
                           fig.operator_trigger_s)]
