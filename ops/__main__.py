@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--stack-config", metavar="FILE", help="the stack's Pulumi.<stack>.yaml")
     v.add_argument("--only-problems", action="store_true", help="print only rows that did not pass")
 
-    f = sub.add_parser("failover", help="switch a data domain's writer (and its traffic) to another region")
+    f = sub.add_parser("failover", help="start the domain's Region switch plan (or, with --manual, switch its"
+                                        " writer and traffic step by step) towards another region")
     outputs_arg(f)
     f.add_argument("--domain", required=True, help="data domain name (e.g. global, eu)")
     f.add_argument("--to", required=True, metavar="REGION", help="region that becomes the writer")
@@ -43,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
                    help="FailoverGlobalCluster for a failed primary (needs --accept-data-loss)")
     f.add_argument("--accept-data-loss", action="store_true",
                    help="acknowledge losing writes not yet replicated (unplanned failover only)")
+    f.add_argument("--manual", action="store_true",
+                   help="run the step-by-step runbook even where the stack has a Region switch plan")
     f.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")
 
     r = sub.add_parser("restore-drill", help="restore a snapshot or point in time into a temporary drill-* cluster")
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
             from ops import failover
 
             return failover.run(outputs, deps, domain_name=args.domain, to=args.to, unplanned=args.unplanned,
-                                accept_data_loss=args.accept_data_loss, apply=args.apply)
+                                accept_data_loss=args.accept_data_loss, apply=args.apply, manual=args.manual)
         if args.command == "restore-drill":
             from ops import restore_drill
 

@@ -1,5 +1,11 @@
 """`failover`: move a data domain's Aurora Global writer to another region, then its traffic.
 
+Where the stack outputs name the domain's ARC Region switch plan (`failover.region_switch.<domain>`),
+the command starts that plan (`StartPlanExecution`, action `activate`, mode `graceful`, or
+`ungraceful` with `--unplanned`) through the target region's Region switch data plane and follows
+its steps; the plan runs the same promotion the stack's automatic trigger would. `--manual` (or a
+stack without plans) keeps the step-by-step runbook below.
+
 Planned switchover (`SwitchoverGlobalCluster`, RPO 0) needs a healthy global cluster; the
 unplanned `FailoverGlobalCluster` with `AllowDataLoss` loses up to the replication lag and so
 runs only with an explicit `--accept-data-loss`. Aurora never promotes across regions by itself
@@ -15,10 +21,14 @@ from typing import Any
 from ops.cloudflare import Cloudflare, reorder
 from ops.context import Deps
 from ops.errors import BadInput, MissingOutput, OperationFailed
-from ops.outputs import DataDomain, Hostname, StackOutputs, arn_region
+from ops.outputs import DataDomain, Hostname, RegionSwitchPlan, StackOutputs, arn_region
 from ops.report import Plan, Timings
 
 FAILOVER_TARGET_SECONDS = 120
+DONE = ("completed", "completedWithExceptions", "completedMonitoringApplicationHealth")
+"""Plan execution states after which the target region is active
+(https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GetPlanExecution.html)."""
+STOPPED = ("failed", "canceled", "planExecutionTimedOut", "pausedByFailedStep", "pausedByOperator")
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ def _pool(hostname: Hostname, region: str | None) -> str | None:
 
 
 def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, to: str, unplanned: bool,
-        accept_data_loss: bool, apply: bool) -> int:
+        accept_data_loss: bool, apply: bool, manual: bool = False) -> int:
     domain = outputs.domain(domain_name)
     if to not in domain.regions:
         raise BadInput(f"refusing to fail over to {to}: it is outside {domain.describe()}"
@@ -69,6 +79,9 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, to: str, unplann
     if unplanned and not accept_data_loss:
         raise BadInput("an unplanned failover can lose the writes not yet replicated;"
                        " re-run with --unplanned --accept-data-loss to confirm")
+    rs = outputs.region_switch.get(domain.name)
+    if rs is not None and not manual:
+        return run_plan(outputs, deps, domain, rs, to=to, unplanned=unplanned, apply=apply)
     gid = domain.global_cluster_identifier
     if not gid:
         raise MissingOutput(f"stack outputs: `data_domains.{domain.name}.global_cluster_identifier` is null;"
@@ -180,3 +193,80 @@ def _show_pool_changes(deps: Deps, token: str, hostnames: list[Hostname], to: st
             continue
         lb = cloudflare.get_load_balancer(h.zone_id, h.load_balancer_id)
         deps.say(f"would PATCH {h.name}: {_describe_changes(reorder(lb, target_pool, _pool(h, old)))}")
+
+
+def run_plan(outputs: StackOutputs, deps: Deps, domain: DataDomain, rs: RegionSwitchPlan, *, to: str,
+             unplanned: bool, apply: bool) -> int:
+    """Start the domain's Region switch plan towards `to` and follow it to the end.
+
+    The execution APIs live on each region's data plane; the call goes to the target region, the
+    one that must be up (https://docs.aws.amazon.com/r53recovery/latest/dg/data-and-control-planes-rs.html)."""
+    if to not in rs.regions:
+        raise BadInput(f"plan {rs.plan_name} switches between {', '.join(rs.regions)}, not {to};"
+                       " use --manual to promote another member")
+    mode = "ungraceful" if unplanned else "graceful"
+    plan = Plan(f"failover of {domain.describe()}: Region switch plan {rs.plan_name}, activate {to} ({mode})")
+    plan.add(f"StartPlanExecution {rs.plan_arn} targetRegion={to} action=activate mode={mode}")
+    plan.add("follow GetPlanExecution until the execution completes (its steps promote the global databases"
+             " and scale the standby)")
+    if rs.approval_required:
+        plan.note("the plan has a ManualApproval step: an approver must approve it in the console or API")
+    if rs.automatic:
+        plan.note("the plan's trigger alarm starts it on its own when the primary is unreachable; check the"
+                  " alert topic for an execution already under way")
+    target_region = outputs.regional.get(to)
+    if target_region is not None and target_region.standby:
+        plan.note(standby_note(to))
+    plan.print(deps.out, apply)
+    if not apply:
+        return 0
+    arc = deps.clients("arc-region-switch", to)
+    timings = Timings(clock=deps.clock)
+    with timings.step(f"plan {rs.plan_name}"):
+        started = arc.start_plan_execution(planArn=rs.plan_arn, targetRegion=to, action="activate", mode=mode,
+                                           comment=f"python -m ops failover --domain {domain.name} --to {to}")
+        execution = str(started["executionId"])
+        deps.say(f"started execution {execution} of {rs.plan_name}")
+        state = follow(deps, arc, rs.plan_arn, execution)
+    deps.say(timings.render())
+    within = "within" if timings.total <= FAILOVER_TARGET_SECONDS else "OVER"
+    deps.say(f"plan {rs.plan_name} {state}: {to} active for {domain.name} in {timings.total:.0f} s"
+             f" ({within} the {FAILOVER_TARGET_SECONDS} s target)")
+    return 0
+
+
+def execution_page(arc: Any, plan_arn: str, execution: str) -> tuple[str, list[dict[str, Any]]]:
+    """(executionState, every step state), following nextToken."""
+    kwargs: dict[str, Any] = {"planArn": plan_arn, "executionId": execution}
+    steps: list[dict[str, Any]] = []
+    while True:
+        page = arc.get_plan_execution(**kwargs)
+        steps.extend(page.get("stepStates") or [])
+        if not page.get("nextToken"):
+            return str(page.get("executionState", "unknown")), steps
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def follow(deps: Deps, arc: Any, plan_arn: str, execution: str) -> str:
+    """Poll the execution, print each step when its status changes; end on a final state."""
+    seen: dict[str, str] = {}
+    waiting_approval = False
+
+    def probe() -> str | None:
+        nonlocal waiting_approval
+        state, steps = execution_page(arc, plan_arn, execution)
+        for st in steps:
+            name, status = str(st.get("name")), str(st.get("status"))
+            if seen.get(name) != status:
+                seen[name] = status
+                deps.say(f"  step {name}: {status}")
+        if state == "pendingManualApproval" and not waiting_approval:
+            waiting_approval = True
+            deps.say("  waiting for the plan's ManualApproval step to be approved")
+        if state in STOPPED:
+            raise OperationFailed(f"Region switch execution {execution} is {state}; failed steps: "
+                                  + (", ".join(n for n, s in seen.items() if s == "failed") or "none")
+                                  + " (see the execution in the ARC console)")
+        return state if state in DONE else None
+
+    return str(deps.wait_for(f"Region switch execution {execution}", probe))

@@ -203,6 +203,18 @@ class Hostname:
 
 
 @dataclass(frozen=True)
+class RegionSwitchPlan:
+    """`failover.region_switch.<domain>`: the domain's ARC Region switch plan."""
+
+    domain: str
+    plan_arn: str
+    plan_name: str
+    regions: tuple[str, ...]
+    automatic: bool
+    approval_required: bool
+
+
+@dataclass(frozen=True)
 class StackOutputs:
     environment: str
     default_region: str
@@ -212,6 +224,7 @@ class StackOutputs:
     tenants: dict[str, Tenant]
     hostnames: dict[str, Hostname] = field(default_factory=dict)
     detection_seconds: int | None = None
+    region_switch: dict[str, RegionSwitchPlan] = field(default_factory=dict)
 
     @property
     def protected(self) -> bool:
@@ -294,6 +307,12 @@ def _hostname(name: str, r: _Reader) -> Hostname:
     )
 
 
+def _region_switch(domain: str, r: _Reader) -> RegionSwitchPlan:
+    return RegionSwitchPlan(domain=domain, plan_arn=r.text("plan_arn"), plan_name=r.text("plan_name"),
+                            regions=r.texts("regions"), automatic=r.flag("automatic"),
+                            approval_required=r.flag("approval_required"))
+
+
 def parse_outputs(data: Any) -> StackOutputs:
     """Validate decoded JSON against the contract (also accepts the offline preview's plan JSON)."""
     if isinstance(data, Mapping) and "environment" not in data and isinstance(data.get("outputs"), Mapping):
@@ -311,7 +330,13 @@ def parse_outputs(data: Any) -> StackOutputs:
         tenants={tid: _tenant(tid, r) for tid, r in tenants.items()},
         hostnames={name: _hostname(name, r) for name, r in hostnames.items()} if hostnames else {},
         detection_seconds=failover.opt_int("detection_seconds") if failover else None,
+        region_switch=_plans(failover),
     )
+
+
+def _plans(failover: _Reader | None) -> dict[str, RegionSwitchPlan]:
+    plans = failover.obj("region_switch", required=False) if failover else None
+    return {d: _region_switch(d, r) for d, r in plans.items()} if plans else {}
 
 
 def load_outputs(source: str, stdin: IO[str] | None = None) -> StackOutputs:
