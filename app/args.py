@@ -76,7 +76,7 @@ class IngressSpec:
     ssl_policy: str
     allowed_cidrs: Sequence[str]
     depends_on: Sequence[pulumi.Resource] = ()
-    """The AWS Load Balancer Controller: its webhook must answer before Services/Ingresses (G28)."""
+    """The AWS Load Balancer Controller: its webhook must answer before Services/Ingresses (C28)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     access_logs_bucket: pulumi.Input[str] | None = None
     """Bucket whose policy admits this region's ALB log delivery under `access_logs_prefix`."""

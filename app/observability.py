@@ -91,7 +91,7 @@ class MonitoringArgs:
     storage_class: str | None = None
     """StorageClass of Prometheus/Alertmanager/Loki volumes (None: the cluster default)."""
     depends_on: Sequence[pulumi.Resource] = ()
-    """Roles/associations and the LB controller webhook (G28) must exist before the charts."""
+    """Roles/associations and the LB controller webhook (C28) must exist before the charts."""
     admin_password_secret: str | None = None
     """Secrets Manager name of Grafana's admin password. Set (clusters running External Secrets):
     an ExternalSecret renders the `grafana-admin` Secret from it, so the password lives only in

@@ -2,7 +2,7 @@
 
 Reused as-is for the database-per-tenant (enterprise) tier: a tenant cluster is this component
 with its own identifier and its own KMS key. The same class builds the three roles of a global
-database because they differ only in what AWS refuses (G1-G5): a secondary carries no
+database because they differ only in what AWS refuses (C1-C5): a secondary carries no
 credentials or database name, depends on the primary's instances and ignores the members'
 engine version and global cluster id, which are driven through the global cluster.
 """
@@ -32,7 +32,7 @@ GlobalRole = Literal["none", "primary", "secondary"]
 
 
 def is_burstable(instance_class: str) -> bool:
-    """db.t3/db.t4g: refused by Aurora Global (G3) and CPU-credit bound under load."""
+    """db.t3/db.t4g: refused by Aurora Global (C3) and CPU-credit bound under load."""
     parts = instance_class.split(".")
     return len(parts) > 1 and parts[1].startswith("t")
 
@@ -67,7 +67,7 @@ def database_url(username: str, password: pulumi.Input[str], host: pulumi.Input[
 
 @dataclass
 class DbCredentials:
-    """Master credentials owned by the caller (Aurora Global: one password for every member, G2)."""
+    """Master credentials owned by the caller (Aurora Global: one password for every member, C2)."""
 
     username: str
     password: pulumi.Input[str]
@@ -78,13 +78,13 @@ class DbCredentials:
 @dataclass
 class AuroraClusterArgs:
     identifier: str
-    """Physical cluster id, unique across regions (G9): carries env, domain or tenant, region."""
+    """Physical cluster id, unique across regions (C9): carries env, domain or tenant, region."""
     region: str
     engine_version: str
     instance_class: str
-    """An r-class or `db.serverless`; burstable classes are refused for global members (G3)."""
+    """An r-class or `db.serverless`; burstable classes are refused for global members (C3)."""
     kms_key_arn: pulumi.Input[str]
-    """Storage and Performance Insights key, of this region (G4)."""
+    """Storage and Performance Insights key, of this region (C4)."""
     logs_kms_key_arn: pulumi.Input[str]
     secrets_kms_key_arn: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
@@ -213,7 +213,7 @@ class AuroraCluster(pulumi.ComponentResource):
         self.master_username = args.master_username
         self.is_writer = not secondary
 
-        # --- credentials (never on a secondary cluster: G1) ---
+        # --- credentials (never on a secondary cluster: C1) ---
         self.master_password = None
         self.credentials_secret_arn = None
         if args.credentials is not None:
@@ -342,7 +342,7 @@ class AuroraCluster(pulumi.ComponentResource):
                 db_subnet_group_name=subnet_group,
                 publicly_accessible=False,
                 promotion_tier=min(i, 15),
-                auto_minor_version_upgrade=args.global_role == "none",  # not honoured on global (G5)
+                auto_minor_version_upgrade=args.global_role == "none",  # not honoured on global (C5)
                 ca_cert_identifier="rds-ca-rsa2048-g1",
                 copy_tags_to_snapshot=True,
                 performance_insights_enabled=True,

@@ -1,10 +1,10 @@
 """An Aurora Global database: the global cluster, its primary and one secondary per region.
 
-What makes a global database deploy (bar §1.3, G1-G6): the master password is ours, not
-Secrets-Manager-managed (G2), generated once and replicated as a secret into every member region
-(never further); secondaries get no username, password or database name (G1), their own regional
-key (G4), `source_region`, an explicit dependency on the primary's instances, and ignore drift of
-engine version and global cluster id (G5); burstable classes are refused (G3).
+What makes a global database deploy (C1-C6 in docs/aws-constraints.md): the master password is ours, not
+Secrets-Manager-managed (C2), generated once and replicated as a secret into every member region
+(never further); secondaries get no username, password or database name (C1), their own regional
+key (C4), `source_region`, an explicit dependency on the primary's instances, and ignore drift of
+engine version and global cluster id (C5); burstable classes are refused (C3).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class AuroraGlobalArgs:
     master_username: str = "agentic_admin"
     write_forwarding: bool = True
     credentials_version: int = 1
-    """Bump to rotate the master password of every member (one password, G2/G6)."""
+    """Bump to rotate the master password of every member (one password, C2/C6)."""
     serverless_min_acu: float = 0.5
     serverless_max_acu: float = 4
     backup_retention_days: int = 30
@@ -89,7 +89,7 @@ class AuroraGlobalDatabase(pulumi.ComponentResource):
                 "(db.r7g.large) or db.serverless")
         regions = [args.primary.region, *(s.region for s in args.secondaries)]
         if len(set(regions)) != len(regions):
-            raise ValueError(f"AuroraGlobalArgs: one member per region (G9), got {', '.join(regions)}")
+            raise ValueError(f"AuroraGlobalArgs: one member per region (C9), got {', '.join(regions)}")
         tags = dict(args.tags)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protected, retain_on_delete=args.protected)
         primary_region = args.primary.region
@@ -98,10 +98,10 @@ class AuroraGlobalDatabase(pulumi.ComponentResource):
             engine=ENGINE, engine_version=args.engine_version, database_name=args.database_name,
             engine_lifecycle_support="open-source-rds-extended-support-disabled",
             storage_encrypted=True, deletion_protection=args.protected, force_destroy=False,
-            tags=tags, opts=stateful)  # engine upgrades go through here; members ignore the version (G5)
+            tags=tags, opts=stateful)  # engine upgrades go through here; members ignore the version (C5)
         self.global_cluster_identifier = self.global_cluster.global_cluster_identifier
 
-        # One password for the whole global database (G2, G6), replicated inside the domain only.
+        # One password for the whole global database (C2, C6), replicated inside the domain only.
         password = generate_master_password(f"{name}-master-password", self, args.credentials_version)
         self.master_username = args.master_username
         self.master_password = password.result

@@ -1,11 +1,11 @@
 """Cross-region replication from one source bucket to replica buckets of the same data domain.
 
-The failure modes this avoids (bar §1.5, G18-G23): the configuration is created only after
-versioning is on for the source and every replica (G18); SSE-KMS objects are opted in and
-re-encrypted under the replica region's key, named by full ARN (G19-G21), with the role holding
+The failure modes this avoids (C18-C23 in docs/aws-constraints.md): the configuration is created only after
+versioning is on for the source and every replica (C18); SSE-KMS objects are opted in and
+re-encrypted under the replica region's key, named by full ARN (C19-C21), with the role holding
 kms:Decrypt on the source key and kms:Encrypt on each replica key; V2 rules carry filter,
-priority, status and an explicit delete-marker choice (G23); Replication Time Control (15 min)
-and its metrics make lag visible. Existing objects are not replicated (G22: S3 Batch Replication).
+priority, status and an explicit delete-marker choice (C23); Replication Time Control (15 min)
+and its metrics make lag visible. Existing objects are not replicated (C22: S3 Batch Replication).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ class ReplicaTarget:
     region: str
     bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    """The replica region's storage key, full ARN (G21)."""
+    """The replica region's storage key, full ARN (C21)."""
     versioning: pulumi.Resource | None = None
-    """The replica's BucketVersioning: replication waits for it (G18)."""
+    """The replica's BucketVersioning: replication waits for it (C18)."""
 
 
 @dataclass
@@ -42,13 +42,13 @@ class BucketReplicationArgs:
     targets: Sequence[ReplicaTarget]
     replicate_delete_markers: bool = False
     depends_on: Sequence[pulumi.Resource] = ()
-    """The source's BucketVersioning (G18)."""
+    """The source's BucketVersioning (C18)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def replication_policy(source_arn: str, source_region: str, source_key: str,
                        targets: Sequence[tuple[str, str, str]]) -> dict[str, Any]:
-    """targets: (region, bucket ARN, key ARN). Least privilege per bar §1.5 + G19."""
+    """targets: (region, bucket ARN, key ARN). Least privilege (C19)."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "SourceBucket", "Effect": "Allow",
          "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source_arn},

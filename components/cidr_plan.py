@@ -1,7 +1,7 @@
 """Subnet CIDRs of one VPC, computed without AWS: deterministic and append-only.
 
 awsx and tf-vpc derive subnet ranges from the list of tiers and AZs, so adding a tier or an AZ
-re-indexes everything after it and plans to replace subnets (G39, G40). Here every tier owns a
+re-indexes everything after it and plans to replace subnets (C39, C40). Here every tier owns a
 block sized for `MAX_AZS` subnets whether or not those AZs are used, and blocks are taken
 first-fit in the order the tiers are listed. Consequences, each unit- and property-tested:
 

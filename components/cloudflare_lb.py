@@ -1,6 +1,6 @@
 """Cloudflare global load balancing for one public hostname, and the API rate limit of a zone.
 
-Monitors and pools are account-scoped, the load balancer zone-scoped (G42); one monitor per
+Monitors and pools are account-scoped, the load balancer zone-scoped (C42); one monitor per
 hostname because the monitor must send that hostname's Host header so the ALB host rules and the
 ACM certificate (SNI) match. The load balancer is proxied, so failover is decided at the edge
 and never waits for a DNS TTL. Property names follow pulumi-cloudflare v6 (origins `header.hosts`,
@@ -16,7 +16,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 # Cloudflare health-check regions closest to each AWS region: probes from far away would add
-# latency noise and multiply probe traffic for nothing (G43).
+# latency noise and multiply probe traffic for nothing (C43).
 CHECK_REGIONS: dict[str, str] = {
     "us-east-1": "ENAM", "us-east-2": "ENAM", "ca-central-1": "ENAM",
     "us-west-1": "WNAM", "us-west-2": "WNAM", "ca-west-1": "WNAM", "mx-central-1": "WNAM",

@@ -6,7 +6,7 @@ have IMDS hop limit 1). Ordering that matters at create and destroy time:
 * the Kubernetes provider these releases use already waits for nodes and core add-ons;
 * each release waits for its Pod Identity association, so pods start with credentials;
 * `lb_controller` is exposed so whatever creates Services/Ingresses depends on it: it then
-  waits for the webhook (G28) on create and is deleted before the controller on destroy (G29);
+  waits for the webhook (C28) on create and is deleted before the controller on destroy (C29);
 * Karpenter NodePools depend on the Karpenter release, so destroy removes NodePools first and
   Karpenter terminates its own nodes before it goes.
 """
@@ -121,7 +121,7 @@ class ClusterCharts(pulumi.ComponentResource):
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
 
-        # EKS >= 1.30 has no default StorageClass (G26): gp3, encrypted with the cluster's EBS key.
+        # EKS >= 1.30 has no default StorageClass (C26): gp3, encrypted with the cluster's EBS key.
         self.storage_class = k8s.storage.v1.StorageClass(
             f"{name}-gp3",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -192,7 +192,7 @@ class ClusterCharts(pulumi.ComponentResource):
         role = self._role("lb-controller", "kube-system", sa,
                           pulumi.Output.from_input(a.vpc_id).apply(lambda vpc: json.dumps(lb_controller_policy(
                               a.cluster_physical_name, region=a.region, account_id=a.account_id, vpc_id=vpc))))
-        # vpcId and region explicitly: with IMDS hop limit 1 the controller cannot discover them (G27).
+        # vpcId and region explicitly: with IMDS hop limit 1 the controller cannot discover them (C27).
         return self._release(
             "aws-load-balancer-controller", "aws-load-balancer-controller", "kube-system",
             "aws_load_balancer_controller",

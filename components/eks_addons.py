@@ -1,4 +1,4 @@
-"""EKS managed add-ons in the order AWS needs them (G24).
+"""EKS managed add-ons in the order AWS needs them (C24).
 
 `BootstrapAddons` (vpc-cni with network policy, eks-pod-identity-agent) go before any node:
 nodes need the CNI to become Ready and pods need the agent for credentials. `NodeAddons`

@@ -3,8 +3,8 @@
 pulumi-eks defaults below the bar (public endpoint, no logs, no KMS, EXTENDED upgrade policy,
 aws-auth ConfigMap), so this uses `aws.eks.Cluster` directly:
 private endpoint (public only for listed CIDRs), API authentication with access entries
-(no aws-auth ConfigMap, G32), control-plane logs into a pre-created, KMS-encrypted log group,
-secrets envelope encryption with a per-cluster CMK, STANDARD upgrade policy (G31), zonal shift.
+(no aws-auth ConfigMap, C32), control-plane logs into a pre-created, KMS-encrypted log group,
+secrets envelope encryption with a per-cluster CMK, STANDARD upgrade policy (C31), zonal shift.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ class EksCluster(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
     cluster_security_group_id: pulumi.Output[str]
-    """EKS-created primary SG of the control plane (not attached to nodes, G37)."""
+    """EKS-created primary SG of the control plane (not attached to nodes, C37)."""
     node_security_group_id: pulumi.Output[str]
-    """The only SG on nodes; carries the cluster-owned and Karpenter discovery tags (G36, G37)."""
+    """The only SG on nodes; carries the cluster-owned and Karpenter discovery tags (C36, C37)."""
     secrets_key_arn: pulumi.Output[str]
     ebs_key_arn: pulumi.Output[str]
     """CMK for node root volumes and PersistentVolumes."""
@@ -119,7 +119,7 @@ class EksCluster(pulumi.ComponentResource):
 
         # EKS writes to /aws/eks/<name>/cluster; creating it first sets retention and KMS.
         # retain_on_delete: EKS re-creates the group while logs still flush after a delete
-        # (G33); keeping ours avoids a half-configured group. Re-creating a cluster of the same
+        # (C33); keeping ours avoids a half-configured group. Re-creating a cluster of the same
         # name needs `pulumi import` of the group (docs/regional-base.md).
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs", region=region, name=f"/aws/eks/{cname}/cluster",

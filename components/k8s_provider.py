@@ -2,7 +2,7 @@
 
 The kubeconfig carries no token: kubectl-style exec runs `aws eks get-token` with the cluster
 name and region spelled out, using the deployer's ambient AWS credentials (or an explicit role),
-so CI and laptops behave the same (G38). The deployer must hold an access entry (CI role or
+so CI and laptops behave the same (C38). The deployer must hold an access entry (CI role or
 break-glass admin) because the cluster creator gets no implicit admin.
 """
 

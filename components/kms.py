@@ -1,6 +1,6 @@
 """Customer-managed KMS keys, one per region and purpose.
 
-KMS keys are regional (G4): every store is encrypted with a key of its own region, so a region's
+KMS keys are regional (C4): every store is encrypted with a key of its own region, so a region's
 data stays readable there when another region is lost, and a residency's data never needs a key
 held elsewhere. One key per purpose keeps blast radius and key-policy grants small: the database
 key is useless to a stolen cache role.
@@ -115,7 +115,7 @@ class KmsKey(pulumi.ComponentResource):
             deletion_window_in_days=args.deletion_window_in_days or (30 if args.protect else 7),
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
-            multi_region=False,  # S3/RDS treat MRKs as single-region anyway (G20)
+            multi_region=False,  # S3/RDS treat MRKs as single-region anyway (C20)
             policy=policy,
             tags=dict(args.tags),
             opts=stateful,

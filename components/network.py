@@ -1,7 +1,7 @@
 """One region's VPC: tiered subnets from the pure planner, NAT, isolated data tiers, flow logs.
 
-Written against the bar (aws-infrastructure-bar.md §1.1) rather than awsx.ec2.Vpc, whose
-defaults sit below it (DNS hostnames off, derived subnet layout that drifts on upgrade, G39/G41).
+Written against the secure defaults of the widely used public VPC modules rather than awsx.ec2.Vpc, whose
+defaults sit below it (DNS hostnames off, derived subnet layout that drifts on upgrade, C39/C41).
 The network owns a small per-region "logs" KMS key: flow logs must be encrypted from the first
 `up`, and the data tier's per-purpose keys are created after the base, so they cannot be used
 here. The EKS control-plane log group reuses this key.

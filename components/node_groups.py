@@ -1,9 +1,9 @@
 """Managed node groups on AL2023 with launch templates that hold the node hardening.
 
-AL2 AMIs are out of support and absent for 1.33+ (G25), so the AMI type is AL2023 (arm64 on
+AL2 AMIs are out of support and absent for 1.33+ (C25), so the AMI type is AL2023 (arm64 on
 Graviton). IMDSv2 with hop limit 1 keeps pods off the node role (they use Pod Identity; the LB
-controller gets vpcId/region explicitly, G27). Desired size is ignored after creation: the
-autoscaler owns it, and re-applying it would fight scaling (G34 applies when raising min_size).
+controller gets vpcId/region explicitly, C27). Desired size is ignored after creation: the
+autoscaler owns it, and re-applying it would fight scaling (C34 applies when raising min_size).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class NodeGroupsArgs:
     groups: Sequence[NodeGroupSpec]
     arch: Literal["arm64", "x86_64"] = "arm64"
     after: Sequence[pulumi.Resource] = ()
-    """What must exist before any node joins: vpc-cni and eks-pod-identity-agent add-ons (G24),
+    """What must exist before any node joins: vpc-cni and eks-pod-identity-agent add-ons (C24),
     access entries. Applied to each node group (children do not inherit `depends_on`)."""
 
 

@@ -2,7 +2,7 @@
 
 Pod Identity instead of IRSA: no OIDC trust per cluster to maintain, session tags
 (`kubernetes-namespace`, `kubernetes-service-account`) for ABAC, and it keeps working with
-IMDS hop limit 1 on nodes (G27). Trust needs both sts:AssumeRole and sts:TagSession (G35);
+IMDS hop limit 1 on nodes (C27). Trust needs both sts:AssumeRole and sts:TagSession (C35);
 the confused-deputy conditions pin the role to this account and this cluster.
 """
 

@@ -1,7 +1,7 @@
 """A Redis replication group for one role: `cache` (allkeys-lru, may shard) or `queue`.
 
-The queue is a separate group because a cache evicts and a queue must not (G16), and queue
-libraries cannot use cluster mode (G15). Both are TLS-only, encrypted at rest with the region's
+The queue is a separate group because a cache evicts and a queue must not (C16), and queue
+libraries cannot use cluster mode (C15). Both are TLS-only, encrypted at rest with the region's
 cache key, authenticated with a generated AUTH token, and reachable only from the EKS cluster.
 """
 
@@ -21,7 +21,7 @@ from components.sg_rules import allow_port_from_groups
 
 PORT = 6379
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
-"""The only specials ElastiCache accepts in an AUTH token (G12)."""
+"""The only specials ElastiCache accepts in an AUTH token (C12)."""
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9!&#$^<>\-]{16,128}$")
 
 Role = Literal["cache", "queue"]
@@ -29,7 +29,7 @@ EVICTION: dict[str, str] = {"cache": "allkeys-lru", "queue": "noeviction"}
 
 
 def check_auth_token(token: str, field_name: str = "RedisArgs.auth_token") -> str:
-    """Refuse a token ElastiCache would refuse at create time (G12), naming the input."""
+    """Refuse a token ElastiCache would refuse at create time (C12), naming the input."""
     if not 16 <= len(token) <= 128:
         raise ValueError(f"{field_name}: {len(token)} characters; ElastiCache AUTH tokens need 16-128 "
                          "characters")
@@ -76,7 +76,7 @@ class RedisArgs:
     multi_az: bool = True
     """Multi-AZ with automatic failover; needs at least one replica per shard."""
     auth_token: pulumi.Input[str] | None = None
-    """None: generated (pulumi-random, secret). A plain string is checked against G12 here."""
+    """None: generated (pulumi-random, secret). A plain string is checked against C12 here."""
     auth_token_length: int = 64
     auth_token_version: int = 1
     """Bump to rotate a generated token; ROTATE keeps the previous token valid while pods roll."""

@@ -1,6 +1,7 @@
-"""An S3 bucket with every secure default of bar §1.5 set explicitly.
+"""An S3 bucket with every secure default set explicitly (public access block, SSE-KMS with
+bucket keys, TLS-only policy, versioning, ownership enforced).
 
-ACLs off, public access blocked four ways, versioning (replication needs it on both sides, G18),
+ACLs off, public access blocked four ways, versioning (replication needs it on both sides, C18),
 SSE-KMS with the region's storage key and a bucket key, a policy refusing plain HTTP, old TLS,
 SSE-C and uploads under another key, lifecycle rules, access logging, never force-destroyed.
 
@@ -120,7 +121,7 @@ def bucket_policy(bucket_arn: str, kms_key_arn: str | None, account_id: str | No
 
 
 class SecureBucket(pulumi.ComponentResource):
-    """`versioning` is exposed so replication can wait for it on both sides (G18)."""
+    """`versioning` is exposed so replication can wait for it on both sides (C18)."""
 
     bucket: aws.s3.Bucket
     name: pulumi.Output[str]
@@ -198,7 +199,7 @@ class SecureBucket(pulumi.ComponentResource):
                 depends_on=[self.versioning, self.encryption], tags=args.tags,
             ), opts=child)
             lifecycle_after.append(self.replication.config)
-        # After versioning and, on a replication source, after the replication config (bar §1.5).
+        # After versioning and, on a replication source, after the replication config (C18).
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle", region=region, bucket=b, rules=rules,
             opts=pulumi.ResourceOptions(parent=self, depends_on=lifecycle_after))

@@ -1,7 +1,7 @@
 """Private paths to AWS APIs so nodes pull images, get tokens and read secrets without NAT.
 
 The EKS private endpoint and the interface endpoints' private DNS both need VPC DNS hostnames
-and support on (G41); the Network sets both before creating this component.
+and support on (C41); the Network sets both before creating this component.
 """
 
 from __future__ import annotations

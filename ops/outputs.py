@@ -228,7 +228,7 @@ class StackOutputs:
 
     @property
     def protected(self) -> bool:
-        """Staging and prod carry deletion protection (DESIGN.md conventions)."""
+        """Staging and prod carry deletion protection (docs/data-tier.md)."""
         return self.environment not in ("local", "dev")
 
     def domain(self, name: str) -> DataDomain:

@@ -385,7 +385,7 @@ class Verifier:
     # -- global traffic -------------------------------------------------------------------------
 
     def check_hostnames(self) -> None:
-        """A resident hostname's pools must all be inside its domain (DESIGN.md: global traffic)."""
+        """A resident hostname's pools must all be inside its domain (docs/multi-region.md: global traffic)."""
         for name, host in self.outputs.hostnames.items():
             domain = next((d for d in self.outputs.data_domains.values() if d.residency == host.residency), None)
             if domain is None:

@@ -376,7 +376,7 @@ def test_ingress_on_aws_and_port_forward_locally(plans: dict[str, Plan]) -> None
             assert ann["alb.ingress.kubernetes.io/ssl-policy"].startswith("ELBSecurityPolicy-TLS13")
             assert "173.245.48.0/20" in ann["alb.ingress.kubernetes.io/inbound-cidrs"]
             assert "0.0.0.0/0" not in ann["alb.ingress.kubernetes.io/inbound-cidrs"]
-            assert set(ing.options["dependsOn"]) & lbc, "Ingress must wait for the LB controller webhook (G28)"
+            assert set(ing.options["dependsOn"]) & lbc, "Ingress must wait for the LB controller webhook (C28)"
             attrs = ann["alb.ingress.kubernetes.io/load-balancer-attributes"].split(",")
             assert "access_logs.s3.enabled=true" in attrs
             assert f"deletion_protection.enabled={'true' if stack == 'prod' else 'false'}" in attrs

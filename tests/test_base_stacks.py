@@ -83,7 +83,7 @@ def test_pod_identity_roles_use_the_stack_provider(plans: dict[str, Plan], stack
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_ingresses_and_services_wait_for_the_lb_controller(plans: dict[str, Plan], stack: str) -> None:
-    """The contract of `RegionBase.lb_controller` (G28 on create, G29 on destroy)."""
+    """The contract of `RegionBase.lb_controller` (C28 on create, C29 on destroy)."""
     plan = plans[stack]
     controllers = {r.region or "": r.urn for r in plan.of_type("kubernetes:helm.sh/v3:Release")
                    if r.get("name") == "aws-load-balancer-controller"}

@@ -1,4 +1,4 @@
-"""Every committed stack file parses into the typed model with the shape DESIGN.md promises."""
+"""Every committed stack file parses into the typed model with the shape the README describes."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import keyword
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -201,7 +202,7 @@ def test_secondaries_carry_no_credentials_and_wait_for_the_primary(plans: dict[s
         assert s.secret_paths == []
     for p in (c for c in members if not c.inputs.get("sourceRegion")):
         assert "masterPassword" in p.secret_paths
-        assert p.inputs.get("manageMasterUserPassword") is None  # not supported for global (G2)
+        assert p.inputs.get("manageMasterUserPassword") is None  # not supported for global (C2)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -211,7 +212,7 @@ def test_cluster_settings_match_the_bar(plans: dict[str, Plan], stack: str) -> N
         assert c.inputs["iamDatabaseAuthenticationEnabled"] is True
         assert c.inputs["enabledCloudwatchLogsExports"] == ["postgresql"]
         assert c.inputs["copyTagsToSnapshot"] is True
-        assert "dbClusterInstanceClass" not in c.inputs  # G10
+        assert "dbClusterInstanceClass" not in c.inputs  # C10
         assert c.inputs["engineVersion"].split(".")[0] >= "16"
     for pg in data_resources(plan, "aws:rds/clusterParameterGroup:ClusterParameterGroup"):
         params = {p["name"]: p["value"] for p in pg.inputs["parameters"]}
@@ -400,7 +401,7 @@ def test_replication_stays_in_domain_with_rtc_and_kms(plans: dict[str, Plan]) ->
             dests.append(name)
         assert sorted(r for _, r in (bucket_domain[n] for n in dests)) == sorted(domains[dom]["replicas"])
         needed = {versioning[c.inputs["bucket"]], *(versioning[n] for n in dests)}
-        assert needed <= set(c.options["dependsOn"])  # G18
+        assert needed <= set(c.options["dependsOn"])  # C18
 
 
 def test_replication_role_can_use_both_keys(plans: dict[str, Plan]) -> None:
@@ -469,6 +470,7 @@ def test_eu_domain_resources_carry_residency_and_stay_in_the_eu(plans: dict[str,
 
 def taggable(typ: str) -> bool:
     module, cls = typ.split(":")[1].split("/", maxsplit=1)[0], typ.rsplit(":", 1)[-1]
+    module = f"{module}_" if keyword.iskeyword(module) else module  # aws:lambda -> pulumi_aws.lambda_
     resource = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
     return "tags" in inspect.signature(resource._internal_init).parameters
 

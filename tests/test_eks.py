@@ -114,7 +114,7 @@ def test_node_group_specs_active_and_standby() -> None:
 
 
 def test_node_group_specs_never_break_min_desired_max() -> None:
-    """A standby size above a group's max is clamped (G34: min may not exceed desired)."""
+    """A standby size above a group's max is clamped (C34: min may not exceed desired)."""
     specs = node_group_specs(_cluster_cfg(node_min=3, node_desired=5), standby=True)
     for s in specs:
         assert s.min_size <= s.desired_size <= s.max_size
@@ -170,7 +170,7 @@ def test_log_types_retention_and_kms(dev: Plan, prod: Plan) -> None:
     assert group.get("name") == "/aws/eks/agentic-platform-dev-use1/cluster"
     assert group.get("retentionInDays") == 14
     assert group.get("kmsKeyId") == one(dev, "aws:kms/key:Key", "-logs-key").outputs["arn"]
-    assert group.options["retainOnDelete"] is True  # G33
+    assert group.options["retainOnDelete"] is True  # C33
     assert group.urn in d.options["dependsOn"]
 
 
@@ -251,7 +251,7 @@ def test_launch_templates_imdsv2_hop1_encrypted_gp3(dev: Plan) -> None:
         assert lt.get("metadataOptions.httpPutResponseHopLimit") == 1
         ebs = lt.get("blockDeviceMappings.0.ebs")
         assert ebs["volumeType"] == "gp3" and ebs["encrypted"] == "true" and ebs["kmsKeyId"] == ebs_key
-        # Only the node SG: the cluster primary SG on nodes too breaks the LB controller (G37).
+        # Only the node SG: the cluster primary SG on nodes too breaks the LB controller (C37).
         assert lt.get("vpcSecurityGroupIds") == [node_sg.id]
     for g in dev.of_type(NODE_GROUP):
         lt = lts[g.get("launchTemplate.id")]
@@ -262,7 +262,7 @@ def test_node_sg_carries_the_discovery_tags_once(dev: Plan) -> None:
     cluster = "agentic-platform-dev-use1"
     tagged = [sg for sg in dev.of_type("aws:ec2/securityGroup:SecurityGroup")
               if sg.tags.get("karpenter.sh/discovery") == cluster]
-    assert [sg.name for sg in tagged] == ["dev-us-east-1-node-sg"]  # G36: exactly one
+    assert [sg.name for sg in tagged] == ["dev-us-east-1-node-sg"]  # C36: exactly one
     assert tagged[0].tags.get(f"kubernetes.io/cluster/{cluster}") == "owned"
 
 
@@ -295,7 +295,7 @@ def test_addon_order_around_nodes(dev: Plan) -> None:
     groups = {g.name for g in dev.of_type(NODE_GROUP)}
     pre = {addon(dev, n).name for n in ("vpc-cni", "eks-pod-identity-agent")}
     for g in dev.of_type(NODE_GROUP):
-        assert pre <= dep_names(g), g.name  # before compute (G24)
+        assert pre <= dep_names(g), g.name  # before compute (C24)
     for name in ("vpc-cni", "eks-pod-identity-agent"):
         assert not groups & dep_names(addon(dev, name))
     for name in ("coredns", "kube-proxy", "aws-ebs-csi-driver"):
@@ -382,7 +382,7 @@ def test_lb_controller_knows_cluster_vpc_region_and_has_its_role(dev: Plan) -> N
     lbc = releases(dev)["aws-load-balancer-controller"]
     (vpc,) = dev.of_type("aws:ec2/vpc:Vpc")
     assert lbc.get("values.clusterName") == "agentic-platform-dev-use1"
-    assert lbc.get("values.vpcId") == vpc.id  # IMDS hop limit 1: no discovery (G27)
+    assert lbc.get("values.vpcId") == vpc.id  # IMDS hop limit 1: no discovery (C27)
     assert lbc.get("values.region") == "us-east-1"
     assoc = one(dev, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "-lb-controller-association")
     assert (assoc.get("namespace"), assoc.get("serviceAccount")) == ("kube-system", "aws-load-balancer-controller")

@@ -86,8 +86,8 @@ def test_every_regional_resource_name_carries_its_region(prod: Plan) -> None:
             continue
         if any(f"-{d}-" in r.name and primaries[d] == r.region for d in primaries):
             continue
-        if any(r.name.startswith(f"prod-{d}-failover-") for d in primaries):
-            continue  # a domain's failover plan: its standby region or the Region switch control plane
+        if any(r.name.startswith((f"prod-{d}-failover-", f"prod-{d}-prober-")) for d in primaries):
+            continue  # a domain's failover plan and prober: its standby region or the Region switch control plane
         bad.append((r.type, r.name, r.region))
     assert not bad, bad[:10]
 
@@ -256,7 +256,7 @@ def assert_only_region_removed(before_plan: Plan, after_plan: Plan, gone: str) -
     plumbing = replication_serving_only(before_plan, gone)
     # A domain left without a replica also loses what only a replica makes useful: its failover
     # plan and the global-database wrappers of its enterprise tenants' (now single-region) clusters.
-    dr_only = {r.urn for r in removed if "-failover-" in r.name or (
+    dr_only = {r.urn for r in removed if "-failover-" in r.name or "-prober-" in r.name or (
         r.type == "aws:rds/globalCluster:GlobalCluster" and r.tags.get("tenant"))}
     stray = [(r.type, r.name) for r in removed
              if not (region_token(r.urn, gone) or r.region == gone or r.urn in plumbing or r.urn in dr_only)]

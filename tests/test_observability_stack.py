@@ -226,7 +226,7 @@ def test_log_shipper_and_traces_reach_loki_and_xray(dev: Plan):
     assert any('severity=~"P0' in r["matchers"][0] for r in routes)
     assert kps["grafana"]["sidecar"]["dashboards"]["label"] == "grafana_dashboard"
     claim = kps["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]["spec"]
-    assert claim["storageClassName"] == "gp3-encrypted"  # the base's encrypted default class (G26)
+    assert claim["storageClassName"] == "gp3-encrypted"  # the base's encrypted default class (C26)
     dashboards = [c for c in dev.of_type("kubernetes:core/v1:ConfigMap")
                   if (c.get("metadata.labels") or {}).get("grafana_dashboard") == "1"]
     assert len(dashboards) >= 4

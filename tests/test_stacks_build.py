@@ -46,7 +46,7 @@ def test_local_creates_no_aws_resource() -> None:
 def test_one_aws_provider_with_default_tags() -> None:
     plan = run_stack("prod")
     providers = plan.of_type("pulumi:providers:aws")
-    assert len(providers) == 1, "one provider plus region= per resource (DESIGN.md)"
+    assert len(providers) == 1, "one provider plus region= per resource (docs/regional-base.md)"
     tags = json.loads(providers[0].inputs["defaultTags"])["tags"] if isinstance(
         providers[0].inputs["defaultTags"], str) else providers[0].inputs["defaultTags"]["tags"]
     assert {"environment": "prod", "project": "agentic-platform", "managed-by": "pulumi",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import keyword
 from functools import cache
 
 PACKAGES = {"aws": "pulumi_aws", "kubernetes": "pulumi_kubernetes", "random": "pulumi_random",
@@ -35,6 +36,8 @@ def class_of(token: str) -> type | None:
             return getattr(importlib.import_module(path), cls)
         except (ImportError, AttributeError):
             return importlib.import_module(f"{package}.apiextensions").CustomResource
+    # Python keywords get a trailing underscore in the SDK (`aws:lambda/...` -> pulumi_aws.lambda_)
+    module = f"{module}_" if keyword.iskeyword(module) else module
     path = package if module == "index" else f"{package}.{module}"
     try:
         return getattr(importlib.import_module(path), cls)

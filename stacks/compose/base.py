@@ -73,7 +73,7 @@ def nat_gateways(cfg: PlatformConfig, standby: bool) -> Literal["single", "per_a
 def node_group_specs(cluster: ClusterConfig, standby: bool) -> list[NodeGroupSpec]:
     """The three managed groups; a warm standby keeps each at the standby size (max unchanged).
 
-    Sizes are clamped so min <= desired <= max always holds (G34)."""
+    Sizes are clamped so min <= desired <= max always holds (C34)."""
     def spec(name: str, g: NodeGroupConfig, taints: tuple[tuple[str, str, str], ...] = ()) -> NodeGroupSpec:
         lo, want = (cluster.standby.node_min, cluster.standby.node_desired) if standby else (g.min_size,
                                                                                               g.desired_size)

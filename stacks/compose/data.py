@@ -1,7 +1,7 @@
 """Layer 2: keys per region, data domains (Aurora Global, replicated buckets, backups),
 and per-region stores (Redis cache and queue, secrets) (issue: data tier).
 
-A data domain (DESIGN.md, residency) owns its database, buckets, credentials and backup copies,
+A data domain (docs/tenancy.md, residency) owns its database, buckets, credentials and backup copies,
 and nothing of it is created, replicated or copied outside its regions: every cross-region
 target below is taken from `domain.regions` only. Dev and staging have one domain with no
 replicas (a regional Aurora cluster); prod has one Aurora Global database per domain, global even
@@ -62,7 +62,7 @@ def prefix(cfg: PlatformConfig) -> str:
 
 
 def cluster_identifier(cfg: PlatformConfig, domain: str, region: str) -> str:
-    """Unique across regions (G9): `agentic-platform-prod-eu-euw1`."""
+    """Unique across regions (C9): `agentic-platform-prod-eu-euw1`."""
     return f"{prefix(cfg)}-{domain}-{short_region(region)}"
 
 
@@ -241,7 +241,7 @@ def _build_domain(cfg: PlatformConfig, dom: DataDomainConfig, *, contexts: dict[
         username, password = single.master_username, single.master_password
     # `password` is None on a regional cluster: RDS manages it (its secret: cluster.credentials_secret_arn).
 
-    # --- uploads buckets: replicas first (versioning on both sides before replication, G18) ---
+    # --- uploads buckets: replicas first (versioning on both sides before replication, C18) ---
     st = cfg.storage
 
     def bucket_args(region: str, replication: ReplicationSpec | None = None) -> SecureBucketArgs:

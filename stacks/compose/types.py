@@ -50,7 +50,7 @@ class RegionBase:
     node_security_group_id: pulumi.Output[str] | None = None
     k8s_provider: pulumi.ProviderResource | None = None
     lb_controller: pulumi.Resource | None = None
-    """Whatever creates Services/Ingresses depends on this (webhook readiness, G28)."""
+    """Whatever creates Services/Ingresses depends on this (webhook readiness, C28)."""
     external_secrets: pulumi.Resource | None = None
     pod_identity: Any = None
     """Callable(name, namespace, service_account, policy_json) -> role ARN Output (Pod Identity helper)."""

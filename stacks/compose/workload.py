@@ -93,7 +93,7 @@ def queue_password_template(env_key: str) -> str:
 
     KEDA's Redis scaler takes host and password separately, not a URL. The data layer
     percent-encodes the token (`urllib.parse.quote(token, safe='')`); ElastiCache allows only
-    `! & # $ ^ < > -` as specials (G12), so decoding exactly those restores the token.
+    `! & # $ ^ < > -` as specials (C12), so decoding exactly those restores the token.
     """
     decode = "".join(f' | replace "{quote(c, safe="")}" "{c}"' for c in AUTH_TOKEN_SPECIALS if quote(c, safe="") != c)
     return f'{{{{ .{env_key} | regexFind "//:[^@]*@" | trimPrefix "//:" | trimSuffix "@"{decode} }}}}'

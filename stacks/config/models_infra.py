@@ -51,7 +51,7 @@ class RegionConfig(Frozen):
 
 
 class DataDomainConfig(Frozen):
-    """A set of regions allowed to hold one class of data (DESIGN.md, residency)."""
+    """A set of regions allowed to hold one class of data (docs/tenancy.md, residency)."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")
     residency: str = "none"

@@ -31,7 +31,7 @@ def _issue(parts: tuple[str | int, ...], message: str) -> ConfigIssue:
 
 
 def is_burstable(instance_class: str) -> bool:
-    """db.t3/db.t4g (and cache.t*) classes: refused by Aurora Global (G3)."""
+    """db.t3/db.t4g (and cache.t*) classes: refused by Aurora Global (C3)."""
     family = instance_class.split(".")[1] if "." in instance_class else instance_class
     return family.startswith("t")
 
@@ -187,7 +187,7 @@ def check_sizes(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 def check_redis(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
-    """The queue never shards (G15); from staging up both groups are Multi-AZ with a replica."""
+    """The queue never shards (C15); from staging up both groups are Multi-AZ with a replica."""
     if cfg.redis.queue.shards != 1:
         yield _issue(("redis", "queue", "shards"),
                      f"{cfg.redis.queue.shards}: the queue runs with cluster mode disabled "

@@ -135,7 +135,7 @@ def make_bucket(region: str, name: str, key: str) -> None:
 
 
 def replicate(region: str, source: str, targets: list[tuple[str, str]]) -> None:
-    """(bucket, replica key ARN) pairs, the way the data layer configures CRR (G19, G21)."""
+    """(bucket, replica key ARN) pairs, the way the data layer configures CRR (C19, C21)."""
     rules = [{
         "ID": f"to-{bucket}", "Priority": i, "Status": "Enabled", "Filter": {"Prefix": ""},
         "DeleteMarkerReplication": {"Status": "Enabled"},

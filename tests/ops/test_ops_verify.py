@@ -76,7 +76,7 @@ def test_unencrypted_bucket_and_suspended_versioning_fail(world, tmp_path, capsy
 
 
 def test_key_from_another_region_fails(world, tmp_path, capsys):
-    """KMS keys are regional (G4): a cluster whose key ARN names another region is flagged."""
+    """KMS keys are regional (C4): a cluster whose key ARN names another region is flagged."""
     foreign = world["regional"]["us-east-1"]["kms_keys"]["database"]
     rds = boto3.client("rds", region_name="eu-west-1")
     rds.create_db_cluster(DBClusterIdentifier="prod-tenant-odd-euw1", Engine="aurora-postgresql",

@@ -57,7 +57,7 @@ def replication_rule(dest: str, key: str | None, sse: bool) -> dict[str, Any]:
 @pytest.mark.parametrize(("key", "sse", "problem"), [
     ("arn:aws:kms:eu-central-1:123456789012:key/abc", True, None),
     ("arn:aws:kms:eu-central-1:123456789012:key/abc", False, "SSE-KMS objects are not replicated"),
-    ("alias/replica", True, "is not a full key ARN in eu-central-1"),  # G21: an alias resolves in the wrong place
+    ("alias/replica", True, "is not a full key ARN in eu-central-1"),  # C21: an alias resolves in the wrong place
     ("arn:aws:kms:eu-west-1:123456789012:key/abc", True, "is not a full key ARN in eu-central-1"),
 ])
 def test_replication_rule_kms_fields(key, sse, problem):
