@@ -144,8 +144,11 @@ class AddonVersions(Frozen):
     CoreDNS and kube-proxy are the latest EKS add-on builds for Kubernetes 1.36 in the add-on
     tables (https://docs.aws.amazon.com/eks/latest/userguide/managing-coredns.html,
     https://docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html); kube-proxy must
-    match the cluster minor. Before a cluster upgrade list what the target minor accepts:
-    `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>`."""
+    match the cluster minor. vpc-cni, eks-pod-identity-agent and aws-ebs-csi-driver are NOT
+    verified for 1.36 (no published 1.36 build could be confirmed; docs/versions.md lists the
+    newer upstream releases): confirm them with
+    `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>`, which is
+    also the check before every cluster upgrade."""
 
     vpc_cni: str = "v1.20.1-eksbuild.1"
     eks_pod_identity_agent: str = "v1.3.8-eksbuild.2"
@@ -166,6 +169,8 @@ class ChartVersions(Frozen):
     metrics_server: str = "3.13.1"
     external_secrets: str = "2.9.0"
     keda: str = "2.20.2"
+    """Newest KEDA release (chart = app); KEDA tests 2.20 on Kubernetes 1.33-1.35 only, so 1.36 is
+    outside its matrix until 2.21 (docs/versions.md). CRDs serve `keda.sh/v1alpha1`."""
     vpa: str = "5.0.0"
     kube_prometheus_stack: str = "88.5.3"
     prometheus_operator_crds: str = "31.0.1"
