@@ -67,11 +67,12 @@ def build_platform(cfg: PlatformConfig) -> Platform:
     contexts: dict[str, RegionContext] = {}
     bases: dict[str, RegionBase] = {}
     delivery_exports: dict[str, dict[str, Any]] = {}
+    ci_path = delivery.ci_path_hook(cfg, {})
     for region in cfg.regions:
         parent = RegionalPlatform(f"{cfg.environment}-{region.name}", region.name)
         ctx = RegionContext(cfg=cfg, region=region, aws_provider=provider, parent=parent, tags=base_tags(cfg))
         contexts[region.name] = ctx
-        bases[region.name] = base.build_base(ctx)
+        bases[region.name] = base.build_base(ctx, ci_path)
         # The mesh's CNI agent and ztunnel run before the workload's pods start (the workload waits).
         mesh = build_mesh(ctx, bases[region.name])
         if mesh is not None:

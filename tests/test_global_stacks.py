@@ -207,18 +207,24 @@ def test_no_cloudflare_without_global_traffic() -> None:
 # --- peering ------------------------------------------------------------------------------------
 
 def test_peering_joins_regions_of_a_domain_only(prod: Plan) -> None:
-    conns = prod.of_type("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
+    """Domain peerings; the CI-only `purpose=ci-deploy` peering is checked in test_ci_reach_stacks."""
+    conns = [c for c in prod.of_type("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
+             if c.tags.get("purpose") != "ci-deploy"]
     pairs = {(c.region, c.get("peerRegion")) for c in conns}
     assert pairs == {("us-east-1", "eu-west-1"), ("us-east-1", "ap-southeast-1"),
                      ("eu-west-1", "ap-southeast-1"), ("eu-west-1", "eu-central-1")}
-    accepters = prod.of_type("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
+    accepters = [a for a in prod.of_type("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
+                 if a.tags.get("purpose") != "ci-deploy"]
     assert sorted(a.region or "" for a in accepters) == sorted(p for _, p in pairs)
     assert all(a.get("autoAccept") is True for a in accepters)
 
 
 def test_peering_routes_only_to_the_peer_cidr_in_private_tables(prod: Plan) -> None:
     cidrs = {r["name"]: r["cidr"] for r in stack_config("prod")[f"{NS}regions"]}
-    routes = [r for r in prod.of_type("aws:ec2/route:Route") if r.get("vpcPeeringConnectionId")]
+    ci = {a.id for a in prod.of_type("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
+          if a.tags.get("purpose") == "ci-deploy"}
+    routes = [r for r in prod.of_type("aws:ec2/route:Route")
+              if r.get("vpcPeeringConnectionId") and r.get("vpcPeeringConnectionId") not in ci]
     assert routes, "no peering route: the base layer exposes no private route tables"
     tables = {t.id: t for t in prod.of_type("aws:ec2/routeTable:RouteTable")}
     for route in routes:

@@ -369,6 +369,61 @@ event_forwarding = stack_policy(
     _event_forwarding)
 
 
+PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+PEERING_OPTIONS = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
+CI_PURPOSE = "ci-deploy"
+"""`purpose` tag of the deploy runner's peering (components/ci_peering.py)."""
+
+
+def _connections(view: StackView, res: PolicyResource) -> set[str]:
+    """URNs of the peering connections `res` (a route or peering option) uses, through an accepter too."""
+    found: set[str] = set()
+    for target in view.refs(res, "vpcPeeringConnectionId", (PEERING, PEERING_ACCEPTER)):
+        if target.resource_type == PEERING:
+            found.add(target.urn)
+        else:
+            found |= {c.urn for c in view.refs(target, "vpcPeeringConnectionId", (PEERING,))}
+    return found
+
+
+def _ci_peering_scope(view: StackView) -> Iterator[tuple[str, str | None]]:
+    """A `purpose=ci-deploy` peering may join regions of different data domains (the deploy runner
+    reaches every cluster endpoint) only because it carries nothing but Kubernetes API calls: each
+    of its routes goes to one cluster (`tier=private`) subnet of the stack, never to a whole VPC, a
+    default route or a database/cache subnet, and it enables no remote DNS resolution."""
+    ci = {c.urn: c for c in view.of_type(PEERING) if get(c.props, "tags.purpose") == CI_PURPOSE}
+    if not ci:
+        return
+    subnets = view.of_type("aws:ec2/subnet:Subnet")
+    cluster_cidrs = {get(s.props, "cidrBlock") for s in subnets if get(s.props, "tags.tier") == "private"}
+    for route in view.of_type("aws:ec2/route:Route"):
+        for urn in _connections(view, route) & set(ci):
+            if get(route.props, "destinationIpv6CidrBlock") or get(route.props, "destinationPrefixListId"):
+                yield (f"route {route.name} over CI peering {ci[urn].name} uses an IPv6 or prefix-list destination; "
+                       "only cluster subnets may be routed"), route.urn
+                continue
+            dest = get(route.props, "destinationCidrBlock")
+            if dest is UNKNOWN:
+                yield f"route {route.name} over CI peering {ci[urn].name}: destination unknown (fail closed)", route.urn
+            elif dest not in cluster_cidrs:
+                yield (f"route {route.name} over CI peering {ci[urn].name} goes to {dest}, which is not a cluster "
+                       "(tier=private) subnet of this stack: a ci-deploy peering carries only EKS API calls"), route.urn
+    for option in view.of_type(PEERING_OPTIONS):
+        for urn in _connections(view, option) & set(ci):
+            for side in ("requester", "accepter"):
+                if get(option.props, f"{side}.allowRemoteVpcDnsResolution") is True:
+                    yield (f"{option.name} enables remote VPC DNS resolution on CI peering {ci[urn].name}; the EKS "
+                           "endpoint resolves through public DNS, nothing else may"), option.urn
+
+
+ci_peering_scope = stack_policy(
+    Meta("residency-ci-peering-scope", "residency",
+         "A `purpose=ci-deploy` VPC peering (the deploy runner's path to other domains' EKS endpoints) routes only "
+         "to cluster (tier=private) subnets and enables no remote DNS resolution."),
+    _ci_peering_scope)
+
+
 POLICIES = [aws_provider_region, aws_resource_region, residency_tagged, ecr_replication, aurora_global_members,
             s3_replication, backup_copies, secret_replicas, kms_replicas, elasticache_global, cloudflare_pools,
-            event_forwarding]
+            event_forwarding, ci_peering_scope]

@@ -8,6 +8,7 @@ NodeAddons (coredns, kube-proxy, EBS CSI) -> Kubernetes provider -> ClusterChart
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -101,7 +102,12 @@ def deployer_principals(cluster: ClusterConfig, environment: str) -> list[str]:
     return [cluster.ci_role_arn] if environment == "prod" and cluster.ci_role_arn else []
 
 
-def build_base(ctx: RegionContext) -> RegionBase:
+CiPathHook = Callable[[RegionContext, Network, EksCluster], Sequence[pulumi.Resource]]
+"""Builds the deploy runner's path to this region's private API endpoint (stacks.compose.delivery
+`ci_path_hook`); the cluster's Kubernetes provider waits for what it returns."""
+
+
+def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionBase:
     cfg = ctx.cfg
     cluster_cfg = cfg.cluster
     if cluster_cfg is None:
@@ -138,6 +144,9 @@ def build_base(ctx: RegionContext) -> RegionBase:
         support_type=eks_support_type(cfg, cluster_cfg.version),
     ), opts=opts)
 
+    # The deploy runner reaches this endpoint only once its peering, routes and SG rule exist.
+    ci_deps = list(ci_path(ctx, network, eks)) if ci_path is not None else []
+
     addons = cluster_cfg.addons
     bootstrap = BootstrapAddons(f"{names.resource_prefix}-addons-pre", BootstrapAddonsArgs(
         region=region, cluster_name=eks.name, vpc_cni_version=addons.vpc_cni,
@@ -165,7 +174,7 @@ def build_base(ctx: RegionContext) -> RegionBase:
     k8s_provider = cluster_provider(
         names.k8s_provider, cluster_name=eks.name, endpoint=eks.endpoint, ca_data=eks.certificate_authority,
         region=region,
-        depends_on=[*bootstrap.addons, *nodes.node_groups.values(), *core.addons, *eks.access_entries],
+        depends_on=[*bootstrap.addons, *nodes.node_groups.values(), *core.addons, *eks.access_entries, *ci_deps],
         parent=ctx.parent)
 
     providers: dict[str, pulumi.ProviderResource] = {"kubernetes": k8s_provider}

@@ -16,12 +16,18 @@ import pulumi_kubernetes as k8s
 
 from app.gitops import NOTIFICATIONS_SA, ArgoCd, application_spec, argocd_values, render_path
 from app.rollout import RolloutSpec
+from components.ci_peering import CiPeering, CiPeeringArgs, ci_peer_plan
 from components.ci_runners import GitHubRoles, GitHubRolesArgs, GitHubRunner, RunnerArgs
+from components.cidr_plan import PRIVATE
 from components.ecr import Registry, RegistryArgs, mirror_image, node_pull_through_policy, registry_host
+from components.eks_cluster import EksCluster
+from components.network import Network
+from components.peering import peer_pairs
 from components.pod_identity import PodIdentityFactory
-from stacks.compose.base import base_names
+from stacks.compose.base import CiPathHook, base_names
 from stacks.compose.types import RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
+from stacks.config.regions import short_region
 
 ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
 ARGO_REPO = "https://argoproj.github.io/argo-helm"
@@ -90,6 +96,47 @@ def _rollouts_release(ctx: RegionContext, base: RegionBase) -> k8s.helm.v3.Relea
                                                                               "repository": repository}},
                 "dashboard": {"enabled": False}},
         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider))
+
+
+def deploy_runner_region(cfg: PlatformConfig) -> str | None:
+    """Region whose runner runs `pulumi up` of the whole stack: the first region (deploy.yml's
+    `codebuild-<project>-<env>-<first region short>-runner`, the build's push region too)."""
+    if cfg.is_local or not cfg.delivery.runners.enabled or not cfg.regions:
+        return None
+    return cfg.regions[0].name
+
+
+def ci_path_hook(cfg: PlatformConfig, runner_network: dict[str, Network]) -> CiPathHook | None:
+    """The hook `build_base` calls for each region after its cluster: for every region but the
+    runner's, a `CiPeering` (components/ci_peering.py) from the runner's private subnets to that
+    cluster's subnets. Regions are built in config order, so the runner region's network exists
+    when the others are built; `runner_network` receives it from the hook's first call."""
+    runner = deploy_runner_region(cfg)
+    if runner is None or len(cfg.regions) < 2:
+        return None
+    domain_pairs = peer_pairs({d.name: d.regions for d in cfg.data_domains}, list(cfg.region_names))
+    plan = {p.region: p for p in ci_peer_plan(runner, {r.name: r.cidr for r in cfg.regions}, domain_pairs)}
+
+    def hook(ctx: RegionContext, network: Network, eks: EksCluster) -> list[pulumi.Resource]:
+        if ctx.name == runner:
+            runner_network[runner] = network
+            return []
+        source = runner_network.get(runner)
+        if source is None:
+            raise ValueError(f"the deploy runner region {runner} must be built before {ctx.name}")
+        peer = plan[ctx.name]
+        name = f"{cfg.environment}-ci-peer-{short_region(runner)}-{short_region(ctx.name)}"
+        path = CiPeering(name, CiPeeringArgs(
+            runner_region=runner, runner_vpc_id=source.vpc_id, runner_subnet_cidrs=source.plan.tier(PRIVATE.name),
+            runner_route_table_ids=list(source.private_route_table_ids), peer_region=ctx.name,
+            peer_vpc_id=network.vpc_id, peer_cluster_subnet_cidrs=network.plan.tier(PRIVATE.name),
+            peer_route_table_ids=list(network.private_route_table_ids),
+            peer_cluster_security_group_id=eks.cluster_security_group_id,
+            reuse_domain_peering=peer.reuse_domain_peering,
+            tags={**ctx.tags, "Name": name}), opts=ctx.opts())
+        return [path]
+
+    return hook
 
 
 def build_region_delivery(ctx: RegionContext, base: RegionBase) -> dict[str, Any]:

@@ -202,6 +202,15 @@ def m_public_eks_endpoint(plan: Plan) -> PlannedResource:
     return r
 
 
+def m_ci_peering_whole_vpc(plan: Plan) -> PlannedResource:
+    """The deploy runner's cross-domain peering routing eu-central-1's whole VPC (data subnets too)."""
+    accepters = {a.id for a in plan.of_type("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
+                 if a.tags.get("purpose") == "ci-deploy"}
+    r = _one(plan, "aws:ec2/route:Route", lambda r: r.get("vpcPeeringConnectionId") in accepters)
+    _set(r, "destinationCidrBlock", "10.43.0.0/16")
+    return r
+
+
 def m_eu_bucket_in_us(plan: Plan) -> PlannedResource:
     r = _one(plan, "aws:s3/bucket:Bucket", _eu)
     _set(r, "region", "us-east-1")
@@ -271,6 +280,7 @@ MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("rds.force_ssl off", m_force_ssl_off, "aurora-postgres-force-ssl"),
     ("no deletion protection", m_no_deletion_protection, "rds-cluster-deletion-protection"),
     ("public EKS endpoint", m_public_eks_endpoint, "eks-endpoint-not-public"),
+    ("CI peering routing a whole VPC", m_ci_peering_whole_vpc, "residency-ci-peering-scope"),
     ("EU bucket in the US", m_eu_bucket_in_us, "residency-tagged-resource-in-residency"),
     ("missing cost-center tag", m_missing_cost_center, "aws-required-tags"),
     ("EU hostname routed to a US pool", m_eu_pool_in_us, "residency-cloudflare-pools"),

@@ -227,6 +227,29 @@ def vaults(lock: dict[str, Any] | None, deny: bool = True) -> list[PolicyResourc
     return out
 
 
+def ci_peering(dest: str, *, purpose: str = "ci-deploy", dns: bool = False) -> list[PolicyResource]:
+    """The deploy runner's peering us-east-1 -> eu-central-1 and one route over it (joined through
+    the accepter by property dependency and unknown id, as in a preview)."""
+    cluster = sres("aws:ec2/subnet:Subnet", {"id": "subnet-c", "cidrBlock": "10.43.0.0/19", "region": EU2,
+                                             "tags": {"tier": "private"}}, "euc1-private-0", region=EU2)
+    data = sres("aws:ec2/subnet:Subnet", {"id": "subnet-d", "cidrBlock": "10.43.144.0/24", "region": EU2,
+                                          "tags": {"tier": "database"}}, "euc1-database-0", region=EU2)
+    conn = sres("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", {
+        "id": "pcx-ci", "vpcId": "vpc-use1", "peerVpcId": "vpc-euc1", "peerRegion": EU2, "region": US,
+        "tags": {"purpose": purpose}}, "ci-peer-use1-euc1", region=US)
+    acc = sres("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", {
+        "vpcPeeringConnectionId": "pcx-ci", "region": EU2, "tags": {"purpose": purpose}}, "ci-peer-accept", region=EU2)
+    route = sres("aws:ec2/route:Route", {"routeTableId": "rtb-use1", "destinationCidrBlock": dest,
+                                         "vpcPeeringConnectionId": U, "region": US}, "ci-peer-route", region=US,
+                 deps={"vpcPeeringConnectionId": [acc]})
+    out = [cluster, data, conn, acc, route]
+    if dns:
+        out.append(sres("aws:ec2/peeringConnectionOptions:PeeringConnectionOptions", {
+            "vpcPeeringConnectionId": "pcx-ci", "requester": {"allowRemoteVpcDnsResolution": True}, "region": US},
+            "ci-peer-options", region=US))
+    return out
+
+
 STACK_CASES: list[tuple[str, Build, Build, str]] = [
     ("backup-vault-locked", lambda: vaults({"changeableForDays": 3.0}), lambda: vaults({}), "governance mode"),
     ("backup-vault-locked", lambda: vaults({"changeableForDays": 3.0}), lambda: vaults(None), "has no Vault Lock"),
@@ -242,6 +265,12 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
     ("residency-cloudflare-pools", lambda: cloudflare(EU2), lambda: cloudflare(US), "pool-us-east-1 in us-east-1"),
     ("residency-event-forwarding", lambda: event_forwarding(EU2), lambda: event_forwarding(US),
      "eu-bus-dst in us-east-1"),
+    ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.144.0/24"),
+     "not a cluster (tier=private) subnet"),
+    ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.0.0/16"),
+     "goes to 10.43.0.0/16"),
+    ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/16", purpose="domain"),
+     lambda: ci_peering("10.43.0.0/19", dns=True), "remote VPC DNS resolution"),
     ("s3-bucket-sse-kms-customer-key", s3_stack,
      lambda: s3_stack(sse={"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}), "AES256"),
     ("eks-node-volumes-encrypted", lambda: nodegroups(True), lambda: nodegroups(False), "neither a launch template"),
