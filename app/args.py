@@ -83,6 +83,9 @@ class IngressSpec:
     access_logs_prefix: str = "alb"
     deletion_protection: bool = False
     """On in staging/prod; lift it (config) before a destroy, or the controller cannot delete the ALB."""
+    trust_store_arn: pulumi.Input[str] | None = None
+    """ELB trust store of the origin-pull CA (components/origin_trust.py): the HTTPS listener runs
+    mutual TLS in `verify` mode, so only Cloudflare presenting this zone's client certificate gets in."""
 
 
 @dataclass

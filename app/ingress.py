@@ -2,7 +2,9 @@
 
 The ALB (AWS Load Balancer Controller) terminates TLS with an ACM certificate under a TLS 1.3
 policy, redirects HTTP to HTTPS, health-checks the readiness path, targets pod IPs directly and
-only accepts the edge's CIDRs (Cloudflare), so the origin cannot be reached around the WAF.
+only accepts the edge's CIDRs (Cloudflare), so the origin cannot be reached around the WAF. Behind
+Cloudflare with an origin-pull CA, the HTTPS listener also requires this zone's client
+certificate (mutual TLS `verify`): Cloudflare's IP ranges are shared by every Cloudflare customer.
 """
 
 from __future__ import annotations
@@ -18,7 +20,21 @@ from app.names import PLATFORM_CORE, READY_PATH, labels, selector
 ALB = "alb.ingress.kubernetes.io"
 
 
-def alb_annotations(spec: IngressSpec, certificate_arn: str, log_bucket: str | None = None) -> dict[str, str]:
+def mutual_authentication(trust_store_arn: str) -> str:
+    """`alb.ingress.kubernetes.io/mutual-authentication`: mTLS `verify` on the HTTPS listener.
+
+    The controller's JSON list per listener port
+    (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#mutual-authentication);
+    `trustStore` takes an ARN (a name is resolved with DescribeTrustStores). Expired client
+    certificates are refused (`ignoreClientCertificateExpiry` false): rotating the origin-pull
+    certificate is the operator's job, not the ALB's to forgive. Port 80 only redirects to 443.
+    """
+    return json.dumps([{"port": 443, "mode": "verify", "trustStore": trust_store_arn,
+                        "ignoreClientCertificateExpiry": False}])
+
+
+def alb_annotations(spec: IngressSpec, certificate_arn: str, log_bucket: str | None = None,
+                    trust_store_arn: str | None = None) -> dict[str, str]:
     """Annotations of the Ingress; pure so the policy tests can read them without a cluster."""
     attrs = ["routing.http.drop_invalid_header_fields.enabled=true", "idle_timeout.timeout_seconds=120",
              f"deletion_protection.enabled={'true' if spec.deletion_protection else 'false'}"]
@@ -39,6 +55,8 @@ def alb_annotations(spec: IngressSpec, certificate_arn: str, log_bucket: str | N
         f"{ALB}/load-balancer-attributes": ",".join(attrs),
         f"{ALB}/target-group-attributes": "deregistration_delay.timeout_seconds=30",
     }
+    if trust_store_arn:
+        out[f"{ALB}/mutual-authentication"] = mutual_authentication(trust_store_arn)
     if spec.tags:
         out[f"{ALB}/tags"] = ",".join(f"{k}={v}" for k, v in sorted(spec.tags.items()))
     return out
@@ -82,8 +100,8 @@ def api_ingress(prefix: str, environment: str, spec: IngressSpec,
         )
         for host in spec.hosts
     ]
-    annotations = pulumi.Output.all(spec.certificate_arn, spec.access_logs_bucket).apply(
-        lambda a: alb_annotations(spec, str(a[0]), str(a[1]) if a[1] else None))
+    annotations = pulumi.Output.all(spec.certificate_arn, spec.access_logs_bucket, spec.trust_store_arn).apply(
+        lambda a: alb_annotations(spec, str(a[0]), str(a[1]) if a[1] else None, str(a[2]) if a[2] else None))
     return k8s.networking.v1.Ingress(
         f"{prefix}-ingress-api",
         metadata=k8s.meta.v1.ObjectMetaArgs(name="api", namespace=namespace, labels=labels("api", environment),

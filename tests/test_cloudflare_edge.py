@@ -82,3 +82,52 @@ def test_dev_without_cloudflare_has_no_zone_objects() -> None:
 def test_component_refuses_incomplete_args(args: ZoneEdgeArgs, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         check_args(args)
+
+
+TRUST_STORE = "aws:lb/trustStore:TrustStore"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+PROD_REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-1", "eu-central-1"}
+
+
+def test_each_region_has_an_origin_pull_trust_store_from_an_encrypted_private_bucket(prod: Plan) -> None:
+    stores = prod.of_type(TRUST_STORE)
+    assert {s.region for s in stores} == PROD_REGIONS and len(stores) == len(PROD_REGIONS)
+    pem = json.loads(prod.config["agentic-platform:global_traffic"])["edge"]["origin_pull_ca_pem"]
+    by_urn = prod.by_urn()
+    for store in stores:
+        parent = by_urn[store.parent]
+        kids = prod.children_of(parent.urn)
+        [obj] = [k for k in kids if k.type == "aws:s3/bucketObjectv2:BucketObjectv2"]
+        assert store.inputs["caCertificatesBundleS3Key"] == obj.inputs["key"]
+        # Pinned to the object's version (unknown until S3 assigns it): a new bundle updates the store.
+        assert "caCertificatesBundleS3ObjectVersion" in store.inputs
+        assert obj.inputs["content"].strip() == pem.strip()
+        assert obj.inputs["serverSideEncryption"] == "aws:kms" and obj.inputs["kmsKeyId"].startswith(
+            f"arn:aws:kms:{store.region}:")
+        [bucket] = [k for k in kids if k.type == "agentic:storage:SecureBucket"]
+        parts = [r for r in prod.resources if r.name.startswith(f"{bucket.name}-")]
+        [sse] = [p for p in parts if p.type.startswith("aws:s3/bucketServerSideEncryptionConfiguration")]
+        default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert default["sseAlgorithm"] == "aws:kms" and default["kmsMasterKeyId"] == obj.inputs["kmsKeyId"]
+        [pab] = [p for p in parts if p.type == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"]
+        assert all(pab.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                           "restrictPublicBuckets"))
+
+
+def test_every_cell_ingress_verifies_against_its_regions_trust_store(prod: Plan) -> None:
+    arns = {s.region: s.outputs["arn"] for s in prod.of_type(TRUST_STORE)}
+    ingresses = [i for i in prod.of_type(INGRESS)
+                 if i.inputs["metadata"]["annotations"].get("alb.ingress.kubernetes.io/scheme") == "internet-facing"]
+    assert len(ingresses) >= len(PROD_REGIONS)
+    for ing in ingresses:
+        ann = ing.inputs["metadata"]["annotations"]
+        [entry] = json.loads(ann["alb.ingress.kubernetes.io/mutual-authentication"])
+        assert entry["port"] == 443 and entry["mode"] == "verify"
+        assert entry["trustStore"] == arns[ing.region], ing.name
+
+
+def test_zone_uploads_the_origin_pull_certificate_with_a_secret_key(prod: Plan) -> None:
+    [cert] = prod.of_type("cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate")
+    assert "privateKey" in cert.secret_paths and "certificate" in cert.secret_paths
+    [aop] = prod.of_type("cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings")
+    assert cert.urn in aop.options.get("dependsOn", [])

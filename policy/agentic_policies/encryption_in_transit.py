@@ -194,5 +194,65 @@ cloudflare_tls = resource_policy(
          "Cloudflare zone settings keep TLS 1.2+ at the edge, strict origin TLS and HTTPS only."),
     ["cloudflare:index/zoneSetting:ZoneSetting"], _cf_setting)
 
+TRUST_STORE = "aws:lb/trustStore:TrustStore"
+CLOUDFLARE_ORIGIN_PULLS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings"
+CLOUDFLARE_LB = "cloudflare:index/loadBalancer:LoadBalancer"
+
+
+def _verify_trust_store(ann: dict[str, Any]) -> Any:
+    """The `trustStore` of the port-443 `verify` entry of the mutual-authentication annotation, or None."""
+    raw = ann.get(ALB + "mutual-authentication")
+    entries = parse_json(raw) if isinstance(raw, str) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("port") == 443 and entry.get("mode") == "verify":
+            return entry.get("trustStore")
+    return None
+
+
+def _origin_mtls(view: StackView) -> Iterator[tuple[str, str | None]]:
+    """Behind Cloudflare, every internet-facing ALB Ingress verifies the origin-pull client certificate.
+
+    Cloudflare's IP ranges are shared by every Cloudflare customer, so the security group alone
+    lets any zone reach the origin. Mutual TLS `verify` against a trust store of this stack in the
+    Ingress's own region (a trust store is regional: an ALB cannot use another region's) admits
+    only the client certificate this zone presents.
+    """
+    if not view.of_type(CLOUDFLARE_ORIGIN_PULLS, CLOUDFLARE_LB):
+        return
+    stores = view.of_type(TRUST_STORE)
+    for ing in view.of_type(INGRESS):
+        if not _is_alb_ingress(ing.props):
+            continue
+        ann = mapping(ing.props, "metadata.annotations")
+        if ann.get(ALB + "scheme") != "internet-facing":
+            continue
+        name = f"Ingress {ing.name}"
+        store = _verify_trust_store(ann)
+        if store is UNKNOWN:
+            continue  # preview before the trust store exists: its ARN is not known yet
+        if not isinstance(store, str) or not store:
+            yield (f"{name} sits behind Cloudflare without {ALB}mutual-authentication "
+                   '[{"port": 443, "mode": "verify", "trustStore": <trust store>}]: any Cloudflare zone '
+                   "can reach the origin"), ing.urn
+            continue
+        matches = [t for t in stores if store in (get(t.props, "arn"), get(t.props, "name"))]
+        if not matches:
+            yield f"{name}: trust store {store!r} is not a trust store of this stack", ing.urn
+            continue
+        region = view.region(ing)
+        if region is None or region is UNKNOWN:
+            continue  # the Ingress's region is not knowable here; the controller refuses a foreign ARN
+        if not any(view.region(t) == region for t in matches):
+            yield (f"{name} ({region}): trust store {store!r} is in "
+                   f"{', '.join(sorted({str(view.region(t)) for t in matches}))}, not in the Ingress's region"), \
+                ing.urn
+
+
+alb_origin_mtls = stack_policy(
+    Meta("alb-origin-mtls", CAT,
+         "Behind Cloudflare, internet-facing ALB Ingresses run mutual TLS in verify mode with a trust store "
+         "of their region (authenticated origin pulls)."),
+    _origin_mtls)
+
 POLICIES = [elasticache_transit, elasticache_auth, aurora_force_ssl, rds_proxy_tls, ingress_tls, lb_listener, s3_tls,
-            cloudflare_tls]
+            cloudflare_tls, alb_origin_mtls]

@@ -97,6 +97,18 @@ def cloudflare_provider(cfg: PlatformConfig) -> cloudflare.Provider:
     return cloudflare.Provider(f"cloudflare-{cfg.environment}", api_token=token)
 
 
+def origin_pull_identity(cfg: PlatformConfig) -> tuple[pulumi.Output[str] | None, pulumi.Output[str] | None]:
+    """The zone's origin-pull client certificate and key (Pulumi secrets), only with the CA that
+    issued them configured: the ALB trust stores hold that CA (stacks/compose/workload.py), and a
+    certificate the origin does not trust would lock Cloudflare out. Both stay secret outputs."""
+    s = cfg.secrets
+    if cfg.global_traffic.edge.origin_pull_ca_pem is None or s.origin_pull_certificate is None \
+            or s.origin_pull_private_key is None:
+        return None, None
+    return (pulumi.Output.secret(s.origin_pull_certificate.get_secret_value()),
+            pulumi.Output.secret(s.origin_pull_private_key.get_secret_value()))
+
+
 def _acm_records(workloads: dict[str, RegionWorkload]) -> list[tuple[str, dict[str, Any]]]:
     """(region, record) for every ACM validation record the workload layer asks for.
 
@@ -189,10 +201,12 @@ def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext]
         mitigation_timeout_seconds=gt.rate_limit.mitigation_timeout_seconds,
     ), opts=opts)
     edge = gt.edge
+    cert, key = origin_pull_identity(cfg)
     ZoneEdge(f"{cfg.environment}-edge-zone", ZoneEdgeArgs(
         zone_id=gt.zone_id, hostnames=list(plan), min_tls_version=edge.min_tls_version,
         managed_rulesets=edge.managed_waf_rulesets, static_path_prefixes=edge.static_path_prefixes,
         static_extensions=edge.static_extensions,
+        origin_pull_certificate=cert, origin_pull_private_key=key,
     ), opts=opts)
     for region, rec in _acm_records(workloads):
         domain = str(rec.get("domain", ""))

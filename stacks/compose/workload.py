@@ -40,6 +40,7 @@ from app.workload import (
     WorkloadArgs,
 )
 from components.db_users import BOOTSTRAP_NAMESPACE, MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbuser_arn
+from components.origin_trust import OriginTrustStore, OriginTrustStoreArgs
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
@@ -344,7 +345,10 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
                          opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
                                                      depends_on=[r for r in (base.extras.get("metrics_server"),)
                                                                  if r is not None]))
-    cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa) for cell in region_cells(cfg, ctx.name)}
+    trust = origin_trust_store(ctx, base, data)
+    trust_arn = trust.arn if trust is not None else None
+    cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa, trust_store_arn=trust_arn)
+             for cell in region_cells(cfg, ctx.name)}
     if not cells:
         pulumi.log.warn(f"{ctx.name}: the region belongs to no data domain; workload skipped")
         return RegionWorkload()
@@ -362,12 +366,45 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
             "attach_service_monitors": lambda deps: [m for c in cells.values()
                                                      for m in c.workload.attach_service_monitors(deps)],
             "workload": home.workload,
+            "origin_trust_store_arn": trust.arn if trust is not None else None,
         },
     )
 
 
+def origin_trust_store(ctx: RegionContext, base: RegionBase, data: RegionData) -> OriginTrustStore | None:
+    """The region's ELB trust store for authenticated origin pulls, when the ALBs sit behind
+    Cloudflare (`global_traffic.enabled`) and the origin-pull CA is configured.
+
+    One per region, shared by every cell's ALB there: the CA is the zone's, not a cell's. Without
+    a CA (only outside prod: config validation refuses prod) the listeners keep plain TLS and the
+    Cloudflare-only security group is the one gate; a warning says so.
+    """
+    cfg = ctx.cfg
+    gt = cfg.global_traffic
+    if not gt.enabled:
+        return None
+    pem = gt.edge.origin_pull_ca_pem
+    if pem is None:
+        pulumi.log.warn(f"{ctx.name}: global_traffic.edge.origin_pull_ca_pem is not set; the ALB accepts any "
+                        "client from Cloudflare's ranges (no authenticated origin pulls at the origin)")
+        return None
+    storage_key = data.kms_keys.get("storage")
+    if storage_key is None:
+        raise ValueError(f"{ctx.name}: no storage KMS key from the data layer for the origin-pull CA bucket")
+    account = base.extras.get("account_id") or aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(parent=ctx.parent, provider=ctx.aws_provider)).account_id
+    sr = short_region(ctx.name)
+    return OriginTrustStore(f"{cfg.environment}-{ctx.name}-origin-trust", OriginTrustStoreArgs(
+        region=ctx.name,
+        bucket_name=pulumi.Output.concat(f"{cfg.project}-{cfg.environment}-originca-{sr}-", account),
+        trust_store_name=f"{cfg.environment}-{sr}-origin-pull"[:32],
+        ca_pem=pem, kms_key_arn=storage_key, log_bucket=data.log_bucket, protected=cfg.protected,
+        tags={**ctx.tags, "Name": f"{cfg.project}-{cfg.environment}-{sr}-origin-pull"},
+    ), opts=ctx.opts())
+
+
 def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Cell,
-                vpa: VpaRecommender) -> CellWorkload:
+                vpa: VpaRecommender, *, trust_store_arn: pulumi.Output[str] | None = None) -> CellWorkload:
     cfg = ctx.cfg
     name = cell.resource_name(cfg.environment)
     suffix = "" if cell.home else f"-{cell.domain}"
@@ -441,7 +478,8 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
                                   "data-domain": cell.domain},
                             access_logs_bucket=data.log_bucket, access_logs_prefix=ALB_LOG_PREFIX,
                             deletion_protection=cfg.protected if cfg.ingress.deletion_protection is None
-                            else cfg.ingress.deletion_protection),
+                            else cfg.ingress.deletion_protection,
+                            trust_store_arn=trust_store_arn),
         queue=queue,
         strict_zone_spread=cfg.network.az_count > 1 and not ctx.region.standby,
         api_role_arn=roles["api"],

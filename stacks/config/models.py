@@ -59,6 +59,11 @@ class SecretsConfig(Frozen):
     pinecone_environment: SecretStr | None = None
     pagerduty_routing_key: SecretStr | None = None
     """PagerDuty Events API v2 integration key (oncall.provider pagerduty)."""
+    origin_pull_certificate: SecretStr | None = None
+    """PEM client certificate Cloudflare presents to the origin, issued by
+    `global_traffic.edge.origin_pull_ca_pem` (uploaded as the zone's origin-pull certificate)."""
+    origin_pull_private_key: SecretStr | None = None
+    """PEM private key of `origin_pull_certificate`."""
 
 
 class EventsConfig(Frozen):

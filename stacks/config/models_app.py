@@ -165,6 +165,12 @@ class EdgeConfig(Frozen):
     managed_waf_rulesets: tuple[Literal["cloudflare-managed", "owasp-core"], ...] = ("cloudflare-managed", "owasp-core")
     static_path_prefixes: tuple[str, ...] = ("/static/", "/assets/")
     static_extensions: tuple[str, ...] = ("css", "js", "png", "jpg", "svg", "woff2", "ico")
+    origin_pull_ca_pem: str | None = None
+    """Public PEM of this platform's own origin-pull CA: it issued the client certificate Cloudflare
+    presents to the origin (secrets `origin_pull_certificate` / `origin_pull_private_key`), and each
+    region's ALB trust store holds it (components/origin_trust.py). Required in prod when
+    `global_traffic.enabled`; Cloudflare's shared origin-pull certificate is not supported on the
+    origin side (it proves only "some Cloudflare zone"). Never a private key."""
 
 
 class GlobalTrafficConfig(Frozen):

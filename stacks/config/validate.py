@@ -246,6 +246,50 @@ def check_global_traffic(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
                      "or consecutive_failures")
 
 
+ORIGIN_PULL_FIX = ("generate a CA of your own, issue a client certificate from it, set the CA's public PEM "
+                   "here and the certificate and key with `pulumi config set --secret "
+                   "agentic-platform:origin_pull_certificate < client.pem` and `... origin_pull_private_key "
+                   "< client.key` (docs/multi-region.md, 'Origin side of authenticated origin pulls')")
+
+
+def check_origin_pulls(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
+    """Authenticated origin pulls with this platform's own CA (components/origin_trust.py).
+
+    Prod behind Cloudflare needs the CA: without it the ALB cannot tell this zone's requests from
+    any other Cloudflare zone's. The CA goes with the client certificate and key it issued; a
+    certificate without a CA (or the reverse) would either not be enforced or lock Cloudflare out.
+    """
+    gt = cfg.global_traffic
+    key = ("global_traffic", "edge", "origin_pull_ca_pem")
+    pem = gt.edge.origin_pull_ca_pem
+    s = cfg.secrets
+    has_cert, has_key = s.origin_pull_certificate is not None, s.origin_pull_private_key is not None
+    if pem is not None:
+        if "PRIVATE KEY" in pem:
+            yield _issue(key, "holds a private key; set only the CA's public certificate here (the client key "
+                         "is the secret agentic-platform:origin_pull_private_key)")
+            return
+        try:
+            certificate_fingerprints(pem)
+        except PemError as exc:
+            yield _issue(key, str(exc))
+            return
+    if not gt.enabled:
+        return
+    if pem is None:
+        if cfg.environment == "prod":
+            yield _issue(key, "required in prod when global_traffic.enabled: the origin must accept this zone only "
+                         "(Cloudflare's shared origin-pull certificate is not supported); " + ORIGIN_PULL_FIX)
+        if has_cert or has_key:
+            yield _issue(key, "required with origin_pull_certificate: the ALB trust store must hold the CA "
+                         "that issued it")
+        return
+    for secret, present in (("origin_pull_certificate", has_cert), ("origin_pull_private_key", has_key)):
+        if not present:
+            yield _issue((secret,), "missing (global_traffic.edge.origin_pull_ca_pem is set): set it with "
+                         f"`pulumi config set --secret {key_path((secret,))} < <PEM file>`")
+
+
 def check_mesh(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
     """The mesh root: required, a PEM certificate, and never a repository sample in prod."""
     if not cfg.mesh.enabled or cfg.is_local:
@@ -375,8 +419,8 @@ def check_failover(cfg: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 CHECKS = (check_failover, check_shape, check_regions, check_domains, check_sizes, check_global_traffic,
-          check_tenants, check_mesh, check_secrets, check_observability, check_versions, check_cells,
-          check_testing, check_delivery)
+          check_origin_pulls, check_tenants, check_mesh, check_secrets, check_observability, check_versions,
+          check_cells, check_testing, check_delivery)
 
 
 def validate(cfg: PlatformConfig) -> list[ConfigIssue]:

@@ -520,6 +520,11 @@ def event_bus(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
                      "1M events")]
 
 
+def trust_store(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
+    """Mutual TLS on the ALBs (authenticated origin pulls): one trust store per region."""
+    return [_hourly("elb.trust_store.hour", 1, ctx, "trust-store-hour")]
+
+
 def budget(r: PlannedResource, ctx: SkuContext) -> list[LineItem]:
     return [LineItem("budgets.budget", 1, "budget-month", "the first two per account are free")]
 
@@ -563,6 +568,7 @@ PRICERS: dict[str, Pricer] = {
     "cloudflare:index/loadBalancerPool:LoadBalancerPool": cf_pool,
     "cloudflare:index/loadBalancer:LoadBalancer": cf_load_balancer,
     "aws:budgets/budget:Budget": budget,
+    "aws:lb/trustStore:TrustStore": trust_store,
 }
 
 FREE_PREFIXES: dict[str, str] = {
@@ -619,7 +625,8 @@ FREE: dict[str, str] = {t: reason for reason, types in {
         "aws:s3/bucketLoggingV2:BucketLoggingV2", "aws:s3/bucketNotification:BucketNotification",
         "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "aws:s3/bucketAcl:BucketAcl",
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-        "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"),
+        "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+        "aws:s3/bucketObjectv2:BucketObjectv2"),
     "key and secret metadata (keys and secrets are priced)": (
         "aws:kms/alias:Alias", "aws:kms/keyPolicy:KeyPolicy", "aws:kms/grant:Grant",
         "aws:secretsmanager/secretVersion:SecretVersion", "aws:secretsmanager/secretPolicy:SecretPolicy",

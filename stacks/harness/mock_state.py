@@ -195,6 +195,12 @@ def _pod_identity_association(name: str, inputs: dict[str, Any], region: str) ->
             "associationArn": arn("eks", region, f"podidentityassociation/{inputs.get('clusterName', '')}/{assoc}")}
 
 
+def _trust_store(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    phys = physical_name(name, inputs)
+    return {"arn": arn("elasticloadbalancing", region, f"truststore/{phys}/{short_hash(name, region, n=16)}"),
+            "name": phys}
+
+
 def _generic_arn(service: str, prefix: str) -> Extra:
     def extra(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
         return {"arn": arn(service, region, f"{prefix}{physical_name(name, inputs)}")}
@@ -232,6 +238,7 @@ EXTRAS: dict[str, Extra] = {
     "aws:backup/plan:Plan": _generic_arn("backup", "backup-plan:"),
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:cloudtrail/trail:Trail": _generic_arn("cloudtrail", "trail/"),
+    "aws:lb/trustStore:TrustStore": _trust_store,
 }
 
 # Prefixes of ids that real providers return, so ids look like the real thing in plans.

@@ -25,6 +25,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from stacks.config.secret_needs import conditional_secrets
 from stacks.harness.mocks import PlatformMocks, RecordingMonitor, Registration
 from stacks.harness.order import stable_order
 from stacks.harness.plan import Plan, PlannedResource
@@ -63,8 +64,10 @@ def stack_namespace(stack: str, root: Path = ROOT,
     raw = stack_config(stack, root)
     prefix = f"{PROJECT}:"
     ns = {k[len(prefix):]: copy.deepcopy(v) for k, v in raw.items() if k.startswith(prefix)}
-    ns.update(secrets if secrets is not None else
-              {"anthropic_api_key": "test-anthropic", "openai_api_key": "test-openai"})
+    if secrets is None:
+        secrets = {"anthropic_api_key": "test-anthropic", "openai_api_key": "test-openai",
+                   **{k: f"test-{k}" for k in conditional_secrets(ns) if k not in ns}}
+    ns.update(secrets)
     return ns, raw.get("aws:region")
 
 
@@ -87,6 +90,13 @@ def engine_config(config: Mapping[str, Any], root: Path = ROOT) -> tuple[dict[st
             secret_keys.append(key)
         else:
             values[key] = _encode(value)
+    prefix = f"{PROJECT}:"
+    namespace = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    for short in conditional_secrets(namespace):
+        full = prefix + short
+        if full not in config:  # needed by this config, not set: stand in as for a declared secret
+            values[full] = TEST_SECRET_PREFIX + short
+            secret_keys.append(full)
     return values, sorted(set(secret_keys))
 
 

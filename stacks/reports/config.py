@@ -8,6 +8,7 @@ plan can be shown, and this line says so.
 
 from __future__ import annotations
 
+from stacks.config.secret_needs import conditional_secrets
 from stacks.config.shapes import config_warnings
 from stacks.dr.report import platform_config
 from stacks.harness.plan import Plan
@@ -29,7 +30,10 @@ def report(plan: Plan) -> Report:
     except (FileNotFoundError, StackFileError):
         in_file = {}
     stand_ins = [k for k in sorted(plan.config) if plan.config[k] == "[secret]"]
-    unset = [k for k in declared_secrets() if k not in in_file]
+    prefix = f"{PROJECT}:"
+    needed = [prefix + k for k in conditional_secrets({k[len(prefix):]: v for k, v in in_file.items()
+                                                       if k.startswith(prefix)})]
+    unset = [k for k in (*declared_secrets(), *needed) if k not in in_file]
     encrypted = [k for k in stand_ins if k not in unset]
     lines = [f"WARNING {w}" for w in warnings]
     if unset:

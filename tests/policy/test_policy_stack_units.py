@@ -211,6 +211,26 @@ def eu_cell(db_residency: str) -> list[PolicyResource]:
     return [cm, proxy]
 
 
+def origin_mtls(mode: str | None, store_region: str = US) -> list[PolicyResource]:
+    """A Cloudflare-fronted stack: origin pulls on, a trust store in `store_region`, and an
+    internet-facing ALB Ingress in us-east-1 whose HTTPS listener runs mutual TLS `mode` (None: none)."""
+    arn = f"arn:aws:elasticloadbalancing:{store_region}:1:truststore/prod-origin-pull/0123456789abcdef"
+    ann = {"alb.ingress.kubernetes.io/scheme": "internet-facing",
+           "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}])}
+    if mode is not None:
+        ann["alb.ingress.kubernetes.io/mutual-authentication"] = json.dumps(
+            [{"port": 443, "mode": mode, "trustStore": arn}])
+    return [
+        sres("cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+             {"zoneId": "z", "enabled": True}, "aop", region=None),
+        sres("aws:lb/trustStore:TrustStore", {"arn": arn, "name": "prod-origin-pull", "region": store_region},
+             "trust", region=store_region),
+        sres("kubernetes:networking.k8s.io/v1:Ingress", {
+            "metadata": {"name": "api", "namespace": "platform-core", "annotations": ann},
+            "spec": {"ingressClassName": "alb"}}, "ingress", region=US),
+    ]
+
+
 Build = Callable[[], list[PolicyResource]]
 # policy, compliant stack, non-compliant stack, fragment in a message
 def vaults(lock: dict[str, Any] | None, deny: bool = True) -> list[PolicyResource]:
@@ -286,6 +306,9 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
     ("s3-access-logging", s3_stack, lambda: s3_stack(logging=False), "bucket data has no server access logging"),
     ("k8s-namespace-default-deny", lambda: namespaces(True), lambda: namespaces(False), "default-deny"),
     ("path-residency", lambda: eu_cell("eu"), lambda: eu_cell("none"), "reaches database db.proxy.eu-west-1"),
+    ("alb-origin-mtls", lambda: origin_mtls("verify"), lambda: origin_mtls(None), "any Cloudflare zone"),
+    ("alb-origin-mtls", lambda: origin_mtls("verify"), lambda: origin_mtls("passthrough"), "mutual-authentication"),
+    ("alb-origin-mtls", lambda: origin_mtls("verify"), lambda: origin_mtls("verify", EU), "not in the Ingress's region"),
 ]
 
 
