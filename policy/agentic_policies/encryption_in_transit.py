@@ -236,6 +236,8 @@ def _origin_mtls(view: StackView) -> Iterator[tuple[str, str | None]]:
                    "can reach the origin"), ing.urn
             continue
         matches = [t for t in stores if store in (get(t.props, "arn"), get(t.props, "name"))]
+        if not matches:  # preview: a new trust store's ARN is unknown; the Ingress depends on it
+            matches = [t for t in view.refs(ing, "metadata", [TRUST_STORE]) if get(t.props, "arn") is UNKNOWN]
         if not matches:
             yield f"{name}: trust store {store!r} is not a trust store of this stack", ing.urn
             continue

@@ -247,6 +247,15 @@ def m_edge_ssl_flexible(plan: Plan) -> PlannedResource:
     return r
 
 
+def m_origin_mtls_off(plan: Plan) -> PlannedResource:
+    r = _one(plan, "kubernetes:networking.k8s.io/v1:Ingress",
+             lambda r: "alb.ingress.kubernetes.io/mutual-authentication" in r.inputs["metadata"]["annotations"])
+    own(r)
+    for tree in (r.inputs, r.outputs):  # any Cloudflare zone could reach this origin again
+        tree["metadata"]["annotations"].pop("alb.ingress.kubernetes.io/mutual-authentication")
+    return r
+
+
 def m_edge_tls_1_0(plan: Plan) -> PlannedResource:
     r = _one(plan, "cloudflare:index/zoneSetting:ZoneSetting", lambda r: r.inputs.get("settingId") == "min_tls_version")
     _set(r, "value", "1.0")
@@ -288,6 +297,7 @@ MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
      "residency-tagged-resource-in-residency"),
     ("edge SSL mode flexible", m_edge_ssl_flexible, "cloudflare-zone-tls"),
     ("edge minimum TLS 1.0", m_edge_tls_1_0, "cloudflare-zone-tls"),
+    ("origin without mutual TLS", m_origin_mtls_off, "alb-origin-mtls"),
 ]
 
 
