@@ -59,14 +59,19 @@ def json_targets(raw: str | None, stacks: list[str], many: bool) -> tuple[str, d
     return "file", {stacks[0]: path}
 
 
-def _preview(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from stacks.preview import StackResult, all_table, dump, run_preview
-
+def _chosen_stacks(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """`<stack>` or `--all`, exactly one of them; an unknown name is a usage error (exit 2)."""
     if args.all == bool(args.stack):
         parser.error("give one stack name or --all")
     if args.stack and args.stack not in stack_names():
         parser.error(f"unknown stack '{args.stack}'; known stacks: {', '.join(stack_names())}")
-    stacks = stack_names() if args.all else [args.stack]
+    return stack_names() if args.all else [args.stack]
+
+
+def _preview(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from stacks.preview import StackResult, all_table, dump, run_preview
+
+    stacks = _chosen_stacks(parser, args)
     try:
         mode, targets = json_targets(args.json, stacks, args.all)
     except UsageError as exc:
@@ -151,11 +156,7 @@ def _diagram(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from stacks.harness import run_stack
     from stacks.reports.diagram import block, mermaid, update_readme
 
-    if args.all == bool(args.stack):
-        parser.error("give one stack name or --all")
-    if args.stack and args.stack not in stack_names():
-        parser.error(f"unknown stack '{args.stack}'; known stacks: {', '.join(stack_names())}")
-    names = stack_names() if args.all else [args.stack]
+    names = _chosen_stacks(parser, args)
     diagrams = {name: mermaid(run_stack(name)) for name in names}
     if args.readme is None:
         for name, source in diagrams.items():
