@@ -45,7 +45,7 @@ from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
 from stacks.compose import delivery
-from stacks.compose.data import ALB_LOG_PREFIX
+from stacks.compose.data import ALB_LOG_PREFIX, region_tags
 from stacks.compose.secret_stores import store_role
 from stacks.compose.types import (
     DbConnectTarget,
@@ -399,7 +399,7 @@ def origin_trust_store(ctx: RegionContext, base: RegionBase, data: RegionData) -
         bucket_name=pulumi.Output.concat(f"{cfg.project}-{cfg.environment}-originca-{sr}-", account),
         trust_store_name=f"{cfg.environment}-{sr}-origin-pull"[:32],
         ca_pem=pem, kms_key_arn=storage_key, log_bucket=data.log_bucket, protected=cfg.protected,
-        tags={**ctx.tags, "Name": f"{cfg.project}-{cfg.environment}-{sr}-origin-pull"},
+        tags={**ctx.tags, **region_tags(cfg, ctx.name), "Name": f"{cfg.project}-{cfg.environment}-{sr}-origin-pull"},
     ), opts=ctx.opts())
 
 
