@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from stacks.config.regions import RESIDENCY_REGIONS
+from stacks.dr.report import platform_config
 from stacks.harness import Plan, PlannedResource, run_stack
 from stacks.harness.run import TEST_SECRET_PREFIX
 
@@ -464,7 +465,8 @@ def test_eu_domain_resources_carry_residency_and_stay_in_the_eu(plans: dict[str,
         if r.region in eu:
             # the global domain reaches eu-west-1 too: its stores there (shared, or a global tenant's
             # standby) say residency none; nothing of the EU domain says anything but eu
-            global_domain = "-global-" in r.name or r.tags.get("tenant") in ("initech", "globex")
+            global_tenants = {t.id for t in platform_config(plan).tenants if t.data_residency == "none"}
+            global_domain = "-global-" in r.name or r.tags.get("tenant") in global_tenants
             assert r.tags.get("data-residency") == "eu" or global_domain, r.name
 
 
