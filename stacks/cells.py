@@ -82,6 +82,11 @@ def region_cells(cfg: PlatformConfig, region: str) -> list[Cell]:
     return out
 
 
+def domain_cell_namespace(cfg: PlatformConfig, region: str, domain: str) -> str | None:
+    """The namespace of `domain`'s cell in `region`; None when the region holds no such cell."""
+    return next((c.namespace for c in region_cells(cfg, region) if c.domain == domain), None)
+
+
 def cell_plan(cfg: PlatformConfig) -> list[Cell]:
     """Every cell of the stack, regions in config order."""
     return [c for r in cfg.region_names for c in region_cells(cfg, r)]

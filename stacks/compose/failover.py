@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from components.cidr_plan import plan_subnets
 from components.primary_prober import PrimaryProber, PrimaryProberArgs
 from components.region_switch import GlobalDatabase, RegionSwitchArgs, RegionSwitchPlan, StandbyScaling
-from stacks.cells import region_cells
+from stacks.cells import domain_cell_namespace
 from stacks.compose.data import DataDomains, domain_tags
 from stacks.compose.types import RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
@@ -33,10 +33,6 @@ def plan_name(cfg: PlatformConfig, domain: str) -> str:
 def plan_regions(dom: DataDomainConfig) -> tuple[str, str] | None:
     """(primary, standby) of a domain's plan, or None without a replica (pure)."""
     return (dom.primary, dom.replicas[0]) if dom.replicas else None
-
-
-def _cell_namespace(cfg: PlatformConfig, region: str, domain: str) -> str | None:
-    return next((c.namespace for c in region_cells(cfg, region) if c.domain == domain), None)
 
 
 def build_failover(contexts: dict[str, RegionContext], bases: dict[str, RegionBase],
@@ -64,7 +60,7 @@ def build_failover(contexts: dict[str, RegionContext], bases: dict[str, RegionBa
         arns = [views[r]["cluster"].arn for r in pair if views[r].get("cluster") is not None]
         dbs = [GlobalDatabase("shared", gid, arns), *(tenant_databases or {}).get(dom.name, [])]
         base = bases[standby]
-        namespace = _cell_namespace(cfg, standby, dom.name)
+        namespace = domain_cell_namespace(cfg, standby, dom.name)
         scaling = None
         if base.cluster_name is not None and namespace is not None:
             cluster_arn = pulumi.Output.all(account, base.cluster_name).apply(

@@ -28,7 +28,7 @@ from components.kms import RegionKeys, RegionKeysArgs
 from components.redis import Redis, RedisArgs
 from components.region_switch import GlobalDatabase
 from components.secrets import SecretReplica, SecretSet, SecretSetArgs, replica_arn
-from stacks.cells import region_cells
+from stacks.cells import domain_cell_namespace, region_cells
 from stacks.compose.data import DataDomains
 from stacks.compose.observability import tenant_store_alarms
 from stacks.compose.secret_stores import store_role
@@ -106,7 +106,7 @@ def build_tenants(contexts: dict[str, RegionContext], bases: dict[str, RegionBas
 
 def tenant_cell_namespace(cfg: PlatformConfig, region: str, domain: str) -> str:
     """The namespace of `domain`'s cell in `region` (platform-core for the region's home domain)."""
-    return next((c.namespace for c in region_cells(cfg, region) if c.domain == domain), PLATFORM_CORE)
+    return domain_cell_namespace(cfg, region, domain) or PLATFORM_CORE
 
 
 def _shared_quotas(cfg: PlatformConfig, ctx: RegionContext, base: RegionBase,
