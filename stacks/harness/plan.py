@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pulumi.output import Unknown
@@ -69,6 +69,9 @@ class PlannedResource:
         return cur
 
 
+RESOURCE_FIELDS = fields(PlannedResource)
+
+
 @dataclass
 class Plan:
     stack: str
@@ -113,7 +116,8 @@ class Plan:
             "config": self.config,
             "outputs": jsonable(self.outputs),
             "secret_outputs": self.secret_outputs,
-            "resources": [jsonable(asdict(r)) for r in self.resources],
+            # `jsonable` copies as it converts; `dataclasses.asdict` would deep-copy every value first.
+            "resources": [jsonable({f.name: getattr(r, f.name) for f in RESOURCE_FIELDS}) for r in self.resources],
         }
 
     def to_json(self) -> str:

@@ -12,6 +12,7 @@ import asyncio
 import copy
 import gc
 import json
+import pickle
 import runpy
 from collections.abc import Mapping
 from pathlib import Path
@@ -240,19 +241,24 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
 _CACHE: dict[tuple[str, Path], Plan] = {}
 
 
+def _copy(plan: Plan) -> Plan:
+    """A deep copy of plain data: a pickle round trip is several times faster than `copy.deepcopy`."""
+    return pickle.loads(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT,
               cached: bool = True) -> Plan:
     """Run the program for `Pulumi.<stack>.yaml`, optionally with config keys replaced.
 
-    Without overrides the plan is memoised per process and a deep copy is returned, so the many
+    Without overrides the plan is memoised per process and a copy is returned, so the many
     whole-stack tests share one run per stack and may still mutate what they get.
     """
     key = (stack, root)
     if not overrides and cached and key in _CACHE:
-        return copy.deepcopy(_CACHE[key])
+        return _copy(_CACHE[key])
     config = stack_config(stack, root)
     config.update(overrides or {})
     plan = run_program(stack, config, root)
     if not overrides and cached:
-        _CACHE[key] = copy.deepcopy(plan)
+        _CACHE[key] = _copy(plan)
     return plan
