@@ -43,6 +43,13 @@ def setter(path: str, value: Any) -> Mutator:
 
 # (stack, mutation, expected key path, fragment of the message)
 CASES: list[tuple[str, Mutator, str, str]] = [
+    ("staging", setter("testing.dr_drill.region_switch_practice", {"enabled": True, "accept_data_loss": True}),
+     "agentic-platform:testing.dr_drill.region_switch_practice.enabled", "set failover.region_switch: true"),
+    ("prod", setter("testing.dr_drill.region_switch_practice.enabled", True),
+     "agentic-platform:testing.dr_drill.region_switch_practice.accept_data_loss", "no practice mode"),
+    ("prod", setter("testing.dr_drill.region_switch_practice",
+                    {"enabled": True, "accept_data_loss": True, "schedule": "cron(0 23 ? * SUN *)"}),
+     "agentic-platform:testing.dr_drill.region_switch_practice.schedule", "on one weekday (MON-FRI)"),
     ("prod", setter("database.proxy", False),
      "agentic-platform:database.proxy", "are Aurora Global databases whose secondaries are reached through"),
     ("dev", setter("database.proxy", True),

@@ -18,11 +18,13 @@ import pulumi_aws as aws
 from components.cidr_plan import plan_subnets
 from components.primary_prober import PrimaryProber, PrimaryProberArgs
 from components.region_switch import GlobalDatabase, RegionSwitchArgs, RegionSwitchPlan, StandbyScaling
+from components.region_switch_practice import RegionSwitchPractice, RegionSwitchPracticeArgs
 from stacks.cells import domain_cell_namespace
 from stacks.compose.data import DataDomains, domain_tags
 from stacks.compose.types import RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
 from stacks.config.models_infra import DataDomainConfig
+from stacks.config.models_testing import practice_crons
 
 
 def plan_name(cfg: PlatformConfig, domain: str) -> str:
@@ -83,8 +85,29 @@ def build_failover(contexts: dict[str, RegionContext], bases: dict[str, RegionBa
         out[dom.name] = {"plan_arn": plan.plan_arn, "plan_name": name, "regions": [primary, standby],
                          "trigger_alarm": f"{name}-primary-down", "automatic": fo.automatic,
                          "approval_required": fo.approval_required,
-                         "prober": prober.function_name if prober is not None else None}
+                         "prober": prober.function_name if prober is not None else None,
+                         "practice": _practice(cfg, dom, plan, name=name, account=account, data=data,
+                                               ctx=contexts[standby])}
     return out
+
+
+def _practice(cfg: PlatformConfig, dom: DataDomainConfig, plan: RegionSwitchPlan, *, name: str, account: Any,
+              data: dict[str, RegionData], ctx: RegionContext) -> dict[str, Any] | None:
+    """The plan's scheduled round trip (`testing.dr_drill.region_switch_practice`), or None when off."""
+    rsp = cfg.testing.dr_drill.region_switch_practice
+    crons = practice_crons(rsp.schedule, rsp.return_after_hours)
+    pair = plan_regions(dom)
+    topics = {r: t for r in pair or () if (t := data[r].alert_topic_arn) is not None}
+    if not rsp.enabled or crons is None or pair is None or len(topics) != 2:  # validation refuses a bad cron
+        return None
+    primary, standby = pair
+    practice = RegionSwitchPractice(f"{cfg.environment}-{dom.name}-practice", RegionSwitchPracticeArgs(
+        plan_name=name, plan_arn=plan.plan_arn, primary_region=primary, standby_region=standby,
+        go_schedule=crons[0], back_schedule=crons[1],
+        alert_topic_arns=topics, account_id=account,
+        tags={"data-domain": dom.name}, regional_tags=domain_tags(dom)), opts=ctx.opts())
+    return {"go": {"schedule": crons[0], "activates": standby, "name": practice.schedule_names["go"]},
+            "back": {"schedule": crons[1], "activates": primary, "name": practice.schedule_names["back"]}}
 
 
 def _prober(cfg: PlatformConfig, dom: DataDomainConfig, name: str, bases: dict[str, RegionBase],

@@ -9,6 +9,7 @@ upgrading this program.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field
@@ -55,11 +56,52 @@ class RestoreTestingConfig(Frozen):
     """How long a restored cluster is kept for validation before AWS Backup deletes it."""
 
 
+PRACTICE_CRON = re.compile(
+    r"^cron\((?P<minute>[0-5]?\d) (?P<hour>[01]?\d|2[0-3]) \? (?P<months>[0-9A-Z,*/-]+) "
+    r"(?P<weekday>(MON|TUE|WED|THU|FRI)(#[1-5]|L)?) \*\)$")
+"""`cron(M H ? MONTHS DAY[#n] *)` on one weekday (MON-FRI): the form a maintenance window takes."""
+
+
+def practice_crons(schedule: str, return_after_hours: int) -> tuple[str, str] | None:
+    """(go, back): the schedule and the same one `return_after_hours` later on the same day, or None
+    when the schedule is not a weekday cron or the return would pass midnight (pure)."""
+    m = PRACTICE_CRON.match(schedule)
+    if m is None or int(m["hour"]) + return_after_hours > 23:
+        return None
+    back = f"cron({int(m['minute'])} {int(m['hour']) + return_after_hours} ? {m['months']} {m['weekday']} *)"
+    return schedule, back
+
+
+class RegionSwitchPracticeConfig(Frozen):
+    """A scheduled round trip through each data domain's ARC Region switch plan (prod's only way to
+    practise the regional failover: staging has one region).
+
+    Region switch has no practice or dry-run mode: StartPlanExecution takes `mode` graceful or
+    ungraceful only (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_StartPlanExecution.html),
+    so every run really fails the domain's global databases over to the standby and, hours later,
+    back. Off unless the stack file says so, and refused without `accept_data_loss` (see there)."""
+
+    enabled: bool = False
+    """One Scheduler pair per plan (components/region_switch_practice.py); needs failover.region_switch."""
+    schedule: str = "cron(0 9 ? 1,4,7,10 TUE#2 *)"
+    """When the standby is activated (UTC, EventBridge Scheduler cron on one weekday): quarterly, the
+    second Tuesday of January, April, July and October, 09:00."""
+    return_after_hours: int = Field(default=2, ge=1, le=8)
+    """When the primary is activated again: this many hours after `schedule`, the same day."""
+    accept_data_loss: bool = False
+    """The plan's Aurora steps use behavior `failover` (FailoverGlobalCluster with AllowDataLoss, even
+    in a graceful execution: https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GlobalAuroraConfiguration.html),
+    so each leg can lose writes not yet replicated; `true` is the owner's acknowledgement, like
+    `ops failover --accept-data-loss`."""
+
+
 class DrDrillConfig(Frozen):
     enabled: bool | None = None
     """Scheduled practice of the failover mechanism (FIS Aurora failover); None: staging only."""
     schedule: str = "cron(0 10 ? * WED#1 *)"
     """EventBridge Scheduler expression (UTC): the first Wednesday of each month, 10:00."""
+    region_switch_practice: RegionSwitchPracticeConfig = RegionSwitchPracticeConfig()
+    """The regional failover's practice through prod's Region switch plans (off by default)."""
 
 
 class TestingConfig(Frozen):

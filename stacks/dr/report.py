@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from components.region_switch_practice import START_PLAN_EXECUTION
 from stacks.config import PlatformConfig, parse
 from stacks.config.load import SECRET_KEYS, STRING_KEYS
 from stacks.config.models_infra import DataDomainConfig
@@ -27,6 +28,7 @@ CF_POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 CF_MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
 RS_PLAN = "aws:arcregionswitch/plan:Plan"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 
 
 def platform_config(plan: Plan) -> PlatformConfig:
@@ -324,6 +326,28 @@ def _plan_mode(rs: PlannedResource) -> tuple[bool, bool]:
     return automatic, approval
 
 
+def practice_notes(plan: Plan, domain: DataDomainConfig) -> list[str]:
+    """When the domain's Region switch plan is practised: the schedules that start it (pure)."""
+    rs = region_switch_plan(plan, domain)
+    if rs is None:
+        return []
+    name, arn = str(rs.inputs.get("name") or rs.name), rs.outputs.get("arn")
+    legs: list[tuple[str, str]] = []
+    for s in plan.of_type(SCHEDULE):
+        target = s.inputs.get("target") or {}
+        if target.get("arn") != START_PLAN_EXECUTION:
+            continue
+        body = json.loads(str(target.get("input") or "{}"))
+        if arn is not None and body.get("planArn") == arn:
+            legs.append((str(s.inputs.get("scheduleExpression")), str(body.get("targetRegion"))))
+    if not legs:
+        return [f"region switch practice: none scheduled for plan {name} "
+                "(testing.dr_drill.region_switch_practice is off)"]
+    legs.sort(key=lambda leg: leg[1] == domain.primary)  # the standby first, then the way back
+    return [f"region switch practice of plan {name} (real graceful executions, no practice mode): "
+            + "; ".join(f"{cron} activates {region}" for cron, region in legs)]
+
+
 def failover_command(domain: str, region: str) -> str:
     """The runbook command for losing a domain's primary, exactly as it runs (a test parses it with
     the ops CLI): an unplanned failover must say so and accept the unreplicated writes, and the
@@ -397,7 +421,7 @@ def assess_domain(plan: Plan, cfg: PlatformConfig, domain: DataDomainConfig, fig
     path, checks = _write_path(domain, plan, fig, detection, single)
     return DomainDr(name=domain.name, residency=domain.residency, primary=domain.primary,
                     replicas=list(domain.replicas), stores=stores, failover_path=path, checks=checks,
-                    notes=_redis_notes(plan, domain))
+                    notes=[*_redis_notes(plan, domain), *practice_notes(plan, domain)])
 
 
 def _redis_notes(plan: Plan, domain: DataDomainConfig) -> list[str]:

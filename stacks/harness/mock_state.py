@@ -201,6 +201,12 @@ def _trust_store(name: str, inputs: dict[str, Any], region: str) -> dict[str, An
             "name": phys}
 
 
+def _region_switch_plan(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """Plans are global: `arn:aws:arc-region-switch::<account>:plan/<name>:<6 characters>` (the API's pattern)."""
+    phys = physical_name(name, inputs)
+    return {"arn": f"arn:aws:arc-region-switch::{ACCOUNT_ID}:plan/{phys}:{short_hash(name, n=6)}"}
+
+
 def _generic_arn(service: str, prefix: str) -> Extra:
     def extra(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
         return {"arn": arn(service, region, f"{prefix}{physical_name(name, inputs)}")}
@@ -239,6 +245,7 @@ EXTRAS: dict[str, Extra] = {
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:cloudtrail/trail:Trail": _generic_arn("cloudtrail", "trail/"),
     "aws:lb/trustStore:TrustStore": _trust_store,
+    "aws:arcregionswitch/plan:Plan": _region_switch_plan,
 }
 
 # Prefixes of ids that real providers return, so ids look like the real thing in plans.
