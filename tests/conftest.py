@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +19,7 @@ import pytest  # noqa: E402
 os.environ.setdefault("AGENTIC_TODAY", "2026-12-03")
 
 from stacks.harness import Plan, run_stack  # noqa: E402
+from stacks.harness.run import SHARE_ENV  # noqa: E402
 from stacks.harness.run import stack_namespace as namespace  # noqa: E402 - kept for `tests.conftest` imports
 
 __all__ = ["namespace"]
@@ -31,3 +34,23 @@ def prod() -> Plan:
 @pytest.fixture(scope="module")
 def dev() -> Plan:
     return run_stack("dev")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or the only process) makes this session's plan folder; xdist's workers
+    inherit it through the environment and share each stack's unmodified plan (one run per stack)."""
+    if hasattr(config, "workerinput") or os.environ.get(SHARE_ENV):
+        return
+    folder = tempfile.mkdtemp(prefix="agentic-plans-")
+    os.environ[SHARE_ENV] = folder
+    config.stash[_SHARE_KEY] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_SHARE_KEY, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(SHARE_ENV, None)
+
+
+_SHARE_KEY = pytest.StashKey[str]()

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import fcntl
 import gc
+import hashlib
 import json
+import os
 import pickle
 import runpy
 from collections.abc import Mapping
@@ -256,9 +259,34 @@ def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path
     key = (stack, root)
     if not overrides and cached and key in _CACHE:
         return _copy(_CACHE[key])
-    config = stack_config(stack, root)
-    config.update(overrides or {})
-    plan = run_program(stack, config, root)
+    if not overrides and cached and os.environ.get(SHARE_ENV):
+        plan = _shared_run(stack, root, Path(os.environ[SHARE_ENV]))
+    else:
+        config = stack_config(stack, root)
+        config.update(overrides or {})
+        plan = run_program(stack, config, root)
     if not overrides and cached:
         _CACHE[key] = _copy(plan)
     return plan
+
+
+SHARE_ENV = "AGENTIC_PLAN_SHARE"
+"""A folder the processes of one test session share (set by tests/conftest.py for pytest-xdist's
+workers): the first process to need a stack's unmodified plan runs it and leaves it there, the
+others load it, so a session pays for each stack file once instead of once per worker. One
+session's folder is never reused by another, so a plan never outlives the code that made it."""
+
+
+def _shared_run(stack: str, root: Path, folder: Path) -> Plan:
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = hashlib.sha256(f"{stack}\0{root}".encode()).hexdigest()[:16]
+    target = folder / f"{tag}.pickle"
+    with open(folder / f"{tag}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the one running the program
+        if target.exists():
+            return pickle.loads(target.read_bytes())
+        plan = run_program(stack, stack_config(stack, root), root)
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(target)
+        return plan
