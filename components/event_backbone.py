@@ -18,6 +18,11 @@ regions rides on it: the app publishes `cache.invalidate` on its region's bus; e
 queue receives it (its own and the forwarded copies) and that region's worker evicts the keys
 in its own Redis. Private: the app reaches EventBridge and SQS through the VPC's interface
 endpoints (`events`, `sqs`) or NAT; nothing here is public.
+
+What the application may do on the backbone (`publish_statement`, `consume_statements`; wired to
+the cells' Pod Identity roles by stacks/compose/workload.py): a cell of domain D in region R
+publishes only to D's bus in R, with a `source` under EVENT_SOURCE_PREFIX, and its worker consumes
+only D's cache-invalidation queue in R, decrypting through SQS in R only.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -54,14 +60,71 @@ def bus_name(prefix: str, domain: str) -> str:
 
 
 def key_policy(account_id: str) -> str:
-    """The account administers the key; EventBridge and SQS (for this account) encrypt with it."""
+    """The account administers the key (IAM policies grant its use: the worker's Decrypt); EventBridge
+    (for this account) encrypts the bus and delivers into the encrypted queue with it. EventBridge
+    needs DescribeKey, GenerateDataKey and Decrypt on a customer managed key
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html)."""
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
          "Action": "kms:*", "Resource": "*"},
         {"Sid": "EventBridge", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"], "Resource": "*",
          "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}},
     ]}, sort_keys=True)
+
+
+PUBLISH_ACTIONS = ("events:PutEvents",)
+CONSUME_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+"""What the eviction consumer calls on its queue: long-poll, delete what it evicted, read the depth
+(KEDA/metrics). No SendMessage (only EventBridge fills the queue, through the queue policy), no
+ChangeMessageVisibility (a failed eviction is simply redelivered after the visibility timeout), no
+GetQueueUrl (the URL comes in CACHE_INVALIDATION_QUEUE_URL)."""
+
+
+def publish_statement(bus_arn: Any) -> dict[str, Any]:
+    """`events:PutEvents` on one bus, and only for events whose every `source` starts with
+    EVENT_SOURCE_PREFIX (the prefix the forwarding and invalidation rules match).
+
+    `events:source` is a PutEvents condition key; a PutEvents call carries several entries, so
+    AWS's own example tests it with `ForAllValues`
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy-cross-account-custom-bus-source.html);
+    `Null: false` keeps an empty set from matching vacuously. No KMS permission: EventBridge
+    encrypts the bus with the key as its own service principal, through the key policy
+    (`key_policy`), never with the publisher's credentials
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html).
+    `bus_arn` may be an Output (the caller serialises with `Output.json_dumps`)."""
+    return {"Sid": "PublishOwnDomainEvents", "Effect": "Allow", "Action": list(PUBLISH_ACTIONS),
+            "Resource": bus_arn,
+            "Condition": {"ForAllValues:StringLike": {"events:source": f"{EVENT_SOURCE_PREFIX}*"},
+                          "Null": {"events:source": "false"}}}
+
+
+def consume_statements(region: str, queue_arn: Any, key_arn: Any) -> list[dict[str, Any]]:
+    """Receive/delete/get-attributes on one cache-invalidation queue, and `kms:Decrypt` on the key
+    that encrypts it only when SQS in `region` asks on the consumer's behalf (`kms:ViaService`
+    `sqs.<region>.amazonaws.com`, supported by SQS:
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#viaService_table).
+    A consumer of an SSE-KMS queue needs kms:Decrypt only; GenerateDataKey is a producer's
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html),
+    and the producer here is EventBridge under the key policy."""
+    return [
+        {"Sid": "ConsumeOwnCacheInvalidations", "Effect": "Allow", "Action": list(CONSUME_ACTIONS),
+         "Resource": queue_arn},
+        {"Sid": "DecryptOwnInvalidationsThroughSqs", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": key_arn, "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}}},
+    ]
+
+
+@dataclass(frozen=True)
+class BackboneRegion:
+    """One domain's backbone in one region: what that region's cells are told and granted."""
+
+    region: str
+    bus_name: str
+    bus_arn: pulumi.Output[str]
+    queue_url: pulumi.Output[str]
+    queue_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
 
 
 @dataclass
@@ -87,6 +150,8 @@ class EventBackbone(pulumi.ComponentResource):
     """The same names in every region of the domain (plain strings: known at preview)."""
     buses: dict[str, pulumi.Output[str]]
     queue_urls: dict[str, pulumi.Output[str]]
+    regions: dict[str, BackboneRegion]
+    """Per region: bus, queue and key, for the workload's settings and grants."""
 
     def __init__(self, name: str, args: EventBackboneArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:events:EventBackbone", name, {"domain": args.domain}, opts)
@@ -99,6 +164,7 @@ class EventBackbone(pulumi.ComponentResource):
         account = pulumi.Output.from_input(args.account_id)
         self.buses = {}
         self.queue_urls = {}
+        self.regions = {}
         buses: dict[str, aws.cloudwatch.EventBus] = {}
         for region in args.regions:
             key = aws.kms.Key(f"{name}-{region}-key", region=region, description=f"{bname} in {region}",
@@ -129,6 +195,8 @@ class EventBackbone(pulumi.ComponentResource):
                                        event_bus_name=bus.name, arn=queue.arn, target_id="cache-invalidation",
                                        opts=child)
             self.queue_urls[region] = queue.url
+            self.regions[region] = BackboneRegion(region=region, bus_name=bname, bus_arn=bus.arn,
+                                                  queue_url=queue.url, queue_arn=queue.arn, key_arn=key.arn)
         pairs = replication_pairs(list(args.regions))
         if pairs:
             role = aws.iam.Role(f"{name}-forward-role", name=f"{bname}-forward"[:64],

@@ -80,12 +80,14 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         delivery_exports[region.name] = delivery.build_region_delivery(ctx, bases[region.name])
     keys = {name: data.build_region_keys(ctx) for name, ctx in contexts.items()}
     domains = data.build_domains(contexts, bases, keys)
+    # Before the workload: each cell is told, and granted, its own domain's bus and queue.
+    events = build_events(cfg, contexts)
     region_data: dict[str, RegionData] = {}
     workloads: dict[str, RegionWorkload] = {}
     regional_exports: dict[str, Any] = {}
     for name, ctx in contexts.items():
         region_data[name] = data.build_region_data(ctx, bases[name], keys[name], domains)
-        workloads[name] = workload.build_workload(ctx, bases[name], region_data[name])
+        workloads[name] = workload.build_workload(ctx, bases[name], region_data[name], events=events)
         build_mesh_policies(ctx, bases[name], workloads[name])
         obs = observability.build_observability(ctx, bases[name], region_data[name], workloads[name])
         delivery_exports[name].update(delivery.build_gitops(ctx, bases[name], region_data[name]))
@@ -94,7 +96,6 @@ def build_platform(cfg: PlatformConfig) -> Platform:
                                                                    workloads[name], obs))
     tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)
     hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
-    events = build_events(cfg, contexts)
     first = bases[cfg.regions[0].name] if cfg.regions else None
     account = str(first.extras["account_id"]) if first is not None and "account_id" in first.extras else None
     plans = failover.build_failover(contexts, bases, region_data, domains,
@@ -111,7 +112,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         "failover": {"detection_seconds": detection_seconds(cfg) if cfg.global_traffic.enabled else None,
                      "region_switch": plans},
         "testing": testing.build_global_testing(cfg, contexts, domains, region_data, regional_exports),
-        **({"events": events} if events is not None else {}),
+        **({"events": events.exports} if events is not None else {}),
     })
 
 

@@ -3,20 +3,29 @@
 Every resource can pass the residency policies on its own while a path through them still
 breaks the promise (a global hostname's pool on an EU cell, an EU cell reading the global
 database). A domain cell (stacks/cells.py) declares itself in its `app-settings` ConfigMap
-(DATA_DOMAIN, DATA_RESIDENCY, PUBLIC_HOSTNAME, DATABASE_HOST, DATABASE_READ_HOST, UPLOADS_BUCKET);
-this module joins it to what it reaches: its Ingress (origin and host rules), the database
-endpoint, the uploads bucket, the Secrets Manager secrets of its namespace's ExternalSecrets,
-and the Cloudflare pools whose origin is its ALB. Pure over `Res` records, so the
-`path-residency` policy and the preview's "request paths" section share one implementation.
+(DATA_DOMAIN, DATA_RESIDENCY, PUBLIC_HOSTNAME, DATABASE_HOST, DATABASE_READ_HOST, UPLOADS_BUCKET,
+and with the event backbone EVENT_BUS_NAME, CACHE_INVALIDATION_QUEUE_URL); this module joins it
+to what it reaches: its Ingress (origin and host rules), the database endpoint, the uploads
+bucket, the event bus and queue, the Secrets Manager secrets of its namespace's ExternalSecrets,
+the Cloudflare pools whose origin is its ALB, and (pod identity -> store) every event bus and SQS
+queue of the stack that an IAM role bound to its namespace in its region is allowed to act on
+(an Allow statement with an `events:`/`sqs:` action whose Resource matches the bus's or queue's
+ARN, wildcards included). Pure over `Res` records, so the `path-residency` policy and the
+preview's "request paths" section share one implementation.
+
+Limits: the IAM join covers the event backbone's stores (buses, queues), not yet the bucket or
+database grants; a policy document unknown in preview (a new resource's ARN in it) is skipped, as
+an unknown ConfigMap value is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
-from .props import get, items, mapping
+from .props import as_list, get, items, mapping, parse_json
 from .spec import Meta, stack_policy
 
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -26,6 +35,16 @@ DB_TYPES = ("aws:rds/proxy:Proxy", "aws:rds/proxyEndpoint:ProxyEndpoint", "aws:r
 BUCKET = "aws:s3/bucket:Bucket"
 SECRET = "aws:secretsmanager/secret:Secret"
 CF_POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
+QUEUE = "aws:sqs/queue:Queue"
+POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_POLICY = "aws:iam/policy:Policy"
+IAM_TYPES = (POD_IDENTITY, ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, IAM_POLICY)
+GRANTABLE = {EVENT_BUS: ("event bus", "events"), QUEUE: ("queue", "sqs")}
+"""Stores reached through a role's grants: resource type -> (kind, IAM service prefix)."""
 NONE = "none"
 
 
@@ -41,7 +60,8 @@ class Res:
 @dataclass(frozen=True)
 class Store:
     kind: str
-    """database, database (read-only), bucket, secret."""
+    """database, database (read-only), bucket, secret, event bus, queue, or `<kind> via <sa> role`
+    (granted to a pod identity of the cell's namespace)."""
     name: str
     region: str | None
     residency: str
@@ -73,6 +93,64 @@ def _host_of(endpoint: str) -> str:
     return endpoint.split(":", maxsplit=1)[0]
 
 
+def _store(kind: str, name: str, r: Res | None) -> Store:
+    """A domain-bound store; a reference to nothing of this stack has residency `unknown`."""
+    return Store(kind, name, r.region if r else None, (r.residency or NONE) if r else "unknown", True)
+
+
+def _documents(res: Iterable[Res]) -> dict[str, list[Any]]:
+    """Role name or ARN -> its policy documents (inline, RolePolicy, attached managed Policy)."""
+    by_type: dict[str, list[Res]] = {}
+    for r in res:
+        by_type.setdefault(r.type, []).append(r)
+    managed = {_str(get(p.props, "arn")): parse_json(get(p.props, "policy")) for p in by_type.get(IAM_POLICY, [])}
+    # A role is named by its ARN (associations) or its name (RolePolicy.role): one entry for both.
+    roles: dict[str, list[Any]] = {}
+    alias: dict[str, list[Any]] = {}
+    for role in by_type.get(ROLE, []):
+        docs = roles.setdefault(_str(get(role.props, "arn")) or role.urn, [])
+        docs.extend(parse_json(get(i, "policy")) for i in items(role.props, "inlinePolicies"))
+        for key in {_str(get(role.props, "name")), _str(get(role.props, "arn"))} - {""}:
+            alias[key] = docs
+    for rp in by_type.get(ROLE_POLICY, []):
+        alias.setdefault(_str(get(rp.props, "role")), []).append(parse_json(get(rp.props, "policy")))
+    for att in by_type.get(ROLE_POLICY_ATTACHMENT, []):
+        alias.setdefault(_str(get(att.props, "role")), []).append(managed.get(_str(get(att.props, "policyArn"))))
+    return alias
+
+
+def _reaches(st: dict[str, Any], service: str, arn: str) -> bool:
+    """Whether one Allow statement grants some action of `service` on `arn`. NotAction and
+    NotResource grant everything they do not list, so they are read that way (fail closed)."""
+    if "NotAction" in st:
+        excluded = {str(a) for a in as_list(st.get("NotAction"))}
+        acts = "*" not in excluded and f"{service}:*" not in excluded
+    else:
+        acts = bool({str(a).split(":", maxsplit=1)[0] for a in as_list(st.get("Action"))} & {service, "*"})
+    if not acts:
+        return False
+    if "NotResource" in st:
+        return not any(fnmatchcase(arn, str(p)) for p in as_list(st.get("NotResource")))
+    return any(fnmatchcase(arn, str(p)) for p in as_list(st.get("Resource")))
+
+
+def _granted(docs: Iterable[Any], targets: Iterable[tuple[str, str, Res]]) -> list[tuple[str, Res]]:
+    """(arn, store) of `targets` ((service, arn, res)) some Allow statement of `docs` reaches: an
+    action of the store's service (or `*`) on a Resource pattern matching its ARN, wildcards too."""
+    wanted = list(targets)
+    found: dict[str, tuple[str, Res]] = {}
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        for st in as_list(doc.get("Statement")):
+            if not isinstance(st, dict) or st.get("Effect") != "Allow":
+                continue
+            for service, arn, r in wanted:
+                if _reaches(st, service, arn):
+                    found[arn] = (arn, r)
+    return sorted(found.values(), key=lambda v: v[0])
+
+
 def cell_paths(resources: Iterable[Res]) -> list[CellPath]:
     res = list(resources)
     by_type: dict[str, list[Res]] = {}
@@ -99,6 +177,12 @@ def cell_paths(resources: Iterable[Res]) -> list[CellPath]:
             hosts = [_str(h) for h in items(origin, "header.hosts")]
             pool_hosts.setdefault(_str(get(origin, "address")), []).extend(hosts)
 
+    buses = {(r.region, _str(get(r.props, "name"))): r for r in by_type.get(EVENT_BUS, [])}
+    queues = {_str(get(r.props, "url")): r for r in by_type.get(QUEUE, []) if _str(get(r.props, "url"))}
+    grantable = {t: [(service, _str(get(r.props, "arn")), r) for r in by_type.get(t, []) if _str(get(r.props, "arn"))]
+                 for t, (_, service) in GRANTABLE.items()}
+    role_docs = _documents(r for t in IAM_TYPES for r in by_type.get(t, [])) if any(grantable.values()) else {}
+
     out: list[CellPath] = []
     for cm in by_type.get(CONFIG_MAP, []):
         data = mapping(cm.props, "data")
@@ -124,6 +208,21 @@ def cell_paths(resources: Iterable[Res]) -> list[CellPath]:
             b = buckets.get(bucket)
             path.stores.append(Store("bucket", bucket, b.region if b else None,
                                      (b.residency or NONE) if b else "unknown", True))
+        bus = _str(data.get("EVENT_BUS_NAME"))
+        if bus:
+            path.stores.append(_store("event bus", bus, buses.get((cm.region, bus))))
+        queue = _str(data.get("CACHE_INVALIDATION_QUEUE_URL"))
+        if queue:
+            path.stores.append(_store("queue", queue, queues.get(queue)))
+        if role_docs:
+            for assoc in by_type.get(POD_IDENTITY, []):
+                if assoc.region != cm.region or get(assoc.props, "namespace") != ns:
+                    continue
+                sa = _str(get(assoc.props, "serviceAccount"))
+                docs = role_docs.get(_str(get(assoc.props, "roleArn")), [])
+                for t, (kind, _) in GRANTABLE.items():
+                    for arn, r in _granted(docs, grantable[t]):
+                        path.stores.append(_store(f"{kind} via {sa} role", arn, r))
         for es in by_type.get(EXTERNAL_SECRET, []):
             if es.region != cm.region or get(es.props, "metadata.namespace") != ns:
                 continue
@@ -163,7 +262,7 @@ def path_violations(path: CellPath, residency_regions: Mapping[str, Iterable[str
 # --- the stack policy -----------------------------------------------------------------------------
 
 def _records(view: Any) -> list[Res]:
-    wanted = {CONFIG_MAP, INGRESS, EXTERNAL_SECRET, *DB_TYPES, BUCKET, SECRET, CF_POOL}
+    wanted = {CONFIG_MAP, INGRESS, EXTERNAL_SECRET, *DB_TYPES, BUCKET, SECRET, CF_POOL, *GRANTABLE, *IAM_TYPES}
     return [Res(r.urn, r.resource_type, r.props, _region_str(view.region(r)), view.residency(r))
             for r in view.resources if r.resource_type in wanted]
 
@@ -182,8 +281,9 @@ def _path_residency(view: Any) -> Iterator[tuple[str, str | None]]:
 path_residency = stack_policy(
     Meta("path-residency", "residency",
          "Every request path stays in one residency: a domain cell's hostname, Cloudflare pools, database "
-         "endpoints, uploads bucket and secrets all belong to the cell's data domain (an EU cell only ever "
-         "reaches EU-resident stores in EU regions)."),
+         "endpoints, uploads bucket, secrets, event bus and queue, and every bus or queue its pod identities "
+         "are granted, all belong to the cell's data domain (an EU cell only ever reaches EU-resident stores "
+         "in EU regions)."),
     _path_residency)
 
 POLICIES = [path_residency]

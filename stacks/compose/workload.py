@@ -40,12 +40,14 @@ from app.workload import (
     WorkloadArgs,
 )
 from components.db_users import BOOTSTRAP_NAMESPACE, MIGRATION_USER, READONLY_USER, RUNTIME_USER, dbuser_arn
+from components.event_backbone import EVENT_SOURCE_PREFIX, BackboneRegion, consume_statements, publish_statement
 from components.origin_trust import OriginTrustStore, OriginTrustStoreArgs
 from components.pod_identity import pod_identity_trust_policy, role_name
 from components.redis import AUTH_TOKEN_SPECIALS
 from stacks.cells import Cell, region_cells
 from stacks.compose import delivery
 from stacks.compose.data import ALB_LOG_PREFIX, region_tags
+from stacks.compose.events import EventsBuild
 from stacks.compose.secret_stores import store_role
 from stacks.compose.types import (
     DbConnectTarget,
@@ -184,9 +186,11 @@ def db_settings(db: DbConnectTarget | None) -> dict[str, pulumi.Input[str]]:
 
 def workload_policy(bucket_arn: pulumi.Input[str] | None, secret_arns: Sequence[pulumi.Input[str]],
                     kms_keys: Sequence[pulumi.Input[str]],
-                    db_users: pulumi.Input[list[str]] | None = None) -> pulumi.Output[str] | None:
+                    db_users: pulumi.Input[list[str]] | None = None,
+                    events: Sequence[dict[str, Any]] = ()) -> pulumi.Output[str] | None:
     """Least privilege for api/worker pods: the uploads bucket, the cell's secrets, their keys,
-    and `rds-db:connect` as their own database users only."""
+    `rds-db:connect` as their own database users only, and (`events`, from `event_statements`)
+    the cell's own event bus and queue."""
     statements: list[dict[str, Any]] = []
     if db_users is not None:
         statements.append({"Sid": "ConnectAsOwnDbUser", "Effect": "Allow", "Action": "rds-db:connect",
@@ -205,9 +209,49 @@ def workload_policy(bucket_arn: pulumi.Input[str] | None, secret_arns: Sequence[
         statements.append({"Sid": "Keys", "Effect": "Allow",
                            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                            "Resource": list(kms_keys)})
+    statements.extend(events)
     if not statements:
         return None
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+EVENT_PUBLISHERS = ("api", "worker")
+EVENT_CONSUMERS = ("worker",)
+
+
+def event_statements(component: str, backbone: BackboneRegion | None) -> list[dict[str, Any]]:
+    """What one workload of a cell may do on the event backbone: only its own data domain's bus and
+    queue in its own region (`EventsBuild.for_cell`), nothing when events are off.
+
+    - api and worker publish (`events:PutEvents` on that one bus, `source` under
+      EVENT_SOURCE_PREFIX): both write tenant data (requests, jobs), so both must announce
+      `cache.invalidate` and tenant changes after a write.
+    - only the worker consumes the cache-invalidation queue (receive/delete/get-attributes, and
+      kms:Decrypt of the queue's key through SQS in this region): it is the long-running consumer
+      that evicts keys in this region's Redis; the api serves requests and never polls.
+    - the migration Jobs (`platform-jobs`) get nothing: schema changes emit no events.
+    Publishing needs no KMS permission (EventBridge encrypts the bus as its service principal) and
+    no SendMessage on the queue (only the bus's rule fills it).
+    """
+    if backbone is None:
+        return []
+    out: list[dict[str, Any]] = []
+    if component in EVENT_PUBLISHERS:
+        out.append(publish_statement(backbone.bus_arn))
+    if component in EVENT_CONSUMERS:
+        out.extend(consume_statements(backbone.region, backbone.queue_arn, backbone.key_arn))
+    return out
+
+
+def event_settings(backbone: BackboneRegion | None) -> dict[str, pulumi.Input[str]]:
+    """The app's side of the backbone (nothing when events are off): the bus to publish to (a
+    name: same account and region as the pod's `AWS_REGION`), the queue the worker polls, and the
+    prefix every event's `source` must carry (the role's condition and the rules match it); the
+    app sets `detail.origin_region` to `AWS_REGION` so the domain's other regions get one copy."""
+    if backbone is None:
+        return {}
+    return {"EVENT_BUS_NAME": backbone.bus_name, "CACHE_INVALIDATION_QUEUE_URL": backbone.queue_url,
+            "EVENT_SOURCE_PREFIX": EVENT_SOURCE_PREFIX}
 
 
 def _own_pod_identity(ctx: RegionContext, base: RegionBase) -> Callable[..., pulumi.Output[str]] | None:
@@ -317,10 +361,12 @@ class CellWorkload:
 
 
 def cell_settings(cfg: PlatformConfig, cell: Cell, uploads_bucket: pulumi.Input[str] | None,
-                  db: DbConnectTarget | None = None) -> dict[str, pulumi.Input[str]]:
+                  db: DbConnectTarget | None = None,
+                  backbone: BackboneRegion | None = None) -> dict[str, pulumi.Input[str]]:
     """The region's settings plus the cell's contract with the app (docs/workload.md, "Domain
     cells"): its domain and residency, the hostname it serves, the only tenants it may serve
-    (the app answers 421 to any other tenant), its own queue list and cache key prefix."""
+    (the app answers 421 to any other tenant), its own queue list and cache key prefix, and (events
+    on) its own domain's bus and queue in this region."""
     out = app_settings(cfg, cell.region, uploads_bucket)
     out.update(db_settings(db))
     out.update({
@@ -331,11 +377,14 @@ def cell_settings(cfg: PlatformConfig, cell: Cell, uploads_bucket: pulumi.Input[
         "WORKER_QUEUE": cell.queue_list,
         "CACHE_KEY_PREFIX": f"{cell.domain}:",
     })
+    out.update(event_settings(backbone))
     return out
 
 
-def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> RegionWorkload:
-    """One workload cell per data domain of the region (stacks/cells.py), home cell first."""
+def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData,
+                   events: EventsBuild | None = None) -> RegionWorkload:
+    """One workload cell per data domain of the region (stacks/cells.py), home cell first; with the
+    event backbone on, each cell gets its own domain's bus and queue in this region."""
     if base.k8s_provider is None:
         # Without the region's cluster there is nowhere to run; never fall back to the ambient context.
         pulumi.log.warn(f"{ctx.name}: no Kubernetes provider from the base layer; workload skipped")
@@ -347,7 +396,8 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData) -> Re
                                                                  if r is not None]))
     trust = origin_trust_store(ctx, base, data)
     trust_arn = trust.arn if trust is not None else None
-    cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa, trust_store_arn=trust_arn)
+    cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa, trust_store_arn=trust_arn,
+                                      backbone=events.for_cell(cell.domain, ctx.name) if events else None)
              for cell in region_cells(cfg, ctx.name)}
     if not cells:
         pulumi.log.warn(f"{ctx.name}: the region belongs to no data domain; workload skipped")
@@ -404,7 +454,8 @@ def origin_trust_store(ctx: RegionContext, base: RegionBase, data: RegionData) -
 
 
 def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Cell,
-                vpa: VpaRecommender, *, trust_store_arn: pulumi.Output[str] | None = None) -> CellWorkload:
+                vpa: VpaRecommender, *, trust_store_arn: pulumi.Output[str] | None = None,
+                backbone: BackboneRegion | None = None) -> CellWorkload:
     cfg = ctx.cfg
     name = cell.resource_name(cfg.environment)
     suffix = "" if cell.home else f"-{cell.domain}"
@@ -421,9 +472,12 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     identity: Callable[..., Any] | None = (
         base.pod_identity if callable(base.pod_identity) else _own_pod_identity(ctx, base))
     db = stores.db if stores is not None else None
-    policy = workload_policy(bucket_arn, list(refs.values()),
-                             [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")],
-                             db_user_arns(db, (RUNTIME_USER, READONLY_USER)))
+    keys = [k for p, k in sorted(data.kms_keys.items()) if p in ("storage", "secrets")]
+    app_users = db_user_arns(db, (RUNTIME_USER, READONLY_USER))
+    # api and worker share the stores; the backbone grants differ (`event_statements`).
+    policies = {c: workload_policy(bucket_arn, list(refs.values()), keys, app_users,
+                                   events=event_statements(c, backbone))
+                for c in ("api", "worker")}
     # Schema changes run where the domain's writer is; a global secondary is read-only (no Jobs,
     # no migration identity there): `WorkloadArgs.migrations`.
     writer = stores is None or stores.writer_endpoint is not None
@@ -435,7 +489,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     roles: dict[str, pulumi.Output[str] | None] = {"api": None, "worker": None, "jobs": None}
     identity_resources: list[pulumi.Resource] = []
     if identity is not None:
-        for component, sa, pol in (("api", "api", policy), ("worker", "worker", policy),
+        for component, sa, pol in (("api", "api", policies["api"]), ("worker", "worker", policies["worker"]),
                                    ("jobs", JOB_SERVICE_ACCOUNT, migrate_policy)):
             if pol is None:
                 continue
@@ -456,7 +510,7 @@ def _build_cell(ctx: RegionContext, base: RegionBase, data: RegionData, cell: Ce
     mesh = base.extras.get("mesh")
     mesh_deps = [mesh] if cfg.mesh.enabled and isinstance(mesh, pulumi.Resource) else []
     bootstrap = _db_bootstrap(ctx, base, cell, stores)
-    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db), ctx.region.standby, base)
+    fields = _app_fields(cfg, ctx.name, cell_settings(cfg, cell, bucket, db, backbone), ctx.region.standby, base)
     fields["scaling"] = replace(fields["scaling"], queue_list_name=cell.queue_list)
     workload = PlatformWorkload(name, WorkloadArgs(
         **fields,

@@ -207,6 +207,16 @@ def _region_switch_plan(name: str, inputs: dict[str, Any], region: str) -> dict[
     return {"arn": f"arn:aws:arc-region-switch::{ACCOUNT_ID}:plan/{phys}:{short_hash(name, n=6)}"}
 
 
+def _sqs_queue(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """SQS returns the queue's URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`) with its ARN."""
+    phys = physical_name(name, inputs)
+    return {"arn": arn("sqs", region, phys), "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{phys}"}
+
+
+def _event_bus(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"arn": arn("events", region, f"event-bus/{physical_name(name, inputs)}")}
+
+
 def _generic_arn(service: str, prefix: str) -> Extra:
     def extra(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
         return {"arn": arn(service, region, f"{prefix}{physical_name(name, inputs)}")}
@@ -235,7 +245,8 @@ EXTRAS: dict[str, Extra] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:secretsmanager/secret:Secret": _generic_arn("secretsmanager", "secret:"),
     "aws:sns/topic:Topic": _generic_arn("sns", ""),
-    "aws:sqs/queue:Queue": _generic_arn("sqs", ""),
+    "aws:sqs/queue:Queue": _sqs_queue,
+    "aws:cloudwatch/eventBus:EventBus": _event_bus,
     "aws:cloudwatch/logGroup:LogGroup": _generic_arn("logs", "log-group:"),
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
     "aws:eks/addon:Addon": _eks_addon,
