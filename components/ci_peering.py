@@ -4,16 +4,22 @@ One `pulumi up` of a multi-region stack drives every region's Kubernetes provide
 runner of the deploy region (the first region, `deploy.yml`). Domain peering (components/peering.py)
 joins only regions of one data domain, so e.g. us-east-1 (global domain) has no path to
 eu-central-1 (EU domain) and the apply fails on that cluster. This component adds exactly the
-path the deploy needs and nothing else:
+path the deploy needs and nothing else. The runner sits in its region's own `ci` subnet tier
+(components/cidr_plan.py `CI`, own route tables), so every source below is the runner's subnets,
+never the node (private) tier that shares the region:
 
-* a VPC peering, tagged `purpose=ci-deploy`, only where the region pair has no domain peering
-  (a pair already peered inside a domain reuses that connection: only the security group rule is
-  added). Peering is free per hour; only the few MB of manifests per deploy cross regions
+* a VPC peering, tagged `purpose=ci-deploy`, only where the region pair has no domain peering.
+  A pair already peered inside a domain reuses that connection (one connection per VPC pair; its
+  routes in the peer's private tables already cover the runner's VPC range on the way back).
+  Peering is free per hour; only the few MB of manifests per deploy cross regions
   (https://docs.aws.amazon.com/whitepapers/latest/building-scalable-secure-multi-vpc-network-infrastructure/vpc-peering.html);
-* routes only between the runner subnets' CIDRs and the peer's cluster (private) subnets, in the
-  runner's and the peer's private route tables; the peer's database and cache subnets get no route
-  (they are isolated tiers with their own route table, components/network.py);
-* the peer cluster security group admits TCP 443 from the runner subnet CIDRs, nothing else.
+* routes from the runner's `ci` route tables to the peer's cluster (private) subnets only, over
+  the CI or the reused domain connection; on a CI connection, routes back from the peer's private
+  route tables to the runner's `ci` subnets only. The peer's database and cache subnets get no
+  route (isolated tiers with their own route table, components/network.py);
+* the peer cluster security group admits TCP 443 from the runner's `ci` subnet CIDRs, nothing
+  else: a security group cannot reference a group of a peer VPC in another region, so the rule
+  names CIDRs (C46), and those CIDRs hold nothing but the runner.
   DNS needs no option: with public access off EKS advertises the endpoint's private IPs through
   its public DNS name, so a peered VPC resolves it
   (https://repost.aws/knowledge-center/eks-private-cluster-endpoint-vpc).
@@ -68,17 +74,19 @@ class CiPeeringArgs:
     runner_region: str
     runner_vpc_id: pulumi.Input[str]
     runner_subnet_cidrs: Sequence[str]
-    """Subnets the CodeBuild runner attaches to: the only sources the peer admits."""
+    """The runner's `ci` subnets (the CodeBuild project's only subnets): the only sources the peer admits."""
     runner_route_table_ids: Sequence[pulumi.Input[str]]
+    """The `ci` subnets' route tables: the only runner-side tables that learn a route to the peer."""
     peer_region: str
     peer_vpc_id: pulumi.Input[str]
     peer_cluster_subnet_cidrs: Sequence[str]
     """Subnets of the peer's EKS cluster (its endpoint ENIs): the only destinations routed."""
     peer_route_table_ids: Sequence[pulumi.Input[str]]
     peer_cluster_security_group_id: pulumi.Input[str]
-    reuse_domain_peering: bool = False
-    """A domain peering joins the two VPCs (components/peering.py) and its routes already cover the
-    VPC ranges: no second connection (its routes would collide with the domain's), only the SG rule."""
+    domain_connection_id: pulumi.Input[str] | None = None
+    """Set when a domain peering joins the two VPCs (components/peering.py; its accepter's id): no
+    second connection, the runner's `ci` tables route the peer's cluster subnets over this one, and
+    the domain's routes (whole VPC ranges) in the peer's private tables carry the replies."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -86,6 +94,7 @@ class CiPeering(pulumi.ComponentResource):
     """Deploy runner -> one peer region's private EKS endpoint (see the module docstring)."""
 
     connection_id: pulumi.Output[str] | None
+    """The CI-only connection (None when a domain peering is reused)."""
     route_count: int
 
     def __init__(self, name: str, args: CiPeeringArgs, opts: pulumi.ResourceOptions | None = None):
@@ -94,9 +103,16 @@ class CiPeering(pulumi.ComponentResource):
         if args.runner_region == args.peer_region:
             raise ValueError(f"CiPeering {name}: the runner already is in {args.peer_region}")
         child = pulumi.ResourceOptions(parent=self)
+        if not args.runner_subnet_cidrs or not args.runner_route_table_ids:
+            raise ValueError(f"CiPeering {name}: the runner has no ci subnets or route tables in {args.runner_region}")
         self.route_count = 0
         self.connection_id = None
-        if not args.reuse_domain_peering:
+        via: pulumi.Input[str]
+        sides: list[tuple[str, Sequence[pulumi.Input[str]], Sequence[str]]] = [
+            (args.runner_region, args.runner_route_table_ids, args.peer_cluster_subnet_cidrs)]
+        if args.domain_connection_id is not None:
+            via = args.domain_connection_id
+        else:
             tags = {**args.tags, "Name": name, "purpose": CI_PURPOSE}
             conn = aws.ec2.VpcPeeringConnection(
                 f"{name}-{args.runner_region}-request", region=args.runner_region, vpc_id=args.runner_vpc_id,
@@ -105,20 +121,20 @@ class CiPeering(pulumi.ComponentResource):
             accepter = aws.ec2.VpcPeeringConnectionAccepter(
                 f"{name}-{args.peer_region}-accept", region=args.peer_region, vpc_peering_connection_id=conn.id,
                 auto_accept=True, tags=tags, opts=child)
-            sides = ((args.runner_region, args.runner_route_table_ids, args.peer_cluster_subnet_cidrs),
-                     (args.peer_region, args.peer_route_table_ids, args.runner_subnet_cidrs))
-            for region, tables, destinations in sides:
-                for i, rt in enumerate(tables):
-                    for j, cidr in enumerate(destinations):
-                        aws.ec2.Route(f"{name}-{region}-route-{i}-{j}", region=region, route_table_id=rt,
-                                      destination_cidr_block=cidr, vpc_peering_connection_id=accepter.id,
-                                      opts=child)
-                        self.route_count += 1
+            via = accepter.id
+            sides.append((args.peer_region, args.peer_route_table_ids, args.runner_subnet_cidrs))
             self.connection_id = conn.id
+        for region, tables, destinations in sides:
+            for i, rt in enumerate(tables):
+                for j, cidr in enumerate(destinations):
+                    aws.ec2.Route(f"{name}-{region}-route-{i}-{j}", region=region, route_table_id=rt,
+                                  destination_cidr_block=cidr, vpc_peering_connection_id=via, opts=child)
+                    self.route_count += 1
         for j, cidr in enumerate(args.runner_subnet_cidrs):
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-{args.peer_region}-api-{j}", region=args.peer_region,
                 security_group_id=args.peer_cluster_security_group_id, ip_protocol="tcp", from_port=HTTPS,
                 to_port=HTTPS, cidr_ipv4=cidr,
-                description=f"CI deploy runner ({args.runner_region}) -> private EKS API endpoint", opts=child)
+                description=f"CI deploy runner ({args.runner_region} ci subnet) -> private EKS API endpoint",
+                opts=child)
         self.register_outputs({"connection_id": self.connection_id, "routes": self.route_count})

@@ -2,8 +2,9 @@
 and the GitHub OIDC roles the workflows assume.
 
 The EKS API endpoints of staging and prod are private, so every job that talks to a cluster runs
-on a runner inside the VPC: a CodeBuild project whose webhook starts a build for each queued
-workflow job labelled `codebuild-<project>-<run id>-<attempt>`
+on a runner inside the VPC (its own `ci` subnet tier, components/network.py): a CodeBuild project
+whose webhook starts a build for each queued workflow job labelled
+`codebuild-<project>-<run id>-<attempt>`
 (https://docs.aws.amazon.com/codebuild/latest/userguide/action-runner.html). The runner's own
 role can only write its logs and attach to the subnets; AWS rights come from the OIDC role the
 job assumes, trusted only for this repository's protected GitHub environment
@@ -190,6 +191,7 @@ class RunnerArgs:
     repository: str
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
+    """The region's `ci` subnets (private, NAT egress, nothing else in them: C45); never empty."""
     cluster_security_group_id: pulumi.Input[str] | None
     compute_type: str
     image: str
@@ -201,7 +203,7 @@ class RunnerArgs:
 
 
 class GitHubRunner(pulumi.ComponentResource):
-    """One region's runner: a CodeBuild project in the private subnets, started by GitHub's
+    """One region's runner: a CodeBuild project in the region's `ci` subnets, started by GitHub's
     workflow-job webhook, allowed to reach the cluster's private API endpoint on 443."""
 
     project_name: str
@@ -209,6 +211,8 @@ class GitHubRunner(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RunnerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:components:GitHubRunner", name, {"region": args.region}, opts)
+        if not args.subnet_ids:
+            raise ValueError(f"GitHubRunner {name}: no subnets in {args.region}; CodeBuild needs its ci subnets (C45)")
         child = pulumi.ResourceOptions(parent=self)
         region = args.region
         self.project_name = runner_project_name(args.name_prefix)

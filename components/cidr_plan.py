@@ -44,6 +44,15 @@ CACHE = Tier("cache", 24)
 DEFAULT_TIERS: tuple[Tier, ...] = (PRIVATE, PUBLIC, DATABASE, CACHE)
 """Order matters only for where a tier lands; append new tiers at the end."""
 
+CI = Tier("ci", 26)
+"""59 usable per AZ (AWS keeps 5 of 64): the CodeBuild deploy runners only, one ENI per running
+build (each project runs at most 4 builds at once). Own route tables with NAT egress
+(components/network.py), so peer clusters admit exactly these ranges, never the node tier."""
+
+RUNNER_TIERS: tuple[Tier, ...] = (*DEFAULT_TIERS, CI)
+"""The tiers of a region that hosts a CI runner: the default ones, then `ci` appended, so adding
+it to a live VPC only takes free space (no existing subnet moves)."""
+
 
 @dataclass(frozen=True)
 class PlannedSubnet:

@@ -17,7 +17,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.cidr_plan import DEFAULT_TIERS, CidrPlan, plan_subnets
+from components.cidr_plan import CI, DEFAULT_TIERS, RUNNER_TIERS, CidrPlan, plan_subnets
 from components.kms_policies import logs_key_policy
 from components.vpc_endpoints import INTERFACE_SERVICES, VpcEndpoints, VpcEndpointsArgs
 
@@ -40,6 +40,9 @@ class NetworkArgs:
     interface_endpoints: Sequence[str] = field(default_factory=lambda: INTERFACE_SERVICES)
     protect: bool = False
     """Protect the egress IPs and the logs key (staging, prod)."""
+    ci_subnets: bool = False
+    """Add the `ci` tier (components/cidr_plan.py `CI`): subnets for the CodeBuild runner only, with
+    their own route tables (NAT egress, C45), so cross-region rules can admit the runner alone."""
 
 
 class Network(pulumi.ComponentResource):
@@ -52,6 +55,10 @@ class Network(pulumi.ComponentResource):
     database_subnet_ids: list[pulumi.Output[str]]
     cache_subnet_ids: list[pulumi.Output[str]]
     private_route_table_ids: list[pulumi.Output[str]]
+    ci_subnet_ids: list[pulumi.Output[str]]
+    """The runner's subnets (empty without `ci_subnets`): no node, pod, load balancer or endpoint."""
+    ci_route_table_ids: list[pulumi.Output[str]]
+    """One per CI subnet: default route to the AZ's NAT; CI peering routes are added here only."""
     database_subnet_group: pulumi.Output[str]
     """Name of the Aurora subnet group (isolated database subnets)."""
     cache_subnet_group: pulumi.Output[str]
@@ -65,7 +72,7 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:network:Network", name, {}, opts)
         azs = list(args.availability_zones)
-        plan = plan_subnets(args.cidr, len(azs), DEFAULT_TIERS)
+        plan = plan_subnets(args.cidr, len(azs), RUNNER_TIERS if args.ci_subnets else DEFAULT_TIERS)
         self.plan = plan
         self.vpc_cidr = args.cidr
         child = pulumi.ResourceOptions(parent=self)
@@ -110,6 +117,8 @@ class Network(pulumi.ComponentResource):
                                       "karpenter.sh/discovery": args.cluster_name})
         database = subnets("database", {})
         cache = subnets("cache", {})
+        # No discovery tags: Karpenter, the LB controller and EKS never place anything here.
+        ci = subnets(CI.name, {}) if args.ci_subnets else []
 
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt", region=region, vpc_id=vpc.id,
@@ -148,6 +157,20 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-private-{i}", region=region, subnet_id=s.id,
                                           route_table_id=rt.id, opts=child)
             private_rts.append(rt)
+
+        # The runner's tier: like private (egress through the AZ's NAT: CodeBuild in a VPC needs a
+        # private subnet with NAT, C45) but its own tables, which only CI peering routes join.
+        ci_rts: list[aws.ec2.RouteTable] = []
+        for i, s in enumerate(ci):
+            rt = aws.ec2.RouteTable(
+                f"{name}-ci-rt-{i}", region=region, vpc_id=vpc.id,
+                tags={"Name": f"{args.name_prefix}-ci-{azs[i]}", "tier": CI.name}, opts=child)
+            aws.ec2.Route(f"{name}-ci-default-{i}", region=region, route_table_id=rt.id,
+                          destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_ids[i % nat_count],
+                          opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-ci-{i}", region=region, subnet_id=s.id,
+                                          route_table_id=rt.id, opts=child)
+            ci_rts.append(rt)
 
         # Isolated tiers: a route table with only the implicit local route. No IGW, no NAT.
         for tier, tier_subnets in (("database", database), ("cache", cache)):
@@ -228,7 +251,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-endpoints",
             VpcEndpointsArgs(region=region, vpc_id=vpc.id, vpc_cidr=args.cidr,
                              subnet_ids=[s.id for s in private],
-                             gateway_route_table_ids=[rt.id for rt in private_rts],
+                             gateway_route_table_ids=[rt.id for rt in (*private_rts, *ci_rts)],
                              interface_services=list(args.interface_endpoints)),
             opts=child,
         )
@@ -239,6 +262,8 @@ class Network(pulumi.ComponentResource):
         self.database_subnet_ids = [s.id for s in database]
         self.cache_subnet_ids = [s.id for s in cache]
         self.private_route_table_ids = [rt.id for rt in private_rts]
+        self.ci_subnet_ids = [s.id for s in ci]
+        self.ci_route_table_ids = [rt.id for rt in ci_rts]
         self.database_subnet_group = db_group.name
         self.cache_subnet_group = cache_group.name
         self.nat_public_ips = nat_ips

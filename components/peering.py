@@ -49,6 +49,10 @@ class VpcPeering(pulumi.ComponentResource):
     """Requester in one region, accepter (with `region=`) in the other, routes on both sides."""
 
     connection_id: pulumi.Output[str]
+    accepter_id: pulumi.Output[str]
+    """The connection id as the accepter reports it: routes over it wait until the peering is active."""
+    routes: dict[str, list[aws.ec2.Route]]
+    """region -> the routes this peering adds in that region's private route tables."""
     route_count: int
 
     def __init__(self, name: str, args: VpcPeeringArgs, opts: pulumi.ResourceOptions | None = None):
@@ -92,18 +96,19 @@ class VpcPeering(pulumi.ComponentResource):
             accepter={"allow_remote_vpc_dns_resolution": True},
             opts=child,
         )
-        count = 0
+        routes: dict[str, list[aws.ec2.Route]] = {req.region: [], acc.region: []}
         for side, other in ((req, acc), (acc, req)):
             for i, rt in enumerate(side.route_table_ids):
-                aws.ec2.Route(
+                routes[side.region].append(aws.ec2.Route(
                     f"{name}-{side.region}-route-{i}",
                     region=side.region,
                     route_table_id=rt,
                     destination_cidr_block=other.cidr,
                     vpc_peering_connection_id=accepter.id,
                     opts=child,
-                )
-                count += 1
+                ))
         self.connection_id = conn.id
-        self.route_count = count
+        self.accepter_id = accepter.id
+        self.routes = routes
+        self.route_count = sum(len(r) for r in routes.values())
         self.register_outputs({"connection_id": conn.id})

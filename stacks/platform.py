@@ -14,6 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.eks_cluster import EksCluster
+from components.network import Network
 from stacks.compose import base, data, delivery, failover, global_traffic, observability, tenants, testing, workload
 from stacks.compose.events import build_events
 from stacks.compose.mesh import build_mesh, build_mesh_policies
@@ -67,12 +69,20 @@ def build_platform(cfg: PlatformConfig) -> Platform:
     contexts: dict[str, RegionContext] = {}
     bases: dict[str, RegionBase] = {}
     delivery_exports: dict[str, dict[str, Any]] = {}
-    ci_path = delivery.ci_path_hook(cfg, {})
+    peerings = global_traffic.DomainPeerings(cfg)
+    ci_path = delivery.ci_path_hook(cfg, {}, peerings)
+
+    def network_paths(ctx: RegionContext, network: Network, eks: EksCluster) -> list[pulumi.Resource]:
+        """Domain peerings as soon as both networks exist, then the deploy runner's path to this
+        cluster: its Kubernetes provider waits for what this returns (one `pulumi up` converges)."""
+        peerings.add(ctx, network)
+        return list(ci_path(ctx, network, eks)) if ci_path is not None else []
+
     for region in cfg.regions:
         parent = RegionalPlatform(f"{cfg.environment}-{region.name}", region.name)
         ctx = RegionContext(cfg=cfg, region=region, aws_provider=provider, parent=parent, tags=base_tags(cfg))
         contexts[region.name] = ctx
-        bases[region.name] = base.build_base(ctx, ci_path)
+        bases[region.name] = base.build_base(ctx, network_paths)
         # The mesh's CNI agent and ztunnel run before the workload's pods start (the workload waits).
         mesh = build_mesh(ctx, bases[region.name])
         if mesh is not None:
@@ -95,7 +105,7 @@ def build_platform(cfg: PlatformConfig) -> Platform:
         regional_exports[name].update(testing.build_region_testing(ctx, bases[name], region_data[name],
                                                                    workloads[name], obs))
     tenant_exports = tenants.build_tenants(contexts, bases, region_data, domains, workloads=workloads)
-    hostnames = global_traffic.build_global_traffic(cfg, contexts, bases, workloads)
+    hostnames = global_traffic.build_global_traffic(cfg, workloads)
     first = bases[cfg.regions[0].name] if cfg.regions else None
     account = str(first.extras["account_id"]) if first is not None and "account_id" in first.extras else None
     plans = failover.build_failover(contexts, bases, region_data, domains,

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.cidr_plan import (
+    CI,
     DEFAULT_TIERS,
     MAX_AZS,
+    RUNNER_TIERS,
     CidrPlanError,
     Tier,
     plan_subnets,
@@ -24,6 +26,22 @@ def test_default_layout_is_pinned() -> None:
     assert plan.tier("public") == ["10.40.128.0/22", "10.40.132.0/22", "10.40.136.0/22"]
     assert plan.tier("database") == ["10.40.144.0/24", "10.40.145.0/24", "10.40.146.0/24"]
     assert plan.tier("cache") == ["10.40.148.0/24", "10.40.149.0/24", "10.40.150.0/24"]
+
+
+def test_ci_tier_is_appended_small_and_pinned() -> None:
+    """The runner's tier: a /26 per AZ in the first free /24 after the default tiers; the default
+    tiers keep their subnets, so a live VPC only gains subnets (no replacement)."""
+    assert RUNNER_TIERS[:-1] == DEFAULT_TIERS and RUNNER_TIERS[-1] == CI and CI.prefix == 26
+    plan = plan_subnets("10.40.0.0/16", 3, RUNNER_TIERS)
+    assert plan.blocks["ci"] == "10.40.152.0/24"
+    assert plan.tier("ci") == ["10.40.152.0/26", "10.40.152.64/26", "10.40.152.128/26"]
+    default = plan_subnets("10.40.0.0/16", 3)
+    for tier in DEFAULT_TIERS:
+        assert plan.tier(tier.name) == default.tier(tier.name)
+    ci = [ipaddress.ip_network(c) for c in plan.tier("ci")]
+    others = [ipaddress.ip_network(s.cidr) for s in default.subnets]
+    assert not any(a.overlaps(b) for a in ci for b in others)
+    assert plan_subnets("10.40.0.0/16", MAX_AZS, RUNNER_TIERS).tier("ci")[3] == "10.40.152.192/26"
 
 
 def test_same_input_same_plan() -> None:

@@ -55,15 +55,17 @@ def test_pull_through_rules_and_node_rights_in_every_region(prod: Plan) -> None:
     assert len(node_grants) == len(PROD_REGIONS)
 
 
-def test_runner_runs_in_private_subnets_and_reaches_only_the_private_api(prod: Plan, staging: Plan) -> None:
+def test_runner_runs_in_its_ci_subnets_and_reaches_only_the_private_api(prod: Plan, staging: Plan) -> None:
+    """Each runner attaches to every `ci` subnet of its own region (NAT egress, C45) and to no
+    other subnet: not the nodes' private tier, never a public one."""
     for plan, regions in ((prod, PROD_REGIONS), (staging, {"us-east-1"})):
         projects = plan.of_type("aws:codebuild/project:Project")
         assert {p.region for p in projects} == regions
-        subnets = {s.id for s in plan.of_type("aws:ec2/subnet:Subnet")
-                   if "private" in s.name}
         for p in projects:
             vpc = p.get("vpcConfig")
-            assert vpc["subnets"] and set(vpc["subnets"]) <= subnets, p.name
+            ci = {s.id for s in plan.of_type("aws:ec2/subnet:Subnet")
+                  if s.tags.get("tier") == "ci" and s.region == p.region}
+            assert len(ci) == 3 and set(vpc["subnets"]) == ci, p.name
             assert p.get("environment.privilegedMode") is False
             assert p.get("source.type") == "GITHUB"
         hooks = plan.of_type("aws:codebuild/webhook:Webhook")

@@ -223,10 +223,18 @@ def test_peering_routes_only_to_the_peer_cidr_in_private_tables(prod: Plan) -> N
     cidrs = {r["name"]: r["cidr"] for r in stack_config("prod")[f"{NS}regions"]}
     ci = {a.id for a in prod.of_type("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
           if a.tags.get("purpose") == "ci-deploy"}
-    routes = [r for r in prod.of_type("aws:ec2/route:Route")
-              if r.get("vpcPeeringConnectionId") and r.get("vpcPeeringConnectionId") not in ci]
-    assert routes, "no peering route: the base layer exposes no private route tables"
+    over_domain = [r for r in prod.of_type("aws:ec2/route:Route")
+                   if r.get("vpcPeeringConnectionId") and r.get("vpcPeeringConnectionId") not in ci]
+    # The deploy runner's routes over a reused domain connection (components/ci_peering.py) sit in
+    # its ci route tables and go to the peer's cluster subnets only (test_ci_reach_stacks); every
+    # other route over a domain connection is the domain's own.
     tables = {t.id: t for t in prod.of_type("aws:ec2/routeTable:RouteTable")}
+    runner = [r for r in over_domain if r.component == "agentic:network:CiPeering"]
+    private = {s.get("cidrBlock") for s in prod.of_type("aws:ec2/subnet:Subnet") if s.tags.get("tier") == "private"}
+    assert runner and all(tables[r.get("routeTableId")].tags.get("tier") == "ci" for r in runner)
+    assert {r.get("destinationCidrBlock") for r in runner} <= private
+    routes = [r for r in over_domain if r not in runner]
+    assert routes, "no peering route: the base layer exposes no private route tables"
     for route in routes:
         dest = route.get("destinationCidrBlock")
         assert dest in cidrs.values() and dest != cidrs[route.region or ""]
@@ -234,6 +242,7 @@ def test_peering_routes_only_to_the_peer_cidr_in_private_tables(prod: Plan) -> N
         table = tables.get(route.get("routeTableId"))
         if table is not None:
             assert "public" not in table.name, table.name
+            assert table.tags.get("tier") != "ci", f"{table.name}: the runner's tables carry no whole-VPC route"
 
 
 # --- removing a region --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 from base_plans import base_plan, by_id, named
 
-from components.cidr_plan import plan_subnets
+from components.cidr_plan import RUNNER_TIERS, plan_subnets
 from components.vpc_endpoints import INTERFACE_SERVICES
 from stacks.harness.plan import Plan
 
@@ -101,12 +101,16 @@ def test_isolated_tiers_have_no_internet_route(staging: Plan) -> None:
 
 
 def test_internet_routes_are_only_the_documented_ones(staging: Plan) -> None:
-    """0.0.0.0/0 routes: public -> IGW, private -> NAT. Nothing else."""
+    """0.0.0.0/0 routes: public -> IGW, private -> NAT, the runner's ci tier -> NAT. Nothing else."""
+    ci_tables = {t.id for t in staging.of_type(RT) if t.tags.get("tier") == "ci"}
+    assert len(ci_tables) == 3
     for r in staging.of_type(ROUTE):
         if r.get("destinationCidrBlock") != "0.0.0.0/0":
             continue
         if r.name.endswith("public-default"):
             assert r.get("gatewayId", "").startswith("igw-")
+        elif "ci-default" in r.name:  # C45: CodeBuild in a VPC needs a private subnet with NAT
+            assert r.get("routeTableId") in ci_tables and r.get("natGatewayId", "").startswith("nat-")
         else:
             assert "private-default" in r.name and r.get("natGatewayId", "").startswith("nat-")
 
@@ -168,7 +172,8 @@ def test_endpoints_private_dns_behind_443_from_vpc() -> None:
     (s3,) = [e for e in endpoints if e.get("vpcEndpointType") == "Gateway"]
     assert s3.get("serviceName") == "com.amazonaws.us-east-1.s3"
     private_rts = {r.id for r in dev.of_type(RT) if "private-rt" in r.name}
-    assert set(s3.get("routeTableIds")) == private_rts
+    ci_rts = {r.id for r in dev.of_type(RT) if "-ci-rt-" in r.name}  # the runner's S3 traffic stays off NAT too
+    assert len(ci_rts) == 2 and set(s3.get("routeTableIds")) == private_rts | ci_rts
 
 
 def test_interface_endpoints_can_be_trimmed() -> None:
@@ -208,3 +213,43 @@ def test_two_azs_keep_the_three_az_layout() -> None:
             [s.get("cidrBlock") for s in subnets_of(three, tier)][:2]
     (c,) = two.of_type("aws:eks/cluster:Cluster")
     assert len(c.get("vpcConfig.subnetIds")) == 2
+
+
+def test_the_ci_tier_is_the_runners_alone(staging: Plan) -> None:
+    """Runners on (every cloud stack as shipped): one `ci` subnet per AZ from the planner, no
+    discovery tag (no node, pod or load balancer lands there), each with its own route table whose
+    only routes are the AZ's NAT (C45) and the S3 gateway; EKS and node groups never use it."""
+    plan = plan_subnets("10.30.0.0/16", 3, RUNNER_TIERS)
+    ci = subnets_of(staging, "ci")
+    assert [s.get("cidrBlock") for s in ci] == plan.tier("ci") == ["10.30.152.0/26", "10.30.152.64/26",
+                                                                  "10.30.152.128/26"]
+    assert [s.get("availabilityZone") for s in ci] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    for s in ci:
+        assert s.get("mapPublicIpOnLaunch") is False
+        assert set(s.tags) == {"Name", "tier"}, s.tags
+    ids = {s.id for s in ci}
+    assocs = {a.get("subnetId"): a.get("routeTableId") for a in staging.of_type(ASSOC)}
+    tables = [assocs[i] for i in sorted(ids)]
+    assert len(set(tables)) == 3 and not [s for s, t in assocs.items() if t in tables and s not in ids]
+    nats = sorted(staging.of_type("aws:ec2/natGateway:NatGateway"), key=lambda r: r.name)
+    for i, s in enumerate(ci):
+        routes = [r for r in staging.of_type(ROUTE) if r.get("routeTableId") == assocs[s.id]]
+        assert [(r.get("destinationCidrBlock"), r.get("natGatewayId")) for r in routes] == [("0.0.0.0/0", nats[i].id)]
+    (cluster,) = staging.of_type("aws:eks/cluster:Cluster")
+    assert not ids & set(cluster.get("vpcConfig.subnetIds"))
+    for group in staging.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert not ids & set(group.get("subnetIds")), group.name
+
+
+def test_no_runner_no_ci_tier_and_the_other_tiers_do_not_move() -> None:
+    """The ci tier is appended: turning runners on or off adds or removes it and moves no subnet."""
+    with_ci = base_plan("dev")
+    without = base_plan("dev", delivery={"runners": {"enabled": False}})
+    assert len(subnets_of(with_ci, "ci")) == 2 and not subnets_of(without, "ci")
+    assert not [r for r in without.of_type(RT) if "-ci-rt-" in r.name]
+    for tier in ("public", "private", "database", "cache"):
+        assert [s.get("cidrBlock") for s in subnets_of(with_ci, tier)] == \
+            [s.get("cidrBlock") for s in subnets_of(without, tier)]
+    nat = with_ci.of_type("aws:ec2/natGateway:NatGateway")[0]  # dev: one NAT serves both ci tables
+    ci_defaults = named(with_ci, ROUTE, "ci-default-0") + named(with_ci, ROUTE, "ci-default-1")
+    assert {r.get("natGatewayId") for r in ci_defaults} == {nat.id}

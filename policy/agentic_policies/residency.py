@@ -7,6 +7,7 @@ key replicas, the Cloudflare pools behind a residency hostname).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -374,6 +375,7 @@ PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAcc
 PEERING_OPTIONS = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
 CI_PURPOSE = "ci-deploy"
 """`purpose` tag of the deploy runner's peering (components/ci_peering.py)."""
+HTTPS_PORT = 443
 
 
 def _connections(view: StackView, res: PolicyResource) -> set[str]:
@@ -387,28 +389,102 @@ def _connections(view: StackView, res: PolicyResource) -> set[str]:
     return found
 
 
-def _ci_peering_scope(view: StackView) -> Iterator[tuple[str, str | None]]:
-    """A `purpose=ci-deploy` peering may join regions of different data domains (the deploy runner
-    reaches every cluster endpoint) only because it carries nothing but Kubernetes API calls: each
-    of its routes goes to one cluster (`tier=private`) subnet of the stack, never to a whole VPC, a
-    default route or a database/cache subnet, and it enables no remote DNS resolution."""
-    ci = {c.urn: c for c in view.of_type(PEERING) if get(c.props, "tags.purpose") == CI_PURPOSE}
-    if not ci:
-        return
-    subnets = view.of_type("aws:ec2/subnet:Subnet")
-    cluster_cidrs = {get(s.props, "cidrBlock") for s in subnets if get(s.props, "tags.tier") == "private"}
+CLUSTER_TIER = "private"
+"""Subnet `tier` of the EKS clusters (their endpoint ENIs) and nodes (components/network.py)."""
+RUNNER_TIER = "ci"
+"""Subnet `tier` of the CodeBuild deploy runners alone (components/cidr_plan.py `CI`)."""
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+
+def _network(cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return None
+
+
+def _ci_routes(view: StackView, ci: dict[str, PolicyResource],
+               tiers: dict[tuple[Any, Any], Any]) -> Iterator[tuple[str, str | None]]:
+    """Routes over a CI peering: from the runner's side only to a cluster subnet of the peer region,
+    from the peer's side only back to a runner (tier=ci) subnet of the runner region."""
     for route in view.of_type("aws:ec2/route:Route"):
         for urn in _connections(view, route) & set(ci):
+            conn = ci[urn]
             if get(route.props, "destinationIpv6CidrBlock") or get(route.props, "destinationPrefixListId"):
-                yield (f"route {route.name} over CI peering {ci[urn].name} uses an IPv6 or prefix-list destination; "
+                yield (f"route {route.name} over CI peering {conn.name} uses an IPv6 or prefix-list destination; "
                        "only cluster subnets may be routed"), route.urn
                 continue
             dest = get(route.props, "destinationCidrBlock")
-            if dest is UNKNOWN:
-                yield f"route {route.name} over CI peering {ci[urn].name}: destination unknown (fail closed)", route.urn
-            elif dest not in cluster_cidrs:
-                yield (f"route {route.name} over CI peering {ci[urn].name} goes to {dest}, which is not a cluster "
-                       "(tier=private) subnet of this stack: a ci-deploy peering carries only EKS API calls"), route.urn
+            runner, peer, here = view.region(conn), get(conn.props, "peerRegion"), view.region(route)
+            if UNKNOWN in (dest, runner, peer, here):
+                yield (f"route {route.name} over CI peering {conn.name}: destination or side unknown "
+                       "(fail closed)"), route.urn
+            elif here == runner and tiers.get((peer, dest)) != CLUSTER_TIER:
+                yield (f"route {route.name} over CI peering {conn.name} goes to {dest}, which is not a cluster "
+                       f"(tier=private) subnet of {peer}: a ci-deploy peering carries only EKS API calls"), route.urn
+            elif here == peer and tiers.get((runner, dest)) != RUNNER_TIER:
+                yield (f"route {route.name} over CI peering {conn.name} goes back to {dest}, which is not a CI runner "
+                       f"(tier=ci) subnet of {runner}: the peer answers the deploy runner alone, not its region's "
+                       "nodes"), route.urn
+            elif here not in (runner, peer):
+                yield (f"route {route.name} over CI peering {conn.name} is in {here}, neither side of the peering "
+                       f"({runner}, {peer})"), route.urn
+
+
+def _cluster_sg_sources(view: StackView, tiers: dict[tuple[Any, Any], Any]) -> Iterator[tuple[str, str | None]]:
+    """An EKS cluster security group admits addresses of another region's VPC (the only way across
+    regions: a rule cannot name a peer region's group, C46) only from a CI runner (tier=ci) subnet of
+    that region, on TCP 443: never a node (private) tier or a whole VPC."""
+    vpcs = [(view.region(v), _network(get(v.props, "cidrBlock"))) for v in view.of_type("aws:ec2/vpc:Vpc")]
+    vpcs = [(r, n) for r, n in vpcs if n is not None]
+    cluster_sgs = {get(c.props, "vpcConfig.clusterSecurityGroupId") for c in view.of_type(EKS_CLUSTER)}
+    cluster_sgs = {sg for sg in cluster_sgs if isinstance(sg, str) and sg}
+    for rule in view.of_type(INGRESS_RULE):
+        on_cluster = get(rule.props, "securityGroupId") in cluster_sgs
+        if not (on_cluster or view.refs(rule, "securityGroupId", (EKS_CLUSTER,))):
+            continue
+        cidr = get(rule.props, "cidrIpv4", None)
+        if cidr is None:
+            continue  # a group reference (same region) or a prefix list: not a cross-region source
+        here = view.region(rule)
+        net = _network(cidr) if cidr is not UNKNOWN else None
+        if net is None or here is UNKNOWN:
+            yield (f"ingress rule {rule.name} on an EKS cluster security group: source {cidr} or region unknown "
+                   "(fail closed)"), rule.urn
+            continue
+        if any(r == here and net.subnet_of(v) for r, v in vpcs if v.version == net.version):  # type: ignore[arg-type]
+            continue  # from inside the cluster's own VPC
+        others = [r for r, v in vpcs if r != here and v.version == net.version and net.overlaps(v)]
+        if not others:
+            continue  # not another region of this stack (public sources: security-group-no-public-ingress)
+        https = (get(rule.props, "ipProtocol") == "tcp" and get(rule.props, "fromPort") == HTTPS_PORT
+                 and get(rule.props, "toPort") == HTTPS_PORT)
+        if any(tiers.get((r, cidr)) == RUNNER_TIER for r in others) and https:
+            continue
+        ports = "-".join(str(int(p)) if isinstance(p, float | int) else str(p)
+                         for p in (get(rule.props, "fromPort", "all"), get(rule.props, "toPort", "all")))
+        yield (f"ingress rule {rule.name} on the EKS cluster security group in {here} admits {cidr} "
+               f"({get(rule.props, 'ipProtocol')} {ports}) from "
+               f"{', '.join(str(r) for r in others)}: across regions a cluster endpoint admits only a CI runner "
+               "(tier=ci) subnet, on TCP 443, never a node tier or a whole VPC"), rule.urn
+
+
+def _ci_peering_scope(view: StackView) -> Iterator[tuple[str, str | None]]:
+    """A `purpose=ci-deploy` peering may join regions of different data domains (the deploy runner
+    reaches every cluster endpoint) only because it carries nothing but Kubernetes API calls from
+    the runner: each route from the runner's side goes to one cluster (`tier=private`) subnet of the
+    peer, each route back to one runner (`tier=ci`) subnet, never a whole VPC, a default route, a
+    database/cache subnet or the runner region's nodes, and it enables no remote DNS resolution.
+    Whatever the connection (a reused domain peering too), a cluster security group admits other
+    regions only from runner (`tier=ci`) subnets on 443."""
+    subnets = view.of_type("aws:ec2/subnet:Subnet")
+    tiers = {(view.region(s), get(s.props, "cidrBlock")): get(s.props, "tags.tier") for s in subnets}
+    yield from _cluster_sg_sources(view, tiers)
+    ci = {c.urn: c for c in view.of_type(PEERING) if get(c.props, "tags.purpose") == CI_PURPOSE}
+    if not ci:
+        return
+    yield from _ci_routes(view, ci, tiers)
     for option in view.of_type(PEERING_OPTIONS):
         for urn in _connections(view, option) & set(ci):
             for side in ("requester", "accepter"):
@@ -420,7 +496,8 @@ def _ci_peering_scope(view: StackView) -> Iterator[tuple[str, str | None]]:
 ci_peering_scope = stack_policy(
     Meta("residency-ci-peering-scope", "residency",
          "A `purpose=ci-deploy` VPC peering (the deploy runner's path to other domains' EKS endpoints) routes only "
-         "to cluster (tier=private) subnets and enables no remote DNS resolution."),
+         "to the peer's cluster (tier=private) subnets and back to the runner's (tier=ci) subnets, with no remote DNS "
+         "resolution; an EKS cluster security group admits other regions only from runner (tier=ci) subnets on 443."),
     _ci_peering_scope)
 
 

@@ -4,6 +4,8 @@ Order inside a region (each arrow is a dependency the engine sees):
 Network -> EksCluster -> BootstrapAddons (vpc-cni, pod-identity-agent) -> NodeGroups ->
 NodeAddons (coredns, kube-proxy, EBS CSI) -> Kubernetes provider -> ClusterCharts
 (StorageClass, LB controller, autoscaler, metrics-server, External Secrets, KEDA).
+Network + EksCluster -> the deploy runner's path to this endpoint (domain peerings, CI peering
+routes and SG rules; `CiPathHook`) -> Kubernetes provider, so one `pulumi up` converges.
 """
 
 from __future__ import annotations
@@ -103,8 +105,15 @@ def deployer_principals(cluster: ClusterConfig, environment: str) -> list[str]:
 
 
 CiPathHook = Callable[[RegionContext, Network, EksCluster], Sequence[pulumi.Resource]]
-"""Builds the deploy runner's path to this region's private API endpoint (stacks.compose.delivery
-`ci_path_hook`); the cluster's Kubernetes provider waits for what it returns."""
+"""Builds the deploy runner's path to this region's private API endpoint (stacks.platform: the
+domain peerings whose networks now exist, then stacks.compose.delivery `ci_path_hook`); the
+cluster's Kubernetes provider waits for every resource it returns (routes, peering, SG rules)."""
+
+
+def ci_tier(cfg: PlatformConfig) -> bool:
+    """Regions of a cloud stack with runners each get a runner (stacks.compose.delivery
+    `build_region_delivery`), which sits in its own `ci` subnet tier, never in the node subnets."""
+    return not cfg.is_local and cfg.delivery.runners.enabled
 
 
 def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionBase:
@@ -130,6 +139,7 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
         name_prefix=names.physical_prefix, account_id=account_id, cluster_name=names.cluster_name,
         nat_gateways=nat_gateways(cfg, ctx.region.standby), flow_log_retention_days=cfg.network.flow_log_retention_days,
         interface_endpoints=list(cfg.network.interface_endpoints), protect=cfg.protected,
+        ci_subnets=ci_tier(cfg),
     ), opts=opts)
 
     prod = cfg.environment == "prod"
@@ -144,7 +154,8 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
         support_type=eks_support_type(cfg, cluster_cfg.version),
     ), opts=opts)
 
-    # The deploy runner reaches this endpoint only once its peering, routes and SG rule exist.
+    # The deploy runner reaches this endpoint only once its peering, routes (both ways) and SG rules
+    # exist: the provider below waits for them, so a first `pulumi up` converges in one run.
     ci_deps = list(ci_path(ctx, network, eks)) if ci_path is not None else []
 
     addons = cluster_cfg.addons
@@ -201,6 +212,7 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
         database_subnet_group=network.database_subnet_group,
         cache_subnet_group=network.cache_subnet_group,
         private_route_table_ids=network.private_route_table_ids,
+        ci_subnet_ids=network.ci_subnet_ids,
         nat_gateway_ids=network.nat_gateway_ids,
         cluster_name=eks.name,
         cluster_security_group_id=eks.cluster_security_group_id,

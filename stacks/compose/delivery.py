@@ -18,13 +18,13 @@ from app.gitops import NOTIFICATIONS_SA, ArgoCd, application_spec, argocd_values
 from app.rollout import RolloutSpec
 from components.ci_peering import CiPeering, CiPeeringArgs, ci_peer_plan
 from components.ci_runners import GitHubRoles, GitHubRolesArgs, GitHubRunner, RunnerArgs
-from components.cidr_plan import PRIVATE
+from components.cidr_plan import CI, PRIVATE
 from components.ecr import Registry, RegistryArgs, mirror_image, node_pull_through_policy, registry_host
 from components.eks_cluster import EksCluster
 from components.network import Network
-from components.peering import peer_pairs
 from components.pod_identity import PodIdentityFactory
 from stacks.compose.base import CiPathHook, base_names
+from stacks.compose.global_traffic import DomainPeerings
 from stacks.compose.types import RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
@@ -106,16 +106,21 @@ def deploy_runner_region(cfg: PlatformConfig) -> str | None:
     return cfg.regions[0].name
 
 
-def ci_path_hook(cfg: PlatformConfig, runner_network: dict[str, Network]) -> CiPathHook | None:
+def ci_path_hook(cfg: PlatformConfig, runner_network: dict[str, Network],
+                 domain_peerings: DomainPeerings) -> CiPathHook | None:
     """The hook `build_base` calls for each region after its cluster: for every region but the
-    runner's, a `CiPeering` (components/ci_peering.py) from the runner's private subnets to that
+    runner's, a `CiPeering` (components/ci_peering.py) from the runner's `ci` subnets to that
     cluster's subnets. Regions are built in config order, so the runner region's network exists
-    when the others are built; `runner_network` receives it from the hook's first call."""
+    when the others are built; `runner_network` receives it from the hook's first call.
+
+    Returns what the cluster's Kubernetes provider must wait for: the CI path (its routes, SG rules
+    and, where no domain peering exists, its connection) and, where the domain peering is reused,
+    that peering's routes in this region's private tables (the replies to the runner). The domain
+    peering must therefore already exist: `domain_peerings.add` runs for this region first."""
     runner = deploy_runner_region(cfg)
     if runner is None or len(cfg.regions) < 2:
         return None
-    domain_pairs = peer_pairs({d.name: d.regions for d in cfg.data_domains}, list(cfg.region_names))
-    plan = {p.region: p for p in ci_peer_plan(runner, {r.name: r.cidr for r in cfg.regions}, domain_pairs)}
+    plan = {p.region: p for p in ci_peer_plan(runner, {r.name: r.cidr for r in cfg.regions}, domain_peerings.pairs)}
 
     def hook(ctx: RegionContext, network: Network, eks: EksCluster) -> list[pulumi.Resource]:
         if ctx.name == runner:
@@ -124,17 +129,19 @@ def ci_path_hook(cfg: PlatformConfig, runner_network: dict[str, Network]) -> CiP
         source = runner_network.get(runner)
         if source is None:
             raise ValueError(f"the deploy runner region {runner} must be built before {ctx.name}")
-        peer = plan[ctx.name]
+        domain = domain_peerings.between(runner, ctx.name) if plan[ctx.name].reuse_domain_peering else None
+        if plan[ctx.name].reuse_domain_peering and domain is None:
+            raise ValueError(f"the domain peering {runner} <-> {ctx.name} must be built before its CI path")
         name = f"{cfg.environment}-ci-peer-{short_region(runner)}-{short_region(ctx.name)}"
         path = CiPeering(name, CiPeeringArgs(
-            runner_region=runner, runner_vpc_id=source.vpc_id, runner_subnet_cidrs=source.plan.tier(PRIVATE.name),
-            runner_route_table_ids=list(source.private_route_table_ids), peer_region=ctx.name,
+            runner_region=runner, runner_vpc_id=source.vpc_id, runner_subnet_cidrs=source.plan.tier(CI.name),
+            runner_route_table_ids=list(source.ci_route_table_ids), peer_region=ctx.name,
             peer_vpc_id=network.vpc_id, peer_cluster_subnet_cidrs=network.plan.tier(PRIVATE.name),
             peer_route_table_ids=list(network.private_route_table_ids),
             peer_cluster_security_group_id=eks.cluster_security_group_id,
-            reuse_domain_peering=peer.reuse_domain_peering,
+            domain_connection_id=domain.accepter_id if domain is not None else None,
             tags={**ctx.tags, "Name": name}), opts=ctx.opts())
-        return [path]
+        return [path, *(domain.routes[ctx.name] if domain is not None else [])]
 
     return hook
 
@@ -161,10 +168,11 @@ def build_region_delivery(ctx: RegionContext, base: RegionBase) -> dict[str, Any
             aws.iam.RolePolicy(f"{names.resource_prefix}-nodes-pull-through", opts=ctx.opts(),
                                role=pulumi.Output.from_input(node_role).apply(lambda arn: str(arn).split("/")[-1]),
                                policy=node_pull_through_policy(ctx.name, account, d.registry.pull_through))
-    if d.runners.enabled and account is not None and base.private_subnet_ids:
+    # Only in the region's own `ci` subnets (NAT egress, C45); never the node subnets, never none.
+    if d.runners.enabled and account is not None and base.ci_subnet_ids:
         runner = GitHubRunner(f"{names.resource_prefix}-ci", RunnerArgs(
             region=ctx.name, account_id=account, name_prefix=names.physical_prefix, repository=d.github.repository,
-            vpc_id=base.vpc_id, subnet_ids=base.private_subnet_ids,
+            vpc_id=base.vpc_id, subnet_ids=base.ci_subnet_ids,
             cluster_security_group_id=base.cluster_security_group_id, compute_type=d.runners.compute_type,
             image=d.runners.image, build_timeout_minutes=d.runners.build_timeout_minutes,
             log_retention_days=cfg.cluster.log_retention_days if cfg.cluster else 90,

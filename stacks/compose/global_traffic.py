@@ -21,9 +21,10 @@ from components.cloudflare_lb import (
     OriginPoolSpec,
     slug,
 )
+from components.network import Network
 from components.peering import PeerSide, VpcPeering, VpcPeeringArgs, peer_pairs
 from stacks.cells import hostname_cells
-from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
+from stacks.compose.types import RegionContext, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
 
@@ -129,31 +130,53 @@ def _acm_records(workloads: dict[str, RegionWorkload]) -> list[tuple[str, dict[s
     return out
 
 
-def build_peering(cfg: PlatformConfig, contexts: dict[str, RegionContext],
-                  bases: dict[str, RegionBase]) -> dict[str, Any]:
-    """Peering between the workload regions of each data domain (multi-region stacks only)."""
-    domains = {d.name: d.regions for d in cfg.data_domains}
-    out: dict[str, Any] = {}
-    for a, b in peer_pairs(domains, [r for r in cfg.region_names if r in bases]):
-        name = f"{cfg.environment}-peer-{short_region(a)}-{short_region(b)}"
-        ba, bb = bases[a], bases[b]
-        peering = VpcPeering(name, VpcPeeringArgs(
-            requester=PeerSide(region=a, vpc_id=ba.vpc_id, cidr=ba.vpc_cidr,
-                               route_table_ids=list(ba.private_route_table_ids)),
-            accepter=PeerSide(region=b, vpc_id=bb.vpc_id, cidr=bb.vpc_cidr,
-                              route_table_ids=list(bb.private_route_table_ids)),
-            tags={**contexts[a].tags, "Name": name},
-        ), opts=contexts[a].opts())
-        out[f"{a}/{b}"] = {"connection_id": peering.connection_id, "routes": peering.route_count}
-    return out
+class DomainPeerings:
+    """Peering between the workload regions of each data domain (multi-region stacks only).
+
+    Each pair is created as soon as the base layer has built both regions' networks (`add`, called
+    per region in config order), not after the workloads: the deploy runner's path to a cluster
+    reuses its region's domain peering (components/ci_peering.py), and that cluster's Kubernetes
+    provider waits for the routes, so a first `pulumi up` needs no second run. Names and parents
+    are those of the pair's first region, as before (same URNs).
+    """
+
+    def __init__(self, cfg: PlatformConfig) -> None:
+        self.cfg = cfg
+        self.pairs = peer_pairs({d.name: d.regions for d in cfg.data_domains}, list(cfg.region_names))
+        self.contexts: dict[str, RegionContext] = {}
+        self.networks: dict[str, Network] = {}
+        self.peerings: dict[frozenset[str], VpcPeering] = {}
+
+    def add(self, ctx: RegionContext, network: Network) -> list[VpcPeering]:
+        """Register `ctx`'s network; create every domain pair whose two networks now exist."""
+        self.contexts[ctx.name] = ctx
+        self.networks[ctx.name] = network
+        made: list[VpcPeering] = []
+        for a, b in self.pairs:
+            if ctx.name not in (a, b) or a not in self.networks or b not in self.networks:
+                continue
+            name = f"{self.cfg.environment}-peer-{short_region(a)}-{short_region(b)}"
+            na, nb = self.networks[a], self.networks[b]
+            peering = VpcPeering(name, VpcPeeringArgs(
+                requester=PeerSide(region=a, vpc_id=na.vpc_id, cidr=na.vpc_cidr,
+                                   route_table_ids=list(na.private_route_table_ids)),
+                accepter=PeerSide(region=b, vpc_id=nb.vpc_id, cidr=nb.vpc_cidr,
+                                  route_table_ids=list(nb.private_route_table_ids)),
+                tags={**self.contexts[a].tags, "Name": name},
+            ), opts=self.contexts[a].opts())
+            self.peerings[frozenset((a, b))] = peering
+            made.append(peering)
+        return made
+
+    def between(self, a: str, b: str) -> VpcPeering | None:
+        """The domain peering joining regions `a` and `b`, once both networks are built."""
+        return self.peerings.get(frozenset((a, b)))
 
 
-def build_global_traffic(cfg: PlatformConfig, contexts: dict[str, RegionContext],
-                         bases: dict[str, RegionBase], workloads: dict[str, RegionWorkload]) -> dict[str, Any]:
-    """Peering between the regions of each data domain, then (when enabled) the Cloudflare LB
-    per hostname. Returns the `hostnames` export. (The mesh is built per region right after the
-    base, in `stacks.platform`, so the injector exists before meshed pods start.)"""
-    build_peering(cfg, contexts, bases)
+def build_global_traffic(cfg: PlatformConfig, workloads: dict[str, RegionWorkload]) -> dict[str, Any]:
+    """The Cloudflare LB per hostname (when enabled). Returns the `hostnames` export. (Domain
+    peerings are built with the regions' bases, `DomainPeerings`; the mesh per region right after
+    the base, in `stacks.platform`, so the injector exists before meshed pods start.)"""
     gt = cfg.global_traffic
     if not gt.enabled:
         return {}

@@ -45,6 +45,8 @@ class RegionBase:
     database_subnet_group: pulumi.Output[str] | None = None
     cache_subnet_group: pulumi.Output[str] | None = None
     private_route_table_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    ci_subnet_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    """The `ci` tier (the CodeBuild runner's only subnets); empty where the region has no runner."""
     cluster_name: pulumi.Output[str] | None = None
     cluster_security_group_id: pulumi.Output[str] | None = None
     node_security_group_id: pulumi.Output[str] | None = None

@@ -24,7 +24,8 @@ class _Node(Protocol):
 T = TypeVar("T", bound=_Node)
 
 
-def _prerequisites(r: _Node) -> set[str]:
+def prerequisites(r: _Node) -> set[str]:
+    """URNs `r` waits for: its parent, its provider, `dependsOn` and property dependencies."""
     deps = {r.parent, r.provider.rsplit("::", 1)[0] if r.provider else ""}
     deps.update(str(d) for d in (r.options.get("dependsOn") or []))
     for urns in (r.options.get("propertyDependencies") or {}).values():
@@ -34,13 +35,30 @@ def _prerequisites(r: _Node) -> set[str]:
     return deps
 
 
+def waits_for(items: Sequence[T], urn: str) -> set[str]:
+    """Every URN the resource `urn` waits for before the engine creates it, transitively (the
+    edges of `prerequisites`: parent, provider, dependsOn, property dependencies)."""
+    by_urn = {r.urn: r for r in items}
+    seen: set[str] = set()
+    todo = [urn]
+    while todo:
+        node = by_urn.get(todo.pop())
+        if node is None:
+            continue
+        for dep in prerequisites(node) - seen:
+            seen.add(dep)
+            todo.append(dep)
+    seen.discard(urn)
+    return seen
+
+
 def stable_order(items: Sequence[T]) -> list[T]:
     """`items` topologically sorted on parent/provider/dependsOn, smallest URN first among ready ones."""
     by_urn = {r.urn: r for r in items}
     waiting: dict[str, int] = {}
     dependents: dict[str, list[str]] = {}
     for r in items:
-        deps = {d for d in _prerequisites(r) if d in by_urn}
+        deps = {d for d in prerequisites(r) if d in by_urn}
         waiting[r.urn] = len(deps)
         for d in deps:
             dependents.setdefault(d, []).append(r.urn)

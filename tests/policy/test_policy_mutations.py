@@ -211,6 +211,27 @@ def m_ci_peering_whole_vpc(plan: Plan) -> PlannedResource:
     return r
 
 
+def m_ci_route_back_to_node_tier(plan: Plan) -> PlannedResource:
+    """eu-central-1's route back over the CI peering widened from the runner's ci subnet to
+    us-east-1's node (private) subnet: every pod there could reach the EU cluster's endpoint."""
+    accepters = {a.id for a in plan.of_type("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
+                 if a.tags.get("purpose") == "ci-deploy"}
+    nodes = _one(plan, "aws:ec2/subnet:Subnet", lambda s: s.region == "us-east-1" and s.tags.get("tier") == "private")
+    r = _one(plan, "aws:ec2/route:Route",
+             lambda r: r.get("vpcPeeringConnectionId") in accepters and r.region == "eu-central-1")
+    _set(r, "destinationCidrBlock", nodes.get("cidrBlock"))
+    return r
+
+
+def m_ci_cluster_rule_too_wide(plan: Plan) -> PlannedResource:
+    """eu-west-1's cluster SG rule for the deploy runner (over the reused domain peering, so no
+    ci-deploy connection is involved) widened to us-east-1's whole VPC."""
+    r = _one(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+             lambda r: r.region == "eu-west-1" and r.component == "agentic:network:CiPeering")
+    _set(r, "cidrIpv4", "10.40.0.0/16")
+    return r
+
+
 def m_eu_bucket_in_us(plan: Plan) -> PlannedResource:
     r = _one(plan, "aws:s3/bucket:Bucket", _eu)
     _set(r, "region", "us-east-1")
@@ -290,6 +311,8 @@ MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("no deletion protection", m_no_deletion_protection, "rds-cluster-deletion-protection"),
     ("public EKS endpoint", m_public_eks_endpoint, "eks-endpoint-not-public"),
     ("CI peering routing a whole VPC", m_ci_peering_whole_vpc, "residency-ci-peering-scope"),
+    ("CI peering answering the runner region's nodes", m_ci_route_back_to_node_tier, "residency-ci-peering-scope"),
+    ("cluster SG admitting the runner's whole VPC", m_ci_cluster_rule_too_wide, "residency-ci-peering-scope"),
     ("EU bucket in the US", m_eu_bucket_in_us, "residency-tagged-resource-in-residency"),
     ("missing cost-center tag", m_missing_cost_center, "aws-required-tags"),
     ("EU hostname routed to a US pool", m_eu_pool_in_us, "residency-cloudflare-pools"),

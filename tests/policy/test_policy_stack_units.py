@@ -247,13 +247,19 @@ def vaults(lock: dict[str, Any] | None, deny: bool = True) -> list[PolicyResourc
     return out
 
 
-def ci_peering(dest: str, *, purpose: str = "ci-deploy", dns: bool = False) -> list[PolicyResource]:
-    """The deploy runner's peering us-east-1 -> eu-central-1 and one route over it (joined through
-    the accepter by property dependency and unknown id, as in a preview)."""
+def ci_peering(dest: str, *, back: str = "10.40.152.0/26", purpose: str = "ci-deploy",
+               dns: bool = False) -> list[PolicyResource]:
+    """The deploy runner's peering us-east-1 -> eu-central-1, one route there (to `dest`) and one
+    back (to `back`), joined through the accepter by property dependency and unknown id, as in a
+    preview. The runner sits in us-east-1's ci tier (10.40.152.0/26), its nodes in 10.40.0.0/19."""
     cluster = sres("aws:ec2/subnet:Subnet", {"id": "subnet-c", "cidrBlock": "10.43.0.0/19", "region": EU2,
                                              "tags": {"tier": "private"}}, "euc1-private-0", region=EU2)
     data = sres("aws:ec2/subnet:Subnet", {"id": "subnet-d", "cidrBlock": "10.43.144.0/24", "region": EU2,
                                           "tags": {"tier": "database"}}, "euc1-database-0", region=EU2)
+    runner = sres("aws:ec2/subnet:Subnet", {"id": "subnet-r", "cidrBlock": "10.40.152.0/26", "region": US,
+                                            "tags": {"tier": "ci"}}, "use1-ci-0", region=US)
+    nodes = sres("aws:ec2/subnet:Subnet", {"id": "subnet-n", "cidrBlock": "10.40.0.0/19", "region": US,
+                                           "tags": {"tier": "private"}}, "use1-private-0", region=US)
     conn = sres("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", {
         "id": "pcx-ci", "vpcId": "vpc-use1", "peerVpcId": "vpc-euc1", "peerRegion": EU2, "region": US,
         "tags": {"purpose": purpose}}, "ci-peer-use1-euc1", region=US)
@@ -262,12 +268,35 @@ def ci_peering(dest: str, *, purpose: str = "ci-deploy", dns: bool = False) -> l
     route = sres("aws:ec2/route:Route", {"routeTableId": "rtb-use1", "destinationCidrBlock": dest,
                                          "vpcPeeringConnectionId": U, "region": US}, "ci-peer-route", region=US,
                  deps={"vpcPeeringConnectionId": [acc]})
-    out = [cluster, data, conn, acc, route]
+    route_back = sres("aws:ec2/route:Route", {"routeTableId": "rtb-euc1", "destinationCidrBlock": back,
+                                              "vpcPeeringConnectionId": U, "region": EU2}, "ci-peer-route-back",
+                      region=EU2, deps={"vpcPeeringConnectionId": [acc]})
+    out = [cluster, data, runner, nodes, conn, acc, route, route_back]
     if dns:
         out.append(sres("aws:ec2/peeringConnectionOptions:PeeringConnectionOptions", {
             "vpcPeeringConnectionId": "pcx-ci", "requester": {"allowRemoteVpcDnsResolution": True}, "region": US},
             "ci-peer-options", region=US))
     return out
+
+
+def ci_cluster_rule(source: str, *, port: int = 443, by_value: bool = False) -> list[PolicyResource]:
+    """eu-central-1's EKS cluster security group admitting `source` on `port` (the runner's path,
+    whether over a CI or a reused domain peering); joined to the cluster by property dependency and
+    unknown id (preview) or by the deployed group id."""
+    vpcs = [sres("aws:ec2/vpc:Vpc", {"id": f"vpc-{r}", "cidrBlock": c, "region": r}, f"vpc-{r}", region=r)
+            for r, c in ((US, "10.40.0.0/16"), (EU2, "10.43.0.0/16"))]
+    subnets = [sres("aws:ec2/subnet:Subnet", {"id": f"subnet-{t}", "cidrBlock": c, "region": US, "tags": {"tier": t}},
+                    f"use1-{t}-0", region=US) for t, c in (("ci", "10.40.152.0/26"), ("private", "10.40.0.0/19"))]
+    cluster = sres("aws:eks/cluster:Cluster", {"id": "euc1", "region": EU2, "vpcConfig": {
+        "clusterSecurityGroupId": "sg-euc1" if by_value else U}}, "euc1-cluster", region=EU2)
+    rule = sres("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {
+        "securityGroupId": "sg-euc1" if by_value else U, "cidrIpv4": source, "ipProtocol": "tcp",
+        "fromPort": float(port), "toPort": float(port), "region": EU2}, "euc1-api-from-runner", region=EU2,
+        deps={} if by_value else {"securityGroupId": [cluster]})
+    local = sres("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {
+        "securityGroupId": "sg-euc1" if by_value else U, "cidrIpv4": "10.43.0.0/16", "ipProtocol": "-1",
+        "region": EU2}, "euc1-api-from-own-vpc", region=EU2, deps={} if by_value else {"securityGroupId": [cluster]})
+    return [*vpcs, *subnets, cluster, rule, local]
 
 
 STACK_CASES: list[tuple[str, Build, Build, str]] = [
@@ -291,6 +320,16 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
      "goes to 10.43.0.0/16"),
     ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/16", purpose="domain"),
      lambda: ci_peering("10.43.0.0/19", dns=True), "remote VPC DNS resolution"),
+    ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.0.0/19", back="10.40.0.0/19"),
+     "not a CI runner (tier=ci) subnet of us-east-1"),
+    ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.0.0/19", back="10.40.0.0/16"),
+     "goes back to 10.40.0.0/16"),
+    ("residency-ci-peering-scope", lambda: ci_cluster_rule("10.40.152.0/26"), lambda: ci_cluster_rule("10.40.0.0/19"),
+     "admits 10.40.0.0/19 (tcp 443-443) from us-east-1"),
+    ("residency-ci-peering-scope", lambda: ci_cluster_rule("10.40.152.0/26", by_value=True),
+     lambda: ci_cluster_rule("10.40.0.0/16", by_value=True), "never a node tier or a whole VPC"),
+    ("residency-ci-peering-scope", lambda: ci_cluster_rule("10.40.152.0/26"), lambda: ci_cluster_rule("10.40.152.0/26", port=22),
+     "admits 10.40.152.0/26 (tcp 22-22)"),
     ("s3-bucket-sse-kms-customer-key", s3_stack,
      lambda: s3_stack(sse={"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}), "AES256"),
     ("eks-node-volumes-encrypted", lambda: nodegroups(True), lambda: nodegroups(False), "neither a launch template"),
