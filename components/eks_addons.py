@@ -3,7 +3,8 @@
 `BootstrapAddons` (vpc-cni with network policy, eks-pod-identity-agent) go before any node:
 nodes need the CNI to become Ready and pods need the agent for credentials. `NodeAddons`
 (coredns, kube-proxy, aws-ebs-csi-driver) run pods, so they go after the node groups, or they
-sit DEGRADED for 20 minutes and fail. Versions are pinned per Kubernetes minor from config.
+sit DEGRADED for 20 minutes and fail. Versions come from config: an exact build, or `default`
+for the build EKS marks default for the cluster's minor (`addon_version`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,20 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pod_identity import PodIdentityFactory
+
+DEFAULT = "default"
+
+
+def addon_version(addon: str, configured: str, kubernetes_version: str, region: str,
+                  opts: pulumi.InvokeOutputOptions | None = None) -> pulumi.Input[str]:
+    """`configured` itself, or for `default` EKS's default build of `addon` for `kubernetes_version`
+    (https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeAddonVersions.html: each
+    compatibility lists `defaultVersion`; the data source returns it when `most_recent` is false)."""
+    if configured != DEFAULT:
+        return configured
+    return aws.eks.get_addon_version_output(addon_name=addon, kubernetes_version=kubernetes_version,
+                                            most_recent=False, region=region, opts=opts).version
+
 
 VPC_CNI_CONFIG = {"enableNetworkPolicy": "true", "env": {"ENABLE_PREFIX_DELEGATION": "true"}}
 """Network policy enforcement (default-deny per namespace) and prefix delegation (pod density)."""
@@ -38,8 +53,8 @@ def ebs_csi_kms_policy(key_arn: str) -> str:
 class BootstrapAddonsArgs:
     region: str
     cluster_name: pulumi.Input[str]
-    vpc_cni_version: str
-    pod_identity_agent_version: str
+    vpc_cni_version: pulumi.Input[str]
+    pod_identity_agent_version: pulumi.Input[str]
 
 
 class BootstrapAddons(pulumi.ComponentResource):
@@ -67,9 +82,9 @@ class BootstrapAddons(pulumi.ComponentResource):
 class NodeAddonsArgs:
     region: str
     cluster_name: pulumi.Input[str]
-    coredns_version: str
-    kube_proxy_version: str
-    ebs_csi_version: str
+    coredns_version: pulumi.Input[str]
+    kube_proxy_version: pulumi.Input[str]
+    ebs_csi_version: pulumi.Input[str]
     ebs_kms_key_arn: pulumi.Input[str]
     pod_identity: PodIdentityFactory
     nodes: Sequence[pulumi.Resource]

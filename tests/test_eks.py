@@ -13,10 +13,12 @@ from components.k8s_provider import kubeconfig
 from components.node_groups import ami_type
 from components.pod_identity import IAM_ROLE_NAME_MAX, role_name
 from stacks.compose.base import base_names, node_group_specs
-from stacks.config import PlatformConfig
+from stacks.config import ConfigError, PlatformConfig, parse
 from stacks.config.models_infra import ClusterConfig
 from stacks.harness import run_stack
+from stacks.harness.mocks import MOCK_ADDON_BUILD
 from stacks.harness.plan import Plan, PlannedResource
+from stacks.harness.run import stack_namespace
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -281,10 +283,32 @@ def test_standby_region_runs_small_warm_groups(prod: Plan) -> None:
 # --- add-ons and ordering ---------------------------------------------------------------------
 
 def test_addon_versions_from_config(dev: Plan) -> None:
-    expected = {"vpc-cni": "v1.20.1-eksbuild.1", "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+    """Pinned builds pass through; `default` asks EKS for its default (not newest) build of that
+    add-on for the cluster's own minor (the offline answer names what was asked)."""
+    ns, region = stack_namespace("dev")
+    cluster = parse(ns, stack="dev", aws_region=region).cluster
+    assert cluster is not None
+    minor = cluster.version
+    expected = {"vpc-cni": f"{MOCK_ADDON_BUILD}vpc-cni-{minor}-default",
+                "eks-pod-identity-agent": f"{MOCK_ADDON_BUILD}eks-pod-identity-agent-{minor}-default",
                 "coredns": "v1.14.3-eksbuild.3", "kube-proxy": "v1.36.0-eksbuild.14",
-                "aws-ebs-csi-driver": "v1.46.0-eksbuild.1"}
+                "aws-ebs-csi-driver": f"{MOCK_ADDON_BUILD}aws-ebs-csi-driver-{minor}-default"}
     assert {a.get("addonName"): a.get("addonVersion") for a in dev.of_type(ADDON)} == expected
+
+
+def test_an_exact_addon_build_is_used_as_written() -> None:
+    plan = base_plan("dev", cluster={"addons": {"vpc_cni": "v1.20.4-eksbuild.1"}})
+    assert addon(plan, "vpc-cni").get("addonVersion") == "v1.20.4-eksbuild.1"
+
+
+@pytest.mark.parametrize("bad", ["1.20.4", "v1.20.4", "latest", "v1.20.4-eksbuild"])
+def test_a_malformed_addon_build_is_refused_naming_the_key(bad: str) -> None:
+    ns, region = stack_namespace("dev")
+    ns["cluster"] = {**ns["cluster"], "addons": {"vpc_cni": bad}}
+    with pytest.raises(ConfigError) as err:
+        parse(ns, stack="dev", aws_region=region)
+    text = str(err.value)
+    assert "agentic-platform:cluster.addons.vpc_cni" in text and "eksbuild" in text and "default" in text
 
 
 def test_vpc_cni_enables_network_policy(dev: Plan) -> None:

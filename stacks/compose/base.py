@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components.cluster_charts import ClusterCharts, ClusterChartsArgs
 from components.deployer_rbac import DEPLOYER_GROUP, DeployerRbac, DeployerRbacArgs
-from components.eks_addons import BootstrapAddons, BootstrapAddonsArgs, NodeAddons, NodeAddonsArgs
+from components.eks_addons import BootstrapAddons, BootstrapAddonsArgs, NodeAddons, NodeAddonsArgs, addon_version
 from components.eks_cluster import BASE_LOG_TYPES, PROD_LOG_TYPES, EksCluster, EksClusterArgs
 from components.k8s_provider import cluster_provider
 from components.network import Network, NetworkArgs
@@ -159,9 +159,14 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
     ci_deps = list(ci_path(ctx, network, eks)) if ci_path is not None else []
 
     addons = cluster_cfg.addons
+    lookup = pulumi.InvokeOutputOptions(parent=ctx.parent, provider=ctx.aws_provider)
+
+    def build(addon: str, configured: str) -> pulumi.Input[str]:
+        return addon_version(addon, configured, cluster_cfg.version, region, lookup)
+
     bootstrap = BootstrapAddons(f"{names.resource_prefix}-addons-pre", BootstrapAddonsArgs(
-        region=region, cluster_name=eks.name, vpc_cni_version=addons.vpc_cni,
-        pod_identity_agent_version=addons.eks_pod_identity_agent), opts=opts)
+        region=region, cluster_name=eks.name, vpc_cni_version=build("vpc-cni", addons.vpc_cni),
+        pod_identity_agent_version=build("eks-pod-identity-agent", addons.eks_pod_identity_agent)), opts=opts)
 
     nodes = NodeGroups(names.resource_prefix, NodeGroupsArgs(
         region=region, cluster_name=eks.name, cluster_physical_name=names.cluster_name,
@@ -177,8 +182,10 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
         aws_provider=ctx.aws_provider, depends_on=[bootstrap.pod_identity_agent])
 
     core = NodeAddons(f"{names.resource_prefix}-addons-post", NodeAddonsArgs(
-        region=region, cluster_name=eks.name, coredns_version=addons.coredns, kube_proxy_version=addons.kube_proxy,
-        ebs_csi_version=addons.aws_ebs_csi_driver, ebs_kms_key_arn=eks.ebs_key_arn, pod_identity=pod_identity,
+        region=region, cluster_name=eks.name, coredns_version=build("coredns", addons.coredns),
+        kube_proxy_version=build("kube-proxy", addons.kube_proxy),
+        ebs_csi_version=build("aws-ebs-csi-driver", addons.aws_ebs_csi_driver), ebs_kms_key_arn=eks.ebs_key_arn,
+        pod_identity=pod_identity,
         nodes=list(nodes.node_groups.values()),
     ), opts=opts)
 

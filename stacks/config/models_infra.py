@@ -7,6 +7,7 @@ misspelt key fails with its path instead of being silently ignored.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -138,23 +139,42 @@ class StandbyScaleConfig(Frozen):
     The prod policy config exempts exactly this group from the Multi-AZ rule, with that reason."""
 
 
+ADDON_DEFAULT = "default"
+"""An add-on version meaning "the build EKS marks as default for the cluster's Kubernetes minor",
+resolved at preview/up time by the `aws.eks.get_addon_version` data source (`most_recent: false`,
+the `defaultVersion: true` build of `aws eks describe-addon-versions`). EKS only marks a build
+default for a minor it supports, so this can never select a build the cluster's version lacks;
+`pulumi preview` shows the resolved build, and a change of EKS's default shows there as an
+add-on update before anything is applied."""
+ADDON_BUILD = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+
+
 class AddonVersions(Frozen):
-    """EKS managed add-on versions, pinned so an upgrade is a reviewed config change.
+    """EKS managed add-on versions: an exact build (`v1.14.3-eksbuild.3`) or `default`.
 
-    CoreDNS and kube-proxy are the latest EKS add-on builds for Kubernetes 1.36 in the add-on
-    tables (https://docs.aws.amazon.com/eks/latest/userguide/managing-coredns.html,
+    CoreDNS and kube-proxy are pinned to the latest EKS add-on builds for Kubernetes 1.36 in the
+    add-on tables (https://docs.aws.amazon.com/eks/latest/userguide/managing-coredns.html,
     https://docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html); kube-proxy must
-    match the cluster minor. vpc-cni, eks-pod-identity-agent and aws-ebs-csi-driver are NOT
-    verified for 1.36 (no published 1.36 build could be confirmed; docs/versions.md lists the
-    newer upstream releases): confirm them with
-    `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>`, which is
-    also the check before every cluster upgrade."""
+    match the cluster minor. vpc-cni, eks-pod-identity-agent and aws-ebs-csi-driver follow EKS's
+    default build for the cluster's minor (`default`): no vendor page lists their 1.36 builds
+    (docs/versions.md says what was read), and a guessed build would fail `CreateAddon`. A team
+    that wants every build frozen copies the builds `pulumi preview` resolved into the stack file."""
 
-    vpc_cni: str = "v1.20.1-eksbuild.1"
-    eks_pod_identity_agent: str = "v1.3.8-eksbuild.2"
+    vpc_cni: str = ADDON_DEFAULT
+    eks_pod_identity_agent: str = ADDON_DEFAULT
     coredns: str = "v1.14.3-eksbuild.3"
     kube_proxy: str = "v1.36.0-eksbuild.14"
-    aws_ebs_csi_driver: str = "v1.46.0-eksbuild.1"
+    aws_ebs_csi_driver: str = ADDON_DEFAULT
+
+    @field_validator("*")
+    @classmethod
+    def _build_or_default(cls, v: str) -> str:
+        if v != ADDON_DEFAULT and not ADDON_BUILD.match(v):
+            raise ValueError(
+                f"'{v}' is not an EKS add-on build; use an exact build such as v1.14.3-eksbuild.3 (from "
+                "`aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>`) or "
+                f"`{ADDON_DEFAULT}` for the build EKS marks default for the cluster's Kubernetes version")
+        return v
 
 
 class ChartVersions(Frozen):

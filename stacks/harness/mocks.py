@@ -78,6 +78,11 @@ def unwrap_secrets(value: Any) -> Any:
     return value
 
 
+MOCK_ADDON_BUILD = "offline-eks-"
+"""Prefix of the offline answer to `aws.eks.get_addon_version` (the real one is a build such as
+v1.20.4-eksbuild.1, known only to a `pulumi preview` with AWS credentials)."""
+
+
 class PlatformMocks(Mocks):
     """Provider mocks: realistic state per type, and invokes answered only when known."""
 
@@ -115,6 +120,13 @@ class PlatformMocks(Mocks):
         if token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region,
                     "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            # EKS's default build for the minor; offline a marked stand-in naming what was asked.
+            addon, minor = args.args.get("addonName"), args.args.get("kubernetesVersion")
+            latest = bool(args.args.get("mostRecent"))
+            which = "latest" if latest else "default"
+            return {"addonName": addon, "kubernetesVersion": minor, "mostRecent": latest, "region": region,
+                    "id": str(addon), "version": f"{MOCK_ADDON_BUILD}{addon}-{minor}-{which}"}
         if token == "aws:lb/getLoadBalancer:getLoadBalancer":
             return _load_balancer(args.args, region)
         raise UnknownInvokeError(

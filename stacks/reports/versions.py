@@ -12,6 +12,7 @@ from typing import Any
 
 from stacks.config import ConfigError
 from stacks.config.errors import key_path
+from stacks.config.models_infra import ADDON_DEFAULT
 from stacks.dr.report import platform_config
 from stacks.harness.plan import Plan
 from stacks.reports import Report
@@ -36,6 +37,8 @@ def pin_row(pin: Pin, day: dt.date) -> dict[str, Any]:
 
 def _line(row: dict[str, Any]) -> str:
     head = f"{row['label']} {row['version']}: "
+    if row["status"] == "pinned" and row["version"] == ADDON_DEFAULT:
+        return head + "EKS's default build for the cluster's Kubernetes version (resolved by `pulumi preview`)"
     if row["status"] == "pinned":
         return head + "pinned (no vendor support window; chart compatibility in docs/versions.md)"
     text = STATUS_TEXT[row["status"]]
