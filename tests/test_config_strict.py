@@ -96,7 +96,8 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path, monkeypatch: pyte
 
 def test_prod_without_tenants_warns_in_the_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = preview_cli(monkeypatch, capsys, edited_root(tmp_path, "prod", _no_tenants), "prod")
+    """The warning belongs to the prod environment (prod-small is one: the same check, a fifth of the run)."""
+    code, out = preview_cli(monkeypatch, capsys, edited_root(tmp_path, "prod-small", _no_tenants), "prod-small")
     assert code == 0
     assert "WARNING agentic-platform:tenants is empty in prod" in out
     assert "config: 1 warning(s)" in out  # the status line carries it too
