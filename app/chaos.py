@@ -20,6 +20,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.namespace_guard import guard_namespace
+from components.chart_images import Mirror, no_mirror, with_images
 
 CHAOS_API = "chaos-mesh.org/v1alpha1"
 CHAOS_NAMESPACE = "chaos-mesh"
@@ -103,6 +104,8 @@ class ChaosArgs:
     database_hosts: Sequence[pulumi.Input[str]] = ()
     """Hostnames of the database proxy (NetworkChaos partitions resolve them to IPs)."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
+    mirror: Mirror = no_mirror
+    """The chart's images through the region's pull-through cache (components/chart_images.py)."""
 
 
 class ChaosExperiments(pulumi.ComponentResource):
@@ -118,7 +121,8 @@ class ChaosExperiments(pulumi.ComponentResource):
         release = k8s.helm.v3.Release(
             f"{name}-chart", name="chaos-mesh", chart="chaos-mesh", version=args.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=REPO), namespace=ns.metadata.name,
-            values=chaos_mesh_values(), atomic=True, cleanup_on_fail=True, timeout=900, max_history=5,
+            values=with_images("chaos-mesh", chaos_mesh_values(), args.mirror), atomic=True, cleanup_on_fail=True,
+            timeout=900, max_history=5,
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[*guard, *args.depends_on]))
         self.schedules: list[str] = []

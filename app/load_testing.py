@@ -24,6 +24,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from app.namespace_guard import guard_namespace
+from components.chart_images import Mirror, no_mirror, with_images
 
 K6_API = "k6.io/v1alpha1"
 OPERATOR_NAMESPACE = "k6-operator-system"
@@ -94,6 +95,8 @@ class LoadTestingArgs:
     """Where Prometheus runs (the Output of the monitoring stack's namespace orders this after it)."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
     """The app's Deployments and the monitoring stack (the baseline needs both)."""
+    mirror: Mirror = no_mirror
+    """The operator chart's image through the region's pull-through cache (components/chart_images.py)."""
 
 
 class LoadTesting(pulumi.ComponentResource):
@@ -111,7 +114,8 @@ class LoadTesting(pulumi.ComponentResource):
         release = k8s.helm.v3.Release(
             f"{name}-operator", name="k6-operator", chart="k6-operator", version=args.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=REPO), namespace=op_ns.metadata.name,
-            values={"namespace": {"create": False}}, atomic=True, cleanup_on_fail=True, timeout=600,
+            values=with_images("k6-operator", {"namespace": {"create": False}}, args.mirror), atomic=True,
+            cleanup_on_fail=True, timeout=600,
             max_history=5, opts=k8s_opts)
         scripts = k8s.core.v1.ConfigMap(f"{name}-scripts", metadata=k8s.meta.v1.ObjectMetaArgs(
             name="k6-scripts", namespace=ns.metadata.name), data=load_scripts(), opts=k8s_opts)

@@ -28,6 +28,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from app.external_secrets import ESO_API, STORE_NAME, secret_store
+from components.chart_images import Mirror, no_mirror, with_images
 
 ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts"
 ISTIO_NS = "istio-system"
@@ -83,6 +84,8 @@ class MeshArgs:
     ha: bool = True
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """The External Secrets release (its CRDs) and anything else the charts need first."""
+    mirror: Mirror = no_mirror
+    """The charts' images (istiod, proxyv2 of waypoints, CNI agent, ztunnel) through the region's cache."""
 
 
 class IstioAmbientMesh(pulumi.ComponentResource):
@@ -97,6 +100,7 @@ class IstioAmbientMesh(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:app:IstioAmbientMesh", name, {"region": args.region}, opts)
+        self._mirror = args.mirror
         if not args.chart_version or args.chart_version.strip().lower() in {"latest", "*"}:
             raise ValueError(f"MeshArgs.chart_version: pin the Istio charts to a version, got {args.chart_version!r}")
         labels = {"app.kubernetes.io/part-of": "agentic-platform", "app.kubernetes.io/managed-by": "pulumi",
@@ -178,7 +182,7 @@ class IstioAmbientMesh(pulumi.ComponentResource):
             namespace=ISTIO_NS,
             create_namespace=False,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=ISTIO_REPO),
-            values=dict(values),
+            values=with_images(chart, values, self._mirror),
             atomic=False,
             cleanup_on_fail=True,
             timeout=600,

@@ -28,6 +28,7 @@ from app.observability import (
     traces_collector_values,
 )
 from app.prometheus_rules import RuleThresholds, platform_rule_groups, prometheus_rule
+from components.chart_images import with_images
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 OTLP_PORTS = (4317, 4318)
@@ -114,7 +115,8 @@ class MonitoringStack(pulumi.ComponentResource):
             return k8s.helm.v3.Release(
                 f"{name}-{part}", name=release_name, chart=chart.chart, version=chart.version,
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo), namespace=ns_name,
-                values=values, allow_null_values=True, atomic=True, cleanup_on_fail=True, timeout=900,
+                values=with_images(chart.chart, values, args.mirror), allow_null_values=True, atomic=True,
+                cleanup_on_fail=True, timeout=900,
                 max_history=5,
                 opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=after))
 

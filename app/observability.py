@@ -14,6 +14,8 @@ from typing import Any
 
 import pulumi
 
+from components.chart_images import Mirror, no_mirror
+
 NAMESPACE = "monitoring"
 KPS_RELEASE = "kube-prometheus-stack"
 PROMETHEUS_PORT = 9090
@@ -101,6 +103,8 @@ class MonitoringArgs:
     """The External Secrets chart (its CRDs) and the Secrets Manager secret itself."""
     admin_secret_store_role_arn: pulumi.Input[str] | None = None
     """The monitoring namespace's SecretStore role: reads Grafana's admin password only."""
+    mirror: Mirror = no_mirror
+    """Every chart's images through the region's pull-through cache (components/chart_images.py)."""
 
 
 ROLE_ANNOTATION = "agentic-platform/pod-identity-role-arn"

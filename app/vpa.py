@@ -9,6 +9,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.chart_images import Mirror, no_mirror, with_images
+
 VPA_REPO = "https://charts.fairwinds.com/stable"
 VPA_CHART = "vpa"
 VPA_NAMESPACE = "vpa"
@@ -32,7 +34,8 @@ def vpa_crds_url(version: str) -> str:
 class VpaRecommender(pulumi.ComponentResource):
     release: k8s.helm.v3.Release | None
 
-    def __init__(self, name: str, version: str | None, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, version: str | None, opts: pulumi.ResourceOptions | None = None,
+                 mirror: Mirror = no_mirror):
         super().__init__("agentic:app:VpaRecommender", name, {}, opts)
         self.release = None
         if version:
@@ -51,12 +54,12 @@ class VpaRecommender(pulumi.ComponentResource):
                 timeout=600,
                 max_history=5,
                 skip_crds=True,
-                values={
+                values=with_images(VPA_CHART, {
                     "recommender": {"enabled": True, "replicaCount": 1,
                                     "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]},
                     "updater": {"enabled": False},
                     "admissionController": {"enabled": False},
-                },
+                }, mirror),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[crds]),
             )
         self.register_outputs({})

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.chart_images import Mirror, no_mirror, with_images
 from components.charts_iam import (
     KARPENTER_EVENTS,
     LB_CONTROLLER_NO_WAF,
@@ -91,6 +92,10 @@ class ClusterChartsArgs:
     system_nodes: int = 2
     """Nodes of the managed system group: Karpenter's replicas (required anti-affinity per node) are
     capped to it, so a warm standby with one system node runs one replica instead of a Pending one."""
+    mirror: Mirror = no_mirror
+    """Each chart's images go through the region's pull-through cache (components/chart_images.py)."""
+    node_pull_through_policy: str | None = None
+    """Given to Karpenter's node role too: its nodes run DaemonSets whose first pull imports the image."""
 
 
 def karpenter_replicas(system_nodes: int) -> int:
@@ -169,7 +174,7 @@ class ClusterCharts(pulumi.ComponentResource):
             namespace=namespace,
             create_namespace=create_namespace,
             repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=repo or REPOS[chart]),
-            values=values,
+            values=with_images(chart, values, a.mirror),
             atomic=False,
             cleanup_on_fail=True,
             timeout=600,
@@ -261,6 +266,9 @@ class ClusterCharts(pulumi.ComponentResource):
         for arn in NODE_POLICIES:
             aws.iam.RolePolicyAttachment(f"{name}-karpenter-node-{arn.rsplit('/', 1)[-1]}", role=node_role.name,
                                          policy_arn=arn, opts=child)
+        if a.node_pull_through_policy is not None:
+            aws.iam.RolePolicy(f"{name}-karpenter-node-pull-through", role=node_role.name,
+                               policy=a.node_pull_through_policy, opts=child)
         # Nodes Karpenter launches join through an EC2_LINUX access entry (no aws-auth ConfigMap).
         access = aws.eks.AccessEntry(f"{name}-karpenter-node-access", region=a.region, cluster_name=a.cluster_name,
                                      principal_arn=node_role.arn, type="EC2_LINUX", opts=child)

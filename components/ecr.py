@@ -40,12 +40,24 @@ def lifecycle_policy(keep_tagged: int, untagged_days: int) -> str:
     ]}, sort_keys=True)
 
 
-def _split(image: str) -> tuple[str, str]:
-    """(registry host, repository path with tag/digest), Docker's rules for the implicit host."""
+def split_image(image: str) -> tuple[str, str]:
+    """(registry host, repository path with tag/digest), Docker's rules for the implicit host:
+    `redis` and `docker.io/redis` are both Docker Hub's official `library/redis`."""
     first, _, rest = image.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
+        if first in DOCKER_HUB_HOSTS and "/" not in rest:
+            return first, f"library/{rest}"
         return first, rest
     return "docker.io", image if rest else f"library/{image}"
+
+
+def upstream_rule(image: str) -> str | None:
+    """The pull-through cache prefix (`PULL_THROUGH_UPSTREAMS` key) whose upstream serves `image`;
+    None for a registry ECR cannot cache from (gcr.io, a private host, ECR itself)."""
+    host = HOST_ALIASES.get(split_image(image)[0], split_image(image)[0])
+    if host in DOCKER_HUB_HOSTS:
+        return "docker-hub"
+    return {v: k for k, v in PULL_THROUGH_UPSTREAMS.items()}.get(host)
 
 
 def mirror_image(image: str, registry: str, enabled: Sequence[str]) -> str:
@@ -53,14 +65,13 @@ def mirror_image(image: str, registry: str, enabled: Sequence[str]) -> str:
 
     The one mapping the charts and the workload call for every image they pull. An image whose
     upstream has no rule in `enabled` (or that is already in `registry`) is returned unchanged,
-    so a caller can tell it was not mirrored.
+    so a caller can tell it was not mirrored. Docker Hub official images keep the `library/`
+    the cache needs (`docker.io/busybox` -> `<registry>/docker-hub/library/busybox`).
     """
-    host, path = _split(image)
+    host, path = split_image(image)
     if host == registry:
         return image
-    host = HOST_ALIASES.get(host, host)
-    by_host = {v: k for k, v in PULL_THROUGH_UPSTREAMS.items()}
-    prefix = "docker-hub" if host in DOCKER_HUB_HOSTS else by_host.get(host)
+    prefix = upstream_rule(image)
     if prefix is None or prefix not in enabled:
         return image
     return f"{registry}/{prefix}/{path}"
@@ -99,6 +110,8 @@ class Registry(pulumi.ComponentResource):
 
     repository_urls: dict[str, pulumi.Output[str]]
     host: str
+    pull_through: list[pulumi.Resource]
+    """The cache rules and the repository creation template: what a first pull through the cache needs."""
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:components:Registry", name, {"region": args.region}, opts)
@@ -133,21 +146,22 @@ class Registry(pulumi.ComponentResource):
                     filter="*", filter_type="WILDCARD")])],
             opts=child)
 
+        self.pull_through = []
         for prefix in args.pull_through:
-            aws.ecr.PullThroughCacheRule(
+            self.pull_through.append(aws.ecr.PullThroughCacheRule(
                 f"{name}-cache-{prefix}", region=region, ecr_repository_prefix=prefix,
                 upstream_registry_url=PULL_THROUGH_UPSTREAMS[prefix],
-                credential_arn=args.upstream_credentials.get(prefix), opts=child)
+                credential_arn=args.upstream_credentials.get(prefix), opts=child))
         if args.pull_through:
             # Cached repositories are created on first pull; the template gives them the same
             # lifecycle. Tags stay mutable: the cache follows upstream tags it re-syncs.
-            aws.ecr.RepositoryCreationTemplate(
+            self.pull_through.append(aws.ecr.RepositoryCreationTemplate(
                 f"{name}-cache-template", region=region, prefix="ROOT", applied_fors=["PULL_THROUGH_CACHE"],
                 description="pull-through cache repositories", image_tag_mutability="MUTABLE",
                 lifecycle_policy=lifecycle_policy(args.keep_tagged_images, args.untagged_expire_days),
                 encryption_configurations=[aws.ecr.RepositoryCreationTemplateEncryptionConfigurationArgs(
                     encryption_type="AES256")],
-                opts=child)
+                opts=child))
 
         if args.replicate_to:
             aws.ecr.ReplicationConfiguration(

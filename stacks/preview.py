@@ -18,10 +18,10 @@ from typing import Any
 from stacks.config import ConfigError
 from stacks.harness import Plan, run_stack
 from stacks.harness.stack_file import StackFileError
-from stacks.reports import Report, config, cost, dr, paths, policy, versions
+from stacks.reports import Report, config, cost, dr, images, paths, policy, versions
 
 REPORTS: tuple[Callable[[Plan], Report], ...] = (config.report, policy.report, cost.report, dr.report, paths.report,
-                                                 versions.report)
+                                                 versions.report, images.report)
 TYPES_SHOWN = 15
 """Resource types listed without --verbose (the biggest counts); --verbose lists every type."""
 

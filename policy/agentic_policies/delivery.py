@@ -2,7 +2,9 @@
 
 The app image comes from the region's replicated repository and public images through the ECR
 pull-through cache, so no node depends on a public registry (or its rate limits) at pull time.
-Helm releases expose only values, so this covers the workloads the program creates itself.
+Helm releases expose only values, so this covers the workloads the program creates itself; the
+charts' images are read back from their values by the preview's "chart images" section
+(stacks/reports/images.py), which lists what still comes from a public registry.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Order inside a region (each arrow is a dependency the engine sees):
 Network -> EksCluster -> BootstrapAddons (vpc-cni, pod-identity-agent) -> NodeGroups ->
 NodeAddons (coredns, kube-proxy, EBS CSI) -> Kubernetes provider -> ClusterCharts
 (StorageClass, LB controller, autoscaler, metrics-server, External Secrets, KEDA).
+NodeGroups -> Registry (ECR, pull-through cache rules, the nodes' grant) -> Kubernetes provider:
+every chart's images come through the region's cache (stacks/compose/registry.py).
 Network + EksCluster -> the deploy runner's path to this endpoint (domain peerings, CI peering
 routes and SG rules; `CiPathHook`) -> Kubernetes provider, so one `pulumi up` converges.
 """
@@ -25,6 +27,7 @@ from components.k8s_provider import cluster_provider
 from components.network import Network, NetworkArgs
 from components.node_groups import NodeGroups, NodeGroupsArgs, NodeGroupSpec
 from components.pod_identity import PodIdentityFactory
+from stacks.compose.registry import build_region_registry, mirror_for, pull_through_policy
 from stacks.compose.types import RegionBase, RegionContext
 from stacks.config import PlatformConfig
 from stacks.config.models_infra import ClusterConfig, NodeGroupConfig
@@ -189,10 +192,15 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
         nodes=list(nodes.node_groups.values()),
     ), opts=opts)
 
+    # Every chart pulls through the region's cache: the provider (so every chart) waits for its
+    # rules and the nodes' right to import through them (stacks/compose/registry.py).
+    registry = build_region_registry(ctx, names.resource_prefix, names.physical_prefix, account_id,
+                                     nodes.node_role_arn)
     k8s_provider = cluster_provider(
         names.k8s_provider, cluster_name=eks.name, endpoint=eks.endpoint, ca_data=eks.certificate_authority,
         region=region,
-        depends_on=[*bootstrap.addons, *nodes.node_groups.values(), *core.addons, *eks.access_entries, *ci_deps],
+        depends_on=[*bootstrap.addons, *nodes.node_groups.values(), *core.addons, *eks.access_entries, *ci_deps,
+                    *(registry.ready if registry is not None else [])],
         parent=ctx.parent)
 
     providers: dict[str, pulumi.ProviderResource] = {"kubernetes": k8s_provider}
@@ -210,6 +218,8 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
         autoscaler=cluster_cfg.autoscaler, arch=cluster_cfg.arch,
         karpenter_ami_alias=cluster_cfg.karpenter_ami_alias,
         system_nodes=cluster_cfg.standby.node_min if ctx.region.standby else cluster_cfg.node_groups.system.min_size,
+        mirror=mirror_for(cfg, region, account_id),
+        node_pull_through_policy=pull_through_policy(cfg, region, account_id),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers=providers))
 
     return RegionBase(
@@ -246,6 +256,7 @@ def build_base(ctx: RegionContext, ci_path: CiPathHook | None = None) -> RegionB
             "keda": charts.keda,
             "metrics_server": charts.metrics_server,
             "account_id": account_id,
+            **({"registry": registry.registry} if registry is not None else {}),
             "availability_zones": list(zones.names[: cfg.network.az_count]),
         },
     )

@@ -16,25 +16,23 @@ import pulumi_kubernetes as k8s
 
 from app.gitops import NOTIFICATIONS_SA, ArgoCd, application_spec, argocd_values, render_path
 from app.rollout import RolloutSpec
+from components.chart_images import with_images
 from components.ci_peering import CiPeering, CiPeeringArgs, ci_peer_plan
 from components.ci_runners import GitHubRoles, GitHubRolesArgs, GitHubRunner, RunnerArgs
 from components.cidr_plan import CI, PRIVATE
-from components.ecr import Registry, RegistryArgs, mirror_image, node_pull_through_policy, registry_host
+from components.ecr import Registry, registry_host
 from components.eks_cluster import EksCluster
 from components.network import Network
 from components.pod_identity import PodIdentityFactory
 from stacks.compose.base import CiPathHook, base_names
 from stacks.compose.global_traffic import DomainPeerings
+from stacks.compose.registry import mirror_for, registry_enabled
 from stacks.compose.types import RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
 
 ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
 ARGO_REPO = "https://argoproj.github.io/argo-helm"
-
-
-def registry_enabled(cfg: PlatformConfig) -> bool:
-    return not cfg.is_local and cfg.delivery.registry.enabled
 
 
 def _account(base: RegionBase) -> str | None:
@@ -45,10 +43,7 @@ def _account(base: RegionBase) -> str | None:
 def mirror(cfg: PlatformConfig, region: str, base: RegionBase, image: str) -> str:
     """The one image mapping for charts and the workload: a public image through this region's
     pull-through cache (unchanged when the registry is off or its upstream has no rule)."""
-    account = _account(base)
-    if not registry_enabled(cfg) or account is None:
-        return image
-    return mirror_image(image, registry_host(account, region), cfg.delivery.registry.pull_through)
+    return mirror_for(cfg, region, _account(base))(image)
 
 
 def app_image(cfg: PlatformConfig, region: str, base: RegionBase | None) -> str:
@@ -85,16 +80,14 @@ def workload_provider(ctx: RegionContext, base: RegionBase) -> pulumi.ProviderRe
 
 def _rollouts_release(ctx: RegionContext, base: RegionBase) -> k8s.helm.v3.Release:
     cfg = ctx.cfg
-    image = mirror(cfg, ctx.name, base, "quay.io/argoproj/argo-rollouts")
-    registry, _, repository = image.partition("/")
     return k8s.helm.v3.Release(
         f"{cfg.environment}-{ctx.name}-argo-rollouts", name="argo-rollouts", chart="argo-rollouts",
         version=cfg.delivery.argo.argo_rollouts_chart, repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=ARGO_REPO),
         namespace=ARGO_ROLLOUTS_NAMESPACE, create_namespace=True, atomic=True, cleanup_on_fail=True, timeout=600,
         max_history=5,
-        values={"installCRDs": True, "controller": {"replicas": 2, "image": {"registry": registry,
-                                                                              "repository": repository}},
-                "dashboard": {"enabled": False}},
+        values=with_images("argo-rollouts", {"installCRDs": True, "controller": {"replicas": 2},
+                                             "dashboard": {"enabled": False}},
+                           mirror_for(cfg, ctx.name, _account(base))),
         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider))
 
 
@@ -147,27 +140,16 @@ def ci_path_hook(cfg: PlatformConfig, runner_network: dict[str, Network],
 
 
 def build_region_delivery(ctx: RegionContext, base: RegionBase) -> dict[str, Any]:
-    """Registry, runner and Rollouts controller of one region; exports their names."""
+    """Runner and Rollouts controller of one region; exports them and the registry `build_base`
+    made before the cluster's provider (stacks/compose/registry.py)."""
     cfg = ctx.cfg
     d = cfg.delivery
     names = base_names(cfg, ctx.name)
     account = _account(base)
     out: dict[str, Any] = {}
-    if registry_enabled(cfg) and account is not None:
-        build_region = cfg.default_region
-        registry = Registry(f"{names.resource_prefix}-registry", RegistryArgs(
-            region=ctx.name, account_id=account, name_prefix=names.physical_prefix,
-            repositories=d.registry.repositories, keep_tagged_images=d.registry.keep_tagged_images,
-            untagged_expire_days=d.registry.untagged_expire_days, pull_through=d.registry.pull_through,
-            upstream_credentials=d.registry.upstream_credentials,
-            replicate_to=[r for r in cfg.region_names if r != build_region] if ctx.name == build_region else [],
-            protect=cfg.protected), opts=ctx.opts())
+    registry = base.extras.get("registry")
+    if isinstance(registry, Registry):
         out["registry"] = registry.host
-        node_role = base.extras.get("node_role_arn")
-        if node_role is not None and d.registry.pull_through:
-            aws.iam.RolePolicy(f"{names.resource_prefix}-nodes-pull-through", opts=ctx.opts(),
-                               role=pulumi.Output.from_input(node_role).apply(lambda arn: str(arn).split("/")[-1]),
-                               policy=node_pull_through_policy(ctx.name, account, d.registry.pull_through))
     # Only in the region's own `ci` subnets (NAT egress, C45); never the node subnets, never none.
     if d.runners.enabled and account is not None and base.ci_subnet_ids:
         runner = GitHubRunner(f"{names.resource_prefix}-ci", RunnerArgs(
@@ -243,14 +225,12 @@ def build_gitops(ctx: RegionContext, base: RegionBase, data: RegionData) -> dict
         aws.pipes.Pipe(f"{prefix}-argocd-pipe", region=ctx.name, name=f"{names.physical_prefix}-argocd",
                        role_arn=pipe_role.arn, source=queue.arn, target=data.alert_topic_arn,
                        opts=ctx.opts(depends_on=[grant]))
-    argocd_image = mirror(cfg, ctx.name, base, "quay.io/argoproj/argocd")
-    redis_image = mirror(cfg, ctx.name, base, "ecr-public.aws.com/docker/library/redis")
     argo = cfg.delivery.argo
     app_name = f"platform-{cfg.environment}-{ctx.name}"
     ArgoCd(f"{prefix}-gitops", chart_version=argo.argo_cd_chart,
-           values=argocd_values(argocd_image if argocd_image != "quay.io/argoproj/argocd" else None,
-                                redis_image if "ecr-public.aws.com" not in redis_image else None,
-                                ctx.name, f"{names.physical_prefix}-argocd-notifications"),
+           values=with_images("argo-cd", argocd_values(None, None, ctx.name,
+                                                       f"{names.physical_prefix}-argocd-notifications"),
+                              mirror_for(cfg, ctx.name, _account(base))),
            app_name=app_name,
            application=application_spec(argo.repo_url, argo.target_revision,
                                         render_path(argo.path_root, cfg.stack, ctx.name)),

@@ -17,6 +17,7 @@ from app.mesh import ISTIO_NS, IstioAmbientMesh, MeshArgs, trust_material_secret
 from app.mesh_policies import ApiTrafficPolicy, FaultInjection, MeshNamespace, MeshPolicies, MeshPoliciesArgs
 from app.names import HTTP_PORT, PLATFORM_CORE, SHARED_SERVICES
 from components.secret_store_role import secret_name_pattern
+from stacks.compose.registry import base_mirror
 from stacks.compose.secret_stores import store_role
 from stacks.compose.types import RegionBase, RegionContext, RegionWorkload
 
@@ -42,6 +43,7 @@ def build_mesh(ctx: RegionContext, base: RegionBase) -> IstioAmbientMesh | None:
         chart_version=cfg.cluster.charts.istio,
         ha=cfg.environment == "prod" and not ctx.region.standby,
         depends_on=[base.external_secrets] if base.external_secrets is not None else [],
+        mirror=base_mirror(cfg, ctx.name, base),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent, providers={"kubernetes": base.k8s_provider}))
 
 

@@ -47,6 +47,7 @@ from components.secrets import SecretSet, SecretSetArgs
 from components.store_events import StoreEvents, StoreEventsArgs
 from stacks.compose.data import prefix as resource_prefix
 from stacks.compose.data import region_tags
+from stacks.compose.registry import base_mirror
 from stacks.compose.secret_stores import store_role
 from stacks.compose.types import DbClusterRef, RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
@@ -276,6 +277,7 @@ def build_monitoring(ctx: RegionContext, base: RegionBase, data: RegionData, top
         admin_password_secret=admin_secret, admin_secret_depends_on=admin_deps,
         admin_secret_store_role_arn=store_role(ctx, base, "monitoring", NAMESPACE, [admin_arn])
         if admin_arn is not None else None,
+        mirror=base_mirror(cfg, ctx.name, base),
     ), opts=pulumi.ResourceOptions(parent=ctx.parent))
 
 

@@ -26,6 +26,7 @@ from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.threat_runtime import RuntimeProtection
 from stacks.compose.data import DataDomains, domain_tags, region_tags
 from stacks.compose.observability import db_targets
+from stacks.compose.registry import base_mirror
 from stacks.compose.types import RegionBase, RegionContext, RegionData, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.models_testing import resolve
@@ -99,13 +100,15 @@ def build_region_testing(ctx: RegionContext, base: RegionBase, data: RegionData,
                 k8s_provider=base.k8s_provider, chart_version=t.chaos.chaos_mesh_chart, schedule=t.chaos.schedule,
                 latency_ms=t.chaos.latency_ms, duration_minutes=t.chaos.duration_minutes, vpc_cidr=base.vpc_cidr,
                 database_hosts=[data.db_proxy_endpoint] if data.db_proxy_endpoint is not None else [],
-                depends_on=after), opts=pulumi.ResourceOptions(parent=ctx.parent))
+                depends_on=after, mirror=base_mirror(cfg, ctx.name, base)),
+                opts=pulumi.ResourceOptions(parent=ctx.parent))
             out["chaos_schedules"] = chaos.schedules
         if resolve(t.load.enabled, env) and "monitoring_namespace" in exports:
             load = LoadTesting(f"{prefix}-load", LoadTestingArgs(
                 k8s_provider=base.k8s_provider, chart_version=t.load.k6_operator_chart,
                 base_url=t.load.target_url or IN_CLUSTER_API, app_tag=cfg.app.tag, parallelism=t.load.parallelism,
-                monitoring_namespace=exports["monitoring_namespace"], depends_on=after),
+                monitoring_namespace=exports["monitoring_namespace"], depends_on=after,
+                mirror=base_mirror(cfg, ctx.name, base)),
                 opts=pulumi.ResourceOptions(parent=ctx.parent))
             out["load_testing"] = {"namespace": load.namespace, "baseline_run": load.baseline_run}
     td = cfg.threat_detection

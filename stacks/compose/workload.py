@@ -48,6 +48,7 @@ from stacks.cells import Cell, region_cells
 from stacks.compose import delivery
 from stacks.compose.data import ALB_LOG_PREFIX, region_tags
 from stacks.compose.events import EventsBuild
+from stacks.compose.registry import base_mirror
 from stacks.compose.secret_stores import store_role
 from stacks.compose.types import (
     DbConnectTarget,
@@ -393,7 +394,8 @@ def build_workload(ctx: RegionContext, base: RegionBase, data: RegionData,
     vpa = VpaRecommender(f"{cfg.environment}-{ctx.name}-vpa", cfg.cluster.charts.vpa if cfg.cluster else None,
                          opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider,
                                                      depends_on=[r for r in (base.extras.get("metrics_server"),)
-                                                                 if r is not None]))
+                                                                 if r is not None]),
+                         mirror=base_mirror(cfg, ctx.name, base))
     trust = origin_trust_store(ctx, base, data)
     trust_arn = trust.arn if trust is not None else None
     cells = {cell.domain: _build_cell(ctx, base, data, cell, vpa, trust_store_arn=trust_arn,
