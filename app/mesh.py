@@ -58,14 +58,17 @@ def trust_material_secret_name(project: str, environment: str) -> str:
 
 
 def istiod_values(ha: bool, trust_domain: str = "cluster.local") -> dict[str, Any]:
+    """The istiod chart reads its settings at the top level (`.Values.tolerations`,
+    `.Values.replicaCount`, `.Values.autoscaleMin` in istio-discovery's templates at 1.31); the
+    `pilot.` prefix of the old istio-operator values is never read there, so Helm would ignore it."""
     values: dict[str, Any] = {
         "profile": "ambient",
         "meshConfig": {"trustDomain": trust_domain, "accessLogFile": "/dev/stdout",
                        "accessLogEncoding": "JSON", "enablePrometheusMerge": True},
-        "pilot": {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]},
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
     }
     if ha:
-        values["pilot"].update({"autoscaleMin": 2, "replicaCount": 2})
+        values.update({"autoscaleMin": 2, "replicaCount": 2})
     return values
 
 

@@ -236,3 +236,18 @@ def test_tenants_talk_only_to_their_own_domain_cell(prod: Plan) -> None:
              prod.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
              if p.inputs["metadata"]["name"].startswith("allow-platform-")}
     assert ("tenant-globex", "allow-platform-global") in peers and ("tenant-eurobank", "allow-platform-core") in peers
+
+
+def test_istiod_settings_sit_where_the_chart_reads_them(prod: Plan) -> None:
+    """istio-discovery reads `.Values.replicaCount`, `.Values.autoscaleMin` and `.Values.tolerations`
+    at the top level; a `pilot:` block would be silently ignored by Helm. Active regions run two
+    istiod replicas on the system nodes, the warm standby one."""
+    istiods = {r.region: r for r in prod.of_type(RELEASE) if r.get("chart") == "istiod"}
+    assert istiods
+    standby = {r.name for r in platform_config(prod).regions if r.standby}
+    for region, release in istiods.items():
+        values = release.get("values")
+        assert "pilot" not in values
+        assert {"key": "CriticalAddonsOnly", "operator": "Exists"} in values["tolerations"]
+        expected = 1 if region in standby else 2
+        assert values.get("replicaCount", 1) == expected == values.get("autoscaleMin", 1), region
