@@ -43,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--unplanned", action="store_true",
                    help="FailoverGlobalCluster for a failed primary (needs --accept-data-loss)")
     f.add_argument("--accept-data-loss", action="store_true",
-                   help="acknowledge losing writes not yet replicated (unplanned failover only)")
+                   help="acknowledge losing unreplicated writes (unplanned failover, or any Region switch plan run)")
     f.add_argument("--manual", action="store_true",
                    help="run the step-by-step runbook even where the stack has a Region switch plan")
     f.add_argument("--apply", action="store_true", help="execute the plan (default: dry run)")

@@ -3,8 +3,12 @@
 Where the stack outputs name the domain's ARC Region switch plan (`failover.region_switch.<domain>`),
 the command starts that plan (`StartPlanExecution`, action `activate`, mode `graceful`, or
 `ungraceful` with `--unplanned`) through the target region's Region switch data plane and follows
-its steps; the plan runs the same promotion the stack's automatic trigger would. `--manual` (or a
-stack without plans) keeps the step-by-step runbook below.
+its steps; the plan runs the same promotion the stack's automatic trigger would. Its Aurora step
+fails over with AllowDataLoss in either mode (behavior `failover`: the pinned pulumi-aws cannot set
+the `ungraceful` block that would let graceful runs switch over instead,
+https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GlobalAuroraConfiguration.html), so a
+plan run needs `--accept-data-loss`. `--manual` (or a stack without plans) keeps the step-by-step
+runbook below, whose planned path is the RPO-0 switchover.
 
 Planned switchover (`SwitchoverGlobalCluster`, RPO 0) needs a healthy global cluster; the
 unplanned `FailoverGlobalCluster` with `AllowDataLoss` loses up to the replication lag and so
@@ -74,13 +78,21 @@ def run(outputs: StackOutputs, deps: Deps, *, domain_name: str, to: str, unplann
     if to not in domain.regions:
         raise BadInput(f"refusing to fail over to {to}: it is outside {domain.describe()}"
                        f" (residency {domain.residency})")
-    if accept_data_loss and not unplanned:
-        raise BadInput("--accept-data-loss only applies to --unplanned failover")
+    rs = outputs.region_switch.get(domain.name)
+    via_plan = rs is not None and not manual
+    if accept_data_loss and not unplanned and not via_plan:
+        raise BadInput("--accept-data-loss only applies to --unplanned failover or a Region switch plan run")
     if unplanned and not accept_data_loss:
         raise BadInput("an unplanned failover can lose the writes not yet replicated;"
                        " re-run with --unplanned --accept-data-loss to confirm")
-    rs = outputs.region_switch.get(domain.name)
-    if rs is not None and not manual:
+    if rs is not None and via_plan:
+        if not accept_data_loss:
+            # The plan's Aurora step has behavior `failover`: FailoverGlobalCluster with AllowDataLoss
+            # "including during graceful execution" (API_GlobalAuroraConfiguration). Only the runbook's
+            # SwitchoverGlobalCluster is RPO 0.
+            raise BadInput(f"plan {rs.plan_name} fails the databases over with AllowDataLoss even in a graceful"
+                           " run; use --manual for a planned switchover with no data loss (RPO 0), or add"
+                           " --accept-data-loss to run the plan")
         return run_plan(outputs, deps, domain, rs, to=to, unplanned=unplanned, apply=apply)
     gid = domain.global_cluster_identifier
     if not gid:

@@ -81,15 +81,26 @@ def test_planned_switch_is_graceful_and_a_failed_step_fails_the_command(capsys):
     stub.add_response("get_plan_execution", execution("failed", [("databases", "failed")]),
                       {"planArn": PLAN, "executionId": EXEC})
     with stub:
-        res = run_cli(capsys, argv("--apply"), stdin_deps(outputs_with_plan(), clients=clients))
+        res = run_cli(capsys, argv("--accept-data-loss", "--apply"), stdin_deps(outputs_with_plan(), clients=clients))
         stub.assert_no_pending_responses()
     assert res.code != 0
     assert "is failed; failed steps: databases" in res.err
 
 
+def test_a_plan_run_needs_the_data_loss_acknowledgement_even_when_graceful(capsys):
+    """The plan's Aurora step is `failover` (AllowDataLoss in graceful runs too): without the flag
+    nothing is called and the RPO-0 path (--manual) is named."""
+    clients, stub = stubbed()
+    with stub:
+        res = run_cli(capsys, argv("--apply"), stdin_deps(outputs_with_plan(), clients=clients))
+        stub.assert_no_pending_responses()
+    assert res.code != 0
+    assert "AllowDataLoss even in a graceful run" in res.err and "--manual" in res.err
+
+
 def test_the_plan_cannot_target_a_region_outside_it(capsys):
     out = outputs_with_plan(regions=["eu-west-1", "eu-south-1"])
-    res = run_cli(capsys, argv(), stdin_deps(out))
+    res = run_cli(capsys, argv("--accept-data-loss"), stdin_deps(out))
     assert res.code != 0 and "not eu-central-1" in res.err
 
 
