@@ -109,7 +109,9 @@ _CLIENTS: dict[tuple[str, str], Any] = {}
 
 
 def client(service: str, region: str) -> Any:
-    """One boto3 client per (service, region) while a world is built (client creation dominates)."""
+    """One boto3 client per (service, region) for the whole process (client creation dominated a
+    world's build). Reusing one across worlds is safe: moto intercepts every botocore client while
+    a mock is active and each `mock_aws()` starts from empty backends."""
     if (service, region) not in _CLIENTS:
         _CLIENTS[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
     return _CLIENTS[(service, region)]
@@ -166,7 +168,6 @@ def make_cluster(region: str, identifier: str, key: str, *, global_id: str | Non
 
 def build_world() -> dict[str, Any]:
     """Create the account (inside an active mock) and return its stack outputs."""
-    _CLIENTS.clear()
     keys = {r: {"database": _key(r, "database"), "storage": _key(r, "storage")} for r in REGIONS}
     regional: dict[str, Any] = {}
     for region in REGIONS:
