@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.kms_policies import root_statement
+from components.secrets import SecretSet, SecretSetArgs
 from stacks.config.models_delivery import PULL_THROUGH_UPSTREAMS
+
+CREDENTIAL_PREFIX = "ecr-pullthroughcache/"
+"""ECR reads an upstream credential only from a secret named with this prefix, in the rule's own
+account and region (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-creating-rule.html);
+its service-linked role may `secretsmanager:GetSecretValue` on `secret:ecr-pullthroughcache/*` only
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-pullthroughcache.html)."""
 
 DOCKER_HUB_HOSTS = ("docker.io", "registry-1.docker.io", "index.docker.io")
 HOST_ALIASES = {"ecr-public.aws.com": "public.ecr.aws"}
@@ -77,6 +85,41 @@ def mirror_image(image: str, registry: str, enabled: Sequence[str]) -> str:
     return f"{registry}/{prefix}/{path}"
 
 
+def credential_secret_value(username: pulumi.Input[str], access_token: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The secret string ECR expects: JSON with `username` and `accessToken`, the same two keys for
+    Docker Hub and GitHub Container Registry
+    (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-creating-secret.html)."""
+    return pulumi.Output.secret(pulumi.Output.all(username, access_token).apply(
+        lambda v: json.dumps({"username": v[0], "accessToken": v[1]}, sort_keys=True)))
+
+
+def registry_key_policy(account_id: str, region: str) -> str:
+    """The region's ECR key, also encrypting the pull-through credential secrets.
+
+    Secrets Manager decrypts a secret with the caller's own KMS rights
+    (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html); the
+    caller here is ECR's pull-through service-linked role, whose managed policy grants
+    `secretsmanager:GetSecretValue` but no KMS action
+    (https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-pullthroughcache.html). So the key
+    policy itself lets principals of this account decrypt, only through Secrets Manager of this
+    region and only for `ecr-pullthroughcache/` secrets (the encryption context Secrets Manager
+    sends names the secret). The same shape as the AWS managed aws/secretsmanager key, without
+    naming the service-linked role (it exists only once the first rule is created, and a key
+    policy naming a missing principal is refused). ECR's own use of the key for the
+    repositories goes through the account-root statement, as before.
+    """
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        root_statement(account_id),
+        {"Sid": "PullThroughCredentialsViaSecretsManager", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*",
+         "Condition": {
+             "StringEquals": {"kms:CallerAccount": account_id,
+                              "kms:ViaService": f"secretsmanager.{region}.amazonaws.com"},
+             "StringLike": {"kms:EncryptionContext:SecretARN":
+                            f"arn:aws:secretsmanager:{region}:{account_id}:secret:{CREDENTIAL_PREFIX}*"}}},
+    ]}, sort_keys=True)
+
+
 def node_pull_through_policy(region: str, account_id: str, prefixes: Sequence[str]) -> str:
     """The first pull of a cached image creates its repository and imports it: nodes need
     `ecr:CreateRepository` and `ecr:BatchImportUpstreamImage` on those repositories only
@@ -99,6 +142,12 @@ class RegistryArgs:
     untagged_expire_days: int
     pull_through: Sequence[str] = ()
     upstream_credentials: Mapping[str, str] = field(default_factory=dict)
+    """prefix -> ARN of an existing `ecr-pullthroughcache/` secret in this region."""
+    upstream_logins: Mapping[str, tuple[pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=dict)
+    """prefix -> (username, access token), for the credentialed upstreams without an ARN: stored
+    here in `ecr-pullthroughcache/<name_prefix>/<prefix>`, encrypted with the registry's key."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the credential secrets (residency of the region)."""
     replicate_to: Sequence[str] = ()
     """Set on the build region only: ECR copies every pushed image to these regions."""
     protect: bool = False
@@ -112,6 +161,8 @@ class Registry(pulumi.ComponentResource):
     host: str
     pull_through: list[pulumi.Resource]
     """The cache rules and the repository creation template: what a first pull through the cache needs."""
+    credential_arns: dict[str, pulumi.Output[str]]
+    """prefix -> ARN of the credential secret this component created (not the given ARNs)."""
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agentic:components:Registry", name, {"region": args.region}, opts)
@@ -120,7 +171,12 @@ class Registry(pulumi.ComponentResource):
         region = args.region
         self.host = registry_host(args.account_id, region)
 
-        key = aws.kms.Key(f"{name}-ecr-key", region=region, description=f"ECR images of {args.name_prefix}",
+        logins = {p: args.upstream_logins[p] for p in args.pull_through
+                  if p in args.upstream_logins and p not in args.upstream_credentials}
+        key = aws.kms.Key(f"{name}-ecr-key", region=region,
+                          description=f"ECR images of {args.name_prefix}"
+                          + (" and its pull-through credentials" if logins else ""),
+                          policy=registry_key_policy(args.account_id, region) if logins else None,
                           enable_key_rotation=True, deletion_window_in_days=30, opts=keep)
         aws.kms.Alias(f"{name}-ecr-key-alias", region=region, name=f"alias/{args.name_prefix}-ecr",
                       target_key_id=key.key_id, opts=child)
@@ -147,11 +203,22 @@ class Registry(pulumi.ComponentResource):
             opts=child)
 
         self.pull_through = []
+        self.credential_arns = {}
+        if logins:
+            creds = SecretSet(f"{name}-pull-through-credentials", SecretSetArgs(
+                region=region, path_prefix=f"{CREDENTIAL_PREFIX}{args.name_prefix}", kms_key_arn=key.arn,
+                values={p: credential_secret_value(*login) for p, login in logins.items()},
+                protect=args.protect, tags=dict(args.tags),
+                descriptions={p: f"{PULL_THROUGH_UPSTREAMS[p]} login of the `{p}` pull-through cache rule "
+                                 "(username + accessToken)" for p in logins}), opts=child)
+            self.credential_arns = dict(creds.arns)
+            self.pull_through.append(creds)
         for prefix in args.pull_through:
             self.pull_through.append(aws.ecr.PullThroughCacheRule(
                 f"{name}-cache-{prefix}", region=region, ecr_repository_prefix=prefix,
                 upstream_registry_url=PULL_THROUGH_UPSTREAMS[prefix],
-                credential_arn=args.upstream_credentials.get(prefix), opts=child))
+                credential_arn=self.credential_arns.get(prefix, args.upstream_credentials.get(prefix)),
+                opts=child))
         if args.pull_through:
             # Cached repositories are created on first pull; the template gives them the same
             # lifecycle. Tags stay mutable: the cache follows upstream tags it re-syncs.

@@ -2,7 +2,9 @@
 
 Every Helm release's image keys (components/chart_images.py, read from each chart's values.yaml
 at its pin) must point at the release region's ECR cache whenever the image's upstream has an
-enabled rule; what stays upstream is exactly the Docker Hub / GHCR images until those rules are on.
+enabled rule; what stays upstream is exactly the Docker Hub / GHCR images until those rules are on
+(staging and prod turn them on with the program's own credential secrets; a `pull_through` of the
+default three shows what would stay upstream without them).
 """
 
 from __future__ import annotations
@@ -108,12 +110,21 @@ def staging() -> Plan:
 
 @pytest.fixture(scope="module")
 def staging_all() -> Plan:
+    """Every chart, and Docker Hub / GHCR through secrets given as ARNs instead of config secrets."""
     return run_stack("staging", everything("staging"))
 
 
 @pytest.fixture(scope="module")
-def plans(prod: Plan, staging: Plan, staging_all: Plan) -> dict[str, tuple[Plan, tuple[str, ...]]]:
-    return {"prod": (prod, DEFAULT), "staging": (staging, DEFAULT), "staging+docker-hub+github": (staging_all, ALL)}
+def staging_default() -> Plan:
+    """Staging with the default rules only (no credentialed upstream), as dev runs."""
+    return run_stack("staging", {f"{NS}delivery": {"registry": {"pull_through": list(DEFAULT)}}})
+
+
+@pytest.fixture(scope="module")
+def plans(prod: Plan, staging: Plan, staging_all: Plan, staging_default: Plan
+          ) -> dict[str, tuple[Plan, tuple[str, ...]]]:
+    return {"prod": (prod, ALL), "staging": (staging, ALL), "staging+ARNs": (staging_all, ALL),
+            "staging-default": (staging_default, DEFAULT)}
 
 
 def test_every_release_has_a_row_in_the_table(plans: dict[str, tuple[Plan, tuple[str, ...]]]) -> None:
@@ -160,21 +171,19 @@ GHCR_BASE = {"ghcr.io/external-secrets/external-secrets", "ghcr.io/kedacore/keda
              "ghcr.io/jkroepke/kube-webhook-certgen", "ghcr.io/jkroepke/access-log-exporter"}
 DOCKER_HUB_BASE = {"docker.io/grafana/grafana", "docker.io/grafana/loki",
                    "docker.io/otel/opentelemetry-collector-contrib"}
-ISTIO = {f"docker.io/istio/{n}" for n in ("pilot", "proxyv2", "install-cni", "ztunnel")}
 
 
-def test_what_stays_upstream_is_exactly_docker_hub_and_ghcr(prod: Plan, staging: Plan) -> None:
+def test_what_stays_upstream_is_exactly_docker_hub_and_ghcr(prod: Plan, staging_default: Plan) -> None:
     testing = {"ghcr.io/chaos-mesh/chaos-mesh", "ghcr.io/chaos-mesh/chaos-daemon", "ghcr.io/chaos-mesh/chaos-coredns",
                "ghcr.io/grafana/k6-operator"}
-    assert _upstream(staging) == {("us-east-1", i) for i in GHCR_BASE | DOCKER_HUB_BASE | testing}
-    regions = set(prod.outputs["regions"])
-    standby = {r.region for r in prod.of_type(RELEASE) if r.name.endswith("-monitoring-loki")
-               and r.get("values.chunksCache.enabled") is False}
-    assert len(standby) == 1  # the warm standby runs Loki without its memcached caches
-    expected = {(region, i) for region in regions for i in GHCR_BASE | DOCKER_HUB_BASE | ISTIO}
-    expected |= {(region, "docker.io/library/memcached") for region in regions - standby}
-    assert _upstream(prod) == expected
+    expected = {("us-east-1", i) for i in GHCR_BASE | DOCKER_HUB_BASE | testing}
+    assert _upstream(staging_default) == expected
     assert {upstream_rule(i) for _, i in expected} == {"docker-hub", "github"}
+    # prod caches them all, in every region.
+    regions = set(prod.outputs["regions"])
+    cached = {(i.region, i.image.split("/")[1]) for i in chart_images(prod) if i.cached}
+    assert cached == {(region, p) for region in regions for p in ALL}  # each rule serves every region
+    assert _upstream(prod) == set()
 
 
 def test_enabling_docker_hub_and_github_with_credentials_caches_every_chart_image(staging_all: Plan) -> None:
@@ -186,12 +195,13 @@ def test_enabling_docker_hub_and_github_with_credentials_caches_every_chart_imag
     assert {"argo-cd", "cluster-autoscaler"} <= {i.chart for i in chart_images(staging_all)}
 
 
-def test_the_preview_lists_what_stays_upstream(staging: Plan, staging_all: Plan) -> None:
-    rep = report(staging)
-    assert rep.summary.endswith(f"{len(_upstream(staging))} upstream") and not rep.failed
+def test_the_preview_lists_what_stays_upstream(staging: Plan, staging_default: Plan, staging_all: Plan) -> None:
+    rep = report(staging_default)
+    assert rep.summary.endswith(f"{len(_upstream(staging_default))} upstream") and not rep.failed
     assert any("upstream: docker.io/grafana/grafana (kube-prometheus-stack; rule `docker-hub` is off)" in line
                for line in rep.lines)
     assert report(staging_all).summary.endswith(" 0 upstream")
+    assert report(staging).summary.endswith(" 0 upstream")
     # A chart nobody has read yet fails the preview instead of passing unseen.
     fresh = run_stack("staging")  # a copy: the module's plan stays as it was
     next(r for r in fresh.of_type(RELEASE) if r.name.endswith("-keda")).inputs["chart"] = "some-new-chart"

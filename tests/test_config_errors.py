@@ -41,6 +41,16 @@ def setter(path: str, value: Any) -> Mutator:
     return mutate
 
 
+def dropper(*keys: str) -> Mutator:
+    """Mutator removing top-level keys (e.g. secrets the harness stood in)."""
+
+    def mutate(ns: dict[str, Any]) -> None:
+        for key in keys:
+            ns.pop(key)
+
+    return mutate
+
+
 # (stack, mutation, expected key path, fragment of the message)
 CASES: list[tuple[str, Mutator, str, str]] = [
     ("staging", setter("testing.dr_drill.region_switch_practice", {"enabled": True, "accept_data_loss": True}),
@@ -150,6 +160,17 @@ CASES: list[tuple[str, Mutator, str, str]] = [
      "agentic-platform:pinecone_api_key", "pulumi config set --secret"),
     ("local", setter("regions", [{"name": "us-east-1", "cidr": "10.1.0.0/16"}]),
      "agentic-platform:regions", "runs on your kube context"),
+    # Docker Hub / GHCR rules: the program stores their logins from these secrets, or takes one ARN.
+    ("prod", lambda ns: ns.pop("dockerhub_access_token"),
+     "agentic-platform:dockerhub_access_token",
+     "`pulumi config set --secret agentic-platform:dockerhub_access_token <access token>`"),
+    ("staging", dropper("github_username", "github_access_token"),
+     "agentic-platform:delivery.registry.pull_through[4]",
+     "'github' (ghcr.io) needs a credential: set `pulumi config set agentic-platform:github_username"),
+    ("prod", setter("delivery.registry.upstream_credentials", {
+        "docker-hub": "arn:aws:secretsmanager:us-east-1:111122223333:secret:ecr-pullthroughcache/docker-hub-AbC"}),
+     "agentic-platform:delivery.registry.upstream_credentials.docker-hub",
+     "ECR reads the secret only in the rule's own region"),
 ]
 
 

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from stacks.config.secret_needs import PULL_THROUGH_SECRETS
 from stacks.gitops_render import file_name, gitops_overrides, manifest, rendered, write_tree
 from stacks.harness import Plan, PlannedResource, run_stack
+from stacks.reports import config as config_report
+from stacks.reports.images import report as images_report
+from stacks.reports.images import upstream
+from stacks.tags import residency_tags
 
 PROD_REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-1", "eu-central-1"}
 ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
@@ -50,9 +55,82 @@ def test_images_replicate_from_the_build_region_to_every_other_region(prod: Plan
 def test_pull_through_rules_and_node_rights_in_every_region(prod: Plan) -> None:
     rules = prod.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
     assert {(r.region, r.get("ecrRepositoryPrefix")) for r in rules} == {
-        (region, p) for region in PROD_REGIONS for p in ("ecr-public", "k8s", "quay")}
+        (region, p) for region in PROD_REGIONS for p in ("ecr-public", "k8s", "quay", "docker-hub", "github")}
     node_grants = [p for p in prod.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("nodes-pull-through")]
     assert len(node_grants) == len(PROD_REGIONS)
+
+
+SECRET = "aws:secretsmanager/secret:Secret"
+RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+
+
+def test_staging_and_prod_pull_every_chart_image_through_the_cache(prod: Plan, staging: Plan) -> None:
+    """The preview's "chart images" section (stacks/reports/images.py): nothing left upstream."""
+    for plan in (prod, staging):
+        assert upstream(plan) == [], plan.stack
+        assert images_report(plan).summary.endswith(" 0 upstream"), plan.stack
+
+
+def _credential_secrets(plan: Plan) -> list[PlannedResource]:
+    return [s for s in plan.of_type(SECRET) if str(s.get("name")).startswith("ecr-pullthroughcache/")]
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_docker_hub_and_github_rules_read_a_secret_of_their_own_region(stack: str, prod: Plan,
+                                                                         staging: Plan) -> None:
+    plan = {"prod": prod, "staging": staging}[stack]
+    secrets = {str(s.get("name")): s for s in _credential_secrets(plan)}
+    keys = {k.urn: k for k in plan.of_type("aws:kms/key:Key") if k.name.endswith("-registry-ecr-key")}
+    rules = [r for r in plan.of_type(RULE) if r.get("ecrRepositoryPrefix") in ("docker-hub", "github")]
+    assert {(r.region, r.get("ecrRepositoryPrefix")) for r in rules} == {
+        (region, p) for region in {r.region for r in plan.of_type(RULE)} for p in ("docker-hub", "github")}
+    assert len(secrets) == len(rules)
+    for rule in rules:
+        arn = str(rule.get("credentialArn"))
+        assert arn.startswith(f"arn:aws:secretsmanager:{rule.region}:"), (rule.name, arn)
+        secret = secrets[arn.split(":secret:", 1)[1]]
+        name = str(secret.get("name"))
+        assert name.startswith("ecr-pullthroughcache/") and name.endswith(f"/{rule.get('ecrRepositoryPrefix')}")
+        assert secret.region == rule.region, name
+        # Encrypted with the region's registry key, whose policy lets Secrets Manager of that region
+        # decrypt `ecr-pullthroughcache/` secrets for the account's principals (ECR's service-linked role).
+        key_arn = str(secret.get("kmsKeyId"))
+        assert f":kms:{rule.region}:" in key_arn, name
+        (key,) = [k for k in keys.values() if k.region == rule.region]
+        statements = {st["Sid"]: st for st in json.loads(str(key.get("policy")))["Statement"]}
+        cond = statements["PullThroughCredentialsViaSecretsManager"]["Condition"]
+        assert cond["StringEquals"]["kms:ViaService"] == f"secretsmanager.{rule.region}.amazonaws.com"
+        assert cond["StringLike"]["kms:EncryptionContext:SecretARN"].endswith(":secret:ecr-pullthroughcache/*")
+        assert statements["AccountAdministers"]["Action"] == "kms:*"
+    urns = [r.urn for r in plan.resources]
+    assert len(urns) == len(set(urns))
+
+
+def test_credential_values_are_secrets_and_secrets_carry_the_regions_tags(prod: Plan) -> None:
+    secrets = _credential_secrets(prod)
+    names = {f"{s.name}-value" for s in secrets}
+    versions = [v for v in prod.of_type("aws:secretsmanager/secretVersion:SecretVersion") if v.name in names]
+    assert len(versions) == len(secrets) == 2 * len(PROD_REGIONS)
+    for v in versions:
+        assert "secretString" in v.secret_paths, v.name
+        # What ECR reads (pull-through-cache-creating-secret.html): `username` and `accessToken`.
+        value = json.loads(str(v.get("secretString")))
+        assert set(value) == {"username", "accessToken"}, v.name
+        kind = "dockerhub" if v.name.endswith("-docker-hub-value") else "github"
+        assert value == {"username": f"offline-test-secret-{kind}_username",
+                         "accessToken": f"offline-test-secret-{kind}_access_token"}, v.name
+    for s in secrets:
+        tags = s.get("tags") or {}
+        assert tags.get("environment") == "prod", s.name
+        if s.region in ("eu-west-1", "eu-central-1"):  # the `eu` data domain's regions
+            assert residency_tags("eu").items() <= tags.items(), s.name
+        else:
+            assert "data-residency" not in tags, s.name
+    # The username and token stand in as secrets until `pulumi config set --secret` (the preview says so).
+    for plan_secret in (k for keys in PULL_THROUGH_SECRETS.values() for k in keys):
+        assert prod.config[f"agentic-platform:{plan_secret}"] == "[secret]"
+    unset = config_report.report(prod).data["unset_secrets"]
+    assert {f"agentic-platform:{k}" for keys in PULL_THROUGH_SECRETS.values() for k in keys} <= set(unset)
 
 
 def test_runner_runs_in_its_ci_subnets_and_reaches_only_the_private_api(prod: Plan, staging: Plan) -> None:

@@ -14,6 +14,7 @@ from app.rollout import RolloutSpec, analysis_template_spec, canary_steps, rollo
 from components.ci_runners import deploy_policy, github_trust_policy, push_policy, runner_label
 from components.ecr import lifecycle_policy, mirror_image, node_pull_through_policy
 from stacks.config import ConfigError, parse
+from stacks.config.secret_needs import conditional_secrets
 from stacks.harness.run import stack_namespace
 
 REG = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
@@ -175,6 +176,23 @@ def test_credentialed_upstreams_need_an_ecr_pullthroughcache_secret() -> None:
     assert "agentic-platform:delivery.registry.upstream_credentials.docker-hub" in msg
     _parse("dev", {"delivery.registry.pull_through": ["docker-hub"], "delivery.registry.upstream_credentials": {
         "docker-hub": "arn:aws:secretsmanager:us-east-1:1:secret:ecr-pullthroughcache/dockerhub-AbC"}})
+
+
+def test_credentialed_upstreams_make_their_login_secrets_necessary() -> None:
+    """Like the origin-pull secrets: needed only when a config enables the upstream without an ARN,
+    so the harness and the preview stand in test values and report them unset."""
+    staging, _ = stack_namespace("staging", secrets={})
+    assert conditional_secrets(staging) == ["dockerhub_username", "dockerhub_access_token",
+                                            "github_username", "github_access_token"]
+    dev, _ = stack_namespace("dev", secrets={})
+    assert conditional_secrets(dev) == []
+    arn = "arn:aws:secretsmanager:us-east-1:1:secret:ecr-pullthroughcache/dockerhub-AbC"
+    with_arn = {**staging, "delivery": {"registry": {"pull_through": ["docker-hub", "github"],
+                                                     "upstream_credentials": {"docker-hub": arn}}}}
+    assert conditional_secrets(with_arn) == ["github_username", "github_access_token"]
+    off = {**staging, "delivery": {"registry": {"enabled": False, "pull_through": ["docker-hub"]}}}
+    assert conditional_secrets(off) == []
+    assert conditional_secrets({**staging, "environment": "local"}) == []
 
 
 def test_unknown_upstream_is_refused_with_the_known_ones() -> None:

@@ -15,8 +15,10 @@ import pulumi_aws as aws
 
 from components.chart_images import Mirror, no_mirror
 from components.ecr import Registry, RegistryArgs, mirror_image, node_pull_through_policy, registry_host
+from stacks.compose.data import region_tags
 from stacks.compose.types import RegionBase, RegionContext
 from stacks.config import PlatformConfig
+from stacks.config.secret_needs import PULL_THROUGH_SECRETS
 
 
 def registry_enabled(cfg: PlatformConfig) -> bool:
@@ -43,6 +45,21 @@ def pull_through_policy(cfg: PlatformConfig, region: str, account: str) -> str |
     return node_pull_through_policy(region, account, prefixes) if registry_enabled(cfg) and prefixes else None
 
 
+def upstream_logins(cfg: PlatformConfig) -> dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]]:
+    """prefix -> (username, access token) from the config secrets (`dockerhub_*`, `github_*`), for
+    every enabled credentialed upstream without an explicit ARN; both travel as Pulumi secrets.
+    Config validation (stacks/config/validate_delivery.py) has refused an enabled upstream with
+    neither, so a rule never goes out without its credential."""
+    reg, s = cfg.delivery.registry, cfg.secrets
+    out: dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]] = {}
+    for prefix, (user_key, token_key) in PULL_THROUGH_SECRETS.items():
+        user, token = getattr(s, user_key), getattr(s, token_key)
+        if prefix in reg.pull_through and prefix not in reg.upstream_credentials and user and token:
+            out[prefix] = (pulumi.Output.secret(user.get_secret_value()),
+                           pulumi.Output.secret(token.get_secret_value()))
+    return out
+
+
 @dataclass
 class RegionRegistry:
     registry: Registry
@@ -62,7 +79,8 @@ def build_region_registry(ctx: RegionContext, resource_prefix: str, physical_pre
         region=ctx.name, account_id=account, name_prefix=physical_prefix,
         repositories=d.registry.repositories, keep_tagged_images=d.registry.keep_tagged_images,
         untagged_expire_days=d.registry.untagged_expire_days, pull_through=d.registry.pull_through,
-        upstream_credentials=d.registry.upstream_credentials,
+        upstream_credentials=d.registry.upstream_credentials, upstream_logins=upstream_logins(cfg),
+        tags={**ctx.tags, **region_tags(cfg, ctx.name)},
         replicate_to=[r for r in cfg.region_names if r != build_region] if ctx.name == build_region else [],
         protect=cfg.protected), opts=ctx.opts())
     out = RegionRegistry(registry, list(registry.pull_through))

@@ -64,6 +64,14 @@ class SecretsConfig(Frozen):
     `global_traffic.edge.origin_pull_ca_pem` (uploaded as the zone's origin-pull certificate)."""
     origin_pull_private_key: SecretStr | None = None
     """PEM private key of `origin_pull_certificate`."""
+    dockerhub_username: SecretStr | None = None
+    """Docker Hub account of the `docker-hub` pull-through rule (may be set plain)."""
+    dockerhub_access_token: SecretStr | None = None
+    """Docker Hub personal access token, permission "Repo Public Read-only" (docs/delivery.md)."""
+    github_username: SecretStr | None = None
+    """GitHub account of the `github` (ghcr.io) pull-through rule (may be set plain)."""
+    github_access_token: SecretStr | None = None
+    """GitHub personal access token (classic) with only `read:packages` (docs/delivery.md)."""
 
 
 class EventsConfig(Frozen):
