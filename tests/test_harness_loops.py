@@ -1,8 +1,9 @@
-"""The harness leaves no event loop for the garbage collector to finalise later.
+"""The harness runs the monitor in place, on the program's thread, and leaves no loop behind.
 
-The SDK's mock monitor runs in executor threads and serialises with `_sync_await`, which creates
-an event loop per thread and never closes it; finalised later by a full collection, such a loop
-surfaced as a `PytestUnraisableExceptionWarning` inside whichever test happened to collect.
+The SDK's mock monitor is called through a thread pool and serialises with `_sync_await`, which
+creates an event loop per thread and never closes it (finalised later by a full collection, such a
+loop surfaced as a `PytestUnraisableExceptionWarning` inside whichever test happened to collect).
+The harness's loop runs the monitor inline instead, which is also where a third of a run went.
 """
 
 from __future__ import annotations
@@ -12,43 +13,52 @@ import gc
 import threading
 import warnings
 
-from stacks.harness.mocks import PlatformMocks, RecordingMonitor
+import pulumi
+import pytest
+
+from stacks.harness import run as harness_run
+from stacks.harness.mocks import PlatformMocks, plain_struct
 from stacks.harness.run import run_program, stack_config
 
 
-def test_monitor_closes_the_loop_it_gives_an_executor_thread() -> None:
-    monitor = RecordingMonitor(PlatformMocks("us-east-1"))
-    seen: list[asyncio.AbstractEventLoop] = []
+def test_a_run_answers_on_the_main_thread_with_one_loop_it_closes(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: set[str] = set()
+    loops: list[asyncio.AbstractEventLoop] = []
+    answer = PlatformMocks.new_resource
 
-    def work() -> None:
-        monitor._own_thread_loop()  # pyright: ignore[reportPrivateUsage]
-        seen.append(asyncio.get_event_loop())
+    def recording(self: PlatformMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        threads.add(threading.current_thread().name)
+        return answer(self, args)
 
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
-    assert len(seen) == 1 and not seen[0].is_closed()
-    monitor.close()
-    assert seen[0].is_closed()
+    class Tracked(harness_run.InlineMonitorLoop):
+        def __init__(self) -> None:
+            super().__init__()
+            loops.append(self)
 
-
-def test_a_run_leaves_no_unclosed_loop_behind() -> None:
-    original = asyncio.new_event_loop
-    created: list[asyncio.AbstractEventLoop] = []
-
-    def tracking() -> asyncio.AbstractEventLoop:
-        loop = original()
-        created.append(loop)
-        return loop
-
-    asyncio.new_event_loop = tracking
-    try:
-        run_program("local", stack_config("local"))
-    finally:
-        asyncio.new_event_loop = original
-    assert len(created) >= 2, "the run's own loop and at least one executor thread's"
-    open_loops = [loop for loop in created if not loop.is_closed()]
-    assert not open_loops, f"{len(open_loops)} loop(s) left for the garbage collector"
+    monkeypatch.setattr(PlatformMocks, "new_resource", recording)
+    monkeypatch.setattr(harness_run, "InlineMonitorLoop", Tracked)
+    run_program("local", stack_config("local"))
+    assert threads == {threading.main_thread().name}
+    assert len(loops) == 1 and loops[0].is_closed()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ResourceWarning)
         gc.collect()
+
+
+def test_plain_struct_refuses_a_value_that_must_be_awaited() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        pending = loop.create_future()
+        with pytest.raises(RuntimeError, match="mock states must be plain data"):
+            plain_struct({"arn": pending})
+    finally:
+        loop.close()
+
+
+def test_plain_struct_is_the_sdks_wire_form() -> None:
+    state = {"name": "a", "count": 2, "gone": None, "nested": {"kept": None, "list": [1, "x", True]}}
+    struct = plain_struct(state)
+    assert "gone" not in struct.fields
+    assert struct.fields["nested"].struct_value.fields["kept"].WhichOneof("kind") == "null_value"
+    assert [v.WhichOneof("kind") for v in struct.fields["nested"].struct_value.fields["list"].list_value.values] \
+        == ["number_value", "string_value", "bool_value"]

@@ -8,8 +8,6 @@ which input paths are secret, and refuses a duplicate URN as the real engine wou
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +15,6 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from stacks.config.regions import AWS_REGIONS
 from stacks.harness.mock_state import ACCOUNT_ID, resource_id, short_hash, state_for
@@ -147,50 +144,30 @@ def _load_balancer(args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 class RecordingMonitor(MockMonitor):
-    """A MockMonitor that keeps every registration with its options and refuses duplicates."""
+    """A MockMonitor that keeps every registration with its options and refuses duplicates.
+
+    It is called in place on the program's thread (`run.InlineMonitorLoop`), so it never awaits:
+    its answers are built by `plain_struct`."""
 
     def __init__(self, mocks: PlatformMocks):
         super().__init__(mocks)
         self.platform_mocks = mocks
         self.registrations: list[Registration] = []
-        self._lock = threading.Lock()
-        self._thread = threading.local()
-        self._loops: list[asyncio.AbstractEventLoop] = []
-
-    def _own_thread_loop(self) -> None:
-        """Give the SDK's executor thread a loop this monitor closes (see `close`).
-
-        The SDK calls the monitor from its thread pool and serialises with `_sync_await`, which
-        creates a loop for a thread that has none and never closes it; the garbage collector then
-        finalises it at a random later point (a `PytestUnraisableExceptionWarning` inside an
-        unrelated test). A loop of our own per thread, closed when the run ends, leaves nothing.
-        """
-        if threading.current_thread() is threading.main_thread() or getattr(self._thread, "loop", None):
-            return
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self._thread.loop = loop
-        with self._lock:
-            self._loops.append(loop)
-
-    def close(self) -> None:
-        """Close the executor threads' loops once the run's own loop has finished."""
-        with self._lock:
-            loops, self._loops = self._loops, []
-        for loop in loops:
-            if not loop.is_closed() and not loop.is_running():
-                loop.close()
 
     def Invoke(self, request: Any) -> Any:
-        self._own_thread_loop()
-        return super().Invoke(request)
+        args = rpc.deserialize_properties(request.args)
+        answer = self.platform_mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        response = resource_pb2.ResourceInvokeResponse()
+        getattr(response, "return").CopyFrom(plain_struct(answer))  # `return` is a Python keyword
+        return response
 
     def ReadResource(self, request: Any) -> Any:
-        self._own_thread_loop()
-        return super().ReadResource(request)
+        raise UnknownInvokeError(
+            f"the offline harness does not read existing resources ({request.type} '{request.name}'); "
+            "look it up with an invoke the mocks answer instead"
+        )
 
     def RegisterResource(self, request: Any) -> Any:
-        self._own_thread_loop()
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
@@ -222,13 +199,29 @@ class RecordingMonitor(MockMonitor):
                            parent=request.parent, provider=request.provider, inputs=inputs,
                            state=state, id=id_ or "", options=options,
                            secret_paths=_secret_paths(request.object))
-        with self._lock:
-            if urn in self.resources:
-                raise DuplicateUrnError(
-                    f"duplicate URN {urn}: two resources share type and name under one parent; "
-                    "names must carry the region, tenant or role"
-                )
-            self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_ or "", state)
-            self.registrations.append(reg)
-        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
+        if urn in self.resources:
+            raise DuplicateUrnError(
+                f"duplicate URN {urn}: two resources share type and name under one parent; "
+                "names must carry the region, tenant or role"
+            )
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        self.registrations.append(reg)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=plain_struct(state))
+
+
+def plain_struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    """The SDK's wire form of a mock state or invoke answer, computed without an event loop.
+
+    `rpc.serialize_properties` is a coroutine, and awaiting it inside the monitor would pump the
+    program's own loop re-entrantly (the SDK's mock monitor does so on a thread pool instead).
+    For plain data, `Unknown`s and assets it never suspends, so it is driven to the end here;
+    should it ever wait on something, that is an error, not a silent hang.
+    """
+    coro = rpc.serialize_properties(values, {})
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("a mock state held a value the SDK must await (an Output or a future); "
+                       "mock states must be plain data")
