@@ -19,6 +19,7 @@ import pytest  # noqa: E402
 os.environ.setdefault("AGENTIC_TODAY", "2026-12-03")
 
 from stacks.harness import Plan, run_stack  # noqa: E402
+from stacks.harness import run as harness_run  # noqa: E402
 from stacks.harness.run import SHARE_ENV  # noqa: E402
 from stacks.harness.run import stack_namespace as namespace  # noqa: E402 - kept for `tests.conftest` imports
 
@@ -54,3 +55,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _SHARE_KEY = pytest.StashKey[str]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the plans this process kept before pytest's closing collections (its unraisable-exception
+    check collects several times at exit): a plan is acyclic data, freed at once, and every full
+    collection over a dozen kept plans cost about a second per worker."""
+    harness_run._CACHE.clear()  # pyright: ignore[reportPrivateUsage]
+    kept = {"policy_helpers": ("_PLANS", "MEMO"), "test_policy_mutations": ("_RESULTS",)}
+    for module_name, module in list(sys.modules.items()):
+        for name in kept.get(module_name.rsplit(".", 1)[-1], ()):
+            getattr(module, name).clear()

@@ -1,8 +1,8 @@
 """The platform workload as each stack builds it (local, dev, prod), read from the recorded plan.
 
 Every Kubernetes object is also checked against the Kubernetes OpenAPI schema of the stack's
-cluster version with `kubernetes_validate` (strict: unknown fields fail). Custom resources of
-add-ons (External Secrets, KEDA, Prometheus operator, VPA, Karpenter) have no schema there and
+cluster version from `kubernetes_validate` (strict: unknown fields fail; tests/k8s_schema.py).
+Custom resources of add-ons (External Secrets, KEDA, Prometheus operator, VPA, Karpenter) have no schema there and
 are skipped by API group, explicitly; anything else without a schema fails the test.
 """
 
@@ -22,6 +22,7 @@ from stacks.dr.report import platform_config
 from stacks.harness import Plan, PlannedResource, run_stack
 from stacks.harness.mocks import ACCOUNT_ID
 from stacks.harness.run import TEST_SECRET_PREFIX, stack_config
+from tests import k8s_schema
 
 STACKS = ("local", "dev", "prod")
 NS = "agentic-platform:"
@@ -575,7 +576,7 @@ def test_every_kubernetes_object_validates_against_the_cluster_schema(plan: Plan
             skipped += 1
             continue
         try:
-            kubernetes_validate.validate(manifest, version, strict=True)
+            k8s_schema.validate(manifest, version)
         except SchemaNotFoundError:
             pytest.fail(f"{res.type} {res.name}: no schema in Kubernetes {version} and not a known add-on CRD")
         except kubernetes_validate.ValidationError as exc:
@@ -590,7 +591,7 @@ def test_schema_validation_catches_a_misspelt_field(plans: dict[str, Plan]) -> N
     dep["spec"]["template"]["spec"]["containers"][0]["livenesProbe"] = dep["spec"]["template"]["spec"][
         "containers"][0].pop("livenessProbe")
     with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(dep, "1.36", strict=True)
+        k8s_schema.validate(dep, "1.36")
 
 
 def test_platform_namespaces_join_the_ambient_mesh_only_when_it_is_on(plans: dict[str, Plan]) -> None:

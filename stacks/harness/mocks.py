@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import struct_pb2
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
@@ -214,9 +215,18 @@ def plain_struct(values: dict[str, Any]) -> struct_pb2.Struct:
 
     `rpc.serialize_properties` is a coroutine, and awaiting it inside the monitor would pump the
     program's own loop re-entrantly (the SDK's mock monitor does so on a thread pool instead).
-    For plain data, `Unknown`s and assets it never suspends, so it is driven to the end here;
-    should it ever wait on something, that is an error, not a silent hang.
+    Plain data (nearly every state) goes straight into the Struct the way the SDK would put it:
+    top-level `None` dropped, nested `None` kept as null, an `Unknown` as the engine's unknown
+    sentinel. Anything else (a Lambda's code archive) is handed to the SDK's serialiser, driven to
+    its end here: it never suspends for such values, and should it ever wait on something, that is
+    an error, not a silent hang.
     """
+    struct = struct_pb2.Struct()
+    try:
+        struct.update({k: _plain(v) for k, v in values.items() if v is not None})
+        return struct
+    except _NotPlain:
+        pass
     coro = rpc.serialize_properties(values, {})
     try:
         coro.send(None)
@@ -225,3 +235,19 @@ def plain_struct(values: dict[str, Any]) -> struct_pb2.Struct:
     coro.close()
     raise RuntimeError("a mock state held a value the SDK must await (an Output or a future); "
                        "mock states must be plain data")
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN
+    raise _NotPlain
