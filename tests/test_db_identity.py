@@ -10,7 +10,8 @@ import pytest
 
 from components.db_users import MIGRATION_USER, READONLY_USER, RUNTIME_USER, USERS, bootstrap_sql, dbuser_arn
 from stacks.harness import Plan, run_stack
-from stacks.harness.run import run_program, stack_namespace
+from stacks.harness.run import run_program
+from tests.variants import CREDENTIALS_VERSION, prod_opt_ins
 
 JOB = "kubernetes:batch/v1:Job"
 PROGRAM = Path(__file__).parent / "data_programs" / "db_connect.py"
@@ -172,12 +173,10 @@ def test_global_members_keep_the_generated_password_rotated_by_credentials_versi
     assert {ns: {k.split(":secret:")[1] for k in r} for ns, r in refs.items()} == {
         "db-bootstrap-global": {"agentic-platform/prod/global/db/master"},
         "db-bootstrap-eu": {"agentic-platform/prod/eu/db/master"}}
-    ns, _ = stack_namespace("prod")
-    database = {**ns.get("database", {}), "credentials_version": 7}
-    bumped = run_stack("prod", overrides={"agentic-platform:database": database})
+    bumped = run_stack("prod", prod_opt_ins())  # credentials_version 7 among every opt-in (tests/variants.py)
     passwords = [p for p in bumped.of_type("random:index/randomPassword:RandomPassword")
                  if p.name.endswith("-db-master-password")]
-    assert len(passwords) == 2 and all(p.get("keepers") == {"version": "7"} for p in passwords)
+    assert len(passwords) == 2 and all(p.get("keepers") == {"version": str(CREDENTIALS_VERSION)} for p in passwords)
 
 
 def test_managed_password_is_refused_on_global_members() -> None:

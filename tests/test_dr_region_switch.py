@@ -11,6 +11,7 @@ import pytest
 from components.region_switch import GlobalDatabase, RegionSwitchArgs, execution_policy, validate_args
 from stacks.harness import Plan, run_stack
 from stacks.harness.run import stack_config
+from tests.variants import prod_opt_ins
 
 RS_PLAN = "aws:arcregionswitch/plan:Plan"
 COMPONENTS = ("agentic:dr:RegionSwitchPlan", "agentic:dr:PrimaryProber")
@@ -75,10 +76,7 @@ def test_a_plan_cannot_leave_its_domain(primary: str, standby: str, message: str
 
 def test_trigger_only_when_automatic(prod: Plan) -> None:
     assert all(p.inputs.get("triggers") for p in prod.of_type(RS_PLAN))
-    fo = stack_config("prod")["agentic-platform:failover"]
-    fo = dict(json.loads(fo) if isinstance(fo, str) else fo)
-    fo["automatic"] = False
-    off = run_stack("prod", {"agentic-platform:failover": fo})
+    off = run_stack("prod", prod_opt_ins())  # automatic: false among every option (tests/variants.py)
     plans = off.of_type(RS_PLAN)
     assert len(plans) == 2 and not any(p.inputs.get("triggers") for p in plans)
     # the prober still feeds the alarm (it pages the on-call engineer), but nothing starts the plan

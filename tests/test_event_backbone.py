@@ -26,8 +26,8 @@ from stacks.compose.workload import event_settings, event_statements
 from stacks.harness import Plan, PlannedResource, run_stack
 from stacks.reports import cost
 from stacks.reports.policy import run_plan
+from tests.variants import prod_opt_ins
 
-ON = {"agentic-platform:events": {"enabled": True}}
 BUS = "aws:cloudwatch/eventBus:EventBus"
 QUEUE = "aws:sqs/queue:Queue"
 EU = {"eu-west-1", "eu-central-1"}
@@ -37,7 +37,7 @@ EVENT_KEYS = ("EVENT_BUS_NAME", "CACHE_INVALIDATION_QUEUE_URL", "EVENT_SOURCE_PR
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return run_stack("prod", overrides=ON)
+    return run_stack("prod", overrides=prod_opt_ins())  # the backbone among every opt-in (tests/variants.py)
 
 
 def test_off_by_default_nothing_created() -> None:
@@ -299,7 +299,7 @@ def test_path_residency_catches_a_cross_domain_grant_or_setting(prod: Plan) -> N
     glob_euw1 = by_key[("eu-west-1", "global")]
     _set(glob_euw1, "data.EVENT_BUS_NAME", f"{PREFIX}-eu-events")
 
-    found = {(v.urn, v.message) for v in run_plan(plan, memo={}).of("path-residency")}
+    found = {(v.urn, v.message) for v in run_plan(plan, memo={}, only=["path-residency"]).of("path-residency")}
     euw1, euc1 = by_key[("eu-west-1", "eu")].urn, by_key[("eu-central-1", "eu")].urn
     assert (euw1, f"cell eu (eu) in eu-west-1/platform-core reaches event bus via worker role "
                   f"{glob_bus.outputs['arn']} of residency none") in found
@@ -324,5 +324,6 @@ def test_policies_pass_and_catch_a_bus_outside_the_domain(prod: Plan) -> None:
     us_bus = next(b for b in prod.of_type(BUS) if b.region == "us-east-1")
     target.inputs = {**target.inputs, "arn": us_bus.outputs["arn"]}
     target.outputs = {**target.outputs, "arn": us_bus.outputs["arn"]}
-    hits = [v for v in run_plan(prod, memo={}).of("residency-event-forwarding") if v.urn == target.urn]
+    forwarding = "residency-event-forwarding"
+    hits = [v for v in run_plan(prod, memo={}, only=[forwarding]).of(forwarding) if v.urn == target.urn]
     assert hits and "us-east-1" in hits[0].message

@@ -16,18 +16,18 @@ from stacks.config.models_testing import practice_crons
 from stacks.dr import assess
 from stacks.harness import Plan, run_stack
 from stacks.harness.mock_state import ACCOUNT_ID
+from tests.variants import prod_opt_ins
 
 RS_PLAN = "aws:arcregionswitch/plan:Plan"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 COMPONENT = "agentic:dr:RegionSwitchPractice"
-ON = {"enabled": True, "accept_data_loss": True}
 
 
 @pytest.fixture(scope="module")
 def practised() -> Plan:
-    return run_stack("prod", {"agentic-platform:testing": {"dr_drill": {"region_switch_practice": ON}}})
+    return run_stack("prod", prod_opt_ins())  # the practice among every opt-in (tests/variants.py)
 
 
 def _plans(plan: Plan) -> dict[str, Any]:

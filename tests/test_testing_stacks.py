@@ -14,12 +14,12 @@ from stacks.cost import estimate
 from stacks.harness import Plan, run_stack
 from stacks.harness.mock_state import ACCOUNT_ID
 from stacks.harness.run import stack_namespace
+from tests.variants import PAGING_KEY, prod_opt_ins
 
 FIS = "aws:fis/experimentTemplate:ExperimentTemplate"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 CR = "kubernetes:chaos-mesh.org/v1alpha1:Schedule"
-PAGING_KEY = "pd-routing-key-for-tests"
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +142,7 @@ def test_dev_has_none_of_it_by_default(dev: Plan):
 
 @pytest.fixture(scope="module")
 def prod_on_call() -> Plan:
-    return run_stack("prod", {
-        "agentic-platform:oncall": {"provider": "pagerduty", "page_severities": ["P0", "P1"]},
-        "agentic-platform:pagerduty_routing_key": PAGING_KEY,
-        "agentic-platform:testing": {"chaos": {"enabled": True}},
-        "agentic-platform:threat_detection": {"runtime_monitoring": True, "malware_protection": True},
-    })
+    return run_stack("prod", prod_opt_ins())  # PagerDuty, chaos and GuardDuty among every opt-in
 
 
 def test_pages_route_by_region_and_severity_and_p0s_aggregate_in_the_default_region(prod_on_call: Plan):

@@ -11,7 +11,7 @@ Stack policies get the outputs, as `AnalyzeStack` does. The stack's policy confi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
@@ -22,6 +22,7 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deser
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.agentic_policies.config import Settings, load_stack_settings
+from policy.agentic_policies.registry import POLICIES
 from policy.agentic_policies.runner import ResourceInput, Result, run_pack
 from stacks.harness.plan import Plan, PlannedResource
 from stacks.reports import Report
@@ -126,9 +127,18 @@ def plan_inputs(plan: Plan, memo: dict[int, tuple[Any, Any]] | None = None,
     return inputs, list(stack.values())
 
 
-def run_plan(plan: Plan, settings: Settings | None = None, memo: dict[int, tuple[Any, Any]] | None = None) -> Result:
+def run_plan(plan: Plan, settings: Settings | None = None, memo: dict[int, tuple[Any, Any]] | None = None,
+             only: Iterable[str] | None = None) -> Result:
+    """The pack over a plan; `only` (policy names) runs just those, as a test of one policy does."""
     inputs, resources = plan_inputs(plan, memo)
-    return run_pack(inputs, resources, settings or load_stack_settings(plan.stack))
+    policies = POLICIES
+    if only is not None:
+        wanted = set(only)
+        unknown = wanted - {p.name for p in POLICIES}
+        if unknown:
+            raise KeyError(f"no policy named {sorted(unknown)} in the pack")
+        policies = [p for p in POLICIES if p.name in wanted]
+    return run_pack(inputs, resources, settings or load_stack_settings(plan.stack), policies)
 
 
 NAMES_SHOWN = 5

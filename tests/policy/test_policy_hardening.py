@@ -15,7 +15,7 @@ from stacks.reports.policy import run_plan
 
 
 def _violations(plan: Plan, policy: str) -> list[tuple[str, str]]:
-    return [(v.urn or "", v.message) for v in run_plan(plan, memo=MEMO).mandatory if v.policy == policy]
+    return [(v.urn or "", v.message) for v in run_plan(plan, memo=MEMO, only=[policy]).mandatory if v.policy == policy]
 
 
 def _vaults(plan: Plan) -> list[PlannedResource]:

@@ -30,6 +30,7 @@ STACKS = ["local", "dev", "staging", "prod"]
 KNOWN_FINDINGS: dict[str, set[tuple[str, str]]] = {"local": set(), "dev": set(), "staging": set(), "prod": set()}
 
 _RESULTS: dict[str, Result] = {}
+DELETION, VIA_ESO, POOLS = "rds-cluster-deletion-protection", "k8s-secrets-via-external-secrets", "residency-cloudflare-pools"
 
 
 def baseline(stack: str) -> Result:
@@ -331,7 +332,8 @@ def test_mutation_is_reported_by_the_right_policy(mutation: tuple[str, Callable[
     target = mutate(plan)
     before = [v for v in baseline("prod").violations if v.policy == policy and v.urn == target.urn]
     assert not before, f"{policy} already reported {target.name} before the mutation: {before}"
-    after = [v for v in run_plan(plan, memo=MEMO).violations if v.policy == policy and v.urn == target.urn]
+    after = [v for v in run_plan(plan, memo=MEMO, only=[policy]).violations
+             if v.policy == policy and v.urn == target.urn]
     assert after, f"{policy} did not report {target.name}"
     assert all(v.level == "mandatory" for v in after)
 
@@ -342,7 +344,7 @@ def test_same_mutation_is_advisory_in_dev_and_mandatory_in_prod() -> None:
         plan = fresh(stack)
         cluster = plan.of_type("aws:rds/cluster:Cluster")[0]
         _set(cluster, "deletionProtection", False)
-        hits = [v for v in run_plan(plan, memo=MEMO).of("rds-cluster-deletion-protection") if v.urn == cluster.urn]
+        hits = [v for v in run_plan(plan, memo=MEMO, only=[DELETION]).of(DELETION) if v.urn == cluster.urn]
         assert hits and {v.level for v in hits} == {level}, (stack, hits)
 
 
@@ -394,7 +396,7 @@ def test_preview_still_catches_an_eu_member_outside_the_eu() -> None:
     target = m_eu_member_in_us(plan)
     preview_of(plan)
     assert target.inputs["kmsKeyId"].__class__.__name__ == "Unknown"  # the key ARN is not known yet
-    hits = [v for v in run_plan(plan).of("residency-aurora-global-members") if v.urn == target.urn]
+    hits = [v for v in run_plan(plan, only=["residency-aurora-global-members"]).of("residency-aurora-global-members") if v.urn == target.urn]
     assert hits and hits[0].level == "mandatory"
 
 
@@ -417,8 +419,8 @@ def test_local_exemption_waives_plain_secrets_there_and_only_by_its_file() -> No
 
     plan, settings = plan_for("local"), load_stack_settings("local")
     assert plan.of_type("kubernetes:core/v1:Secret"), "the local stack writes plain Secrets by design"
-    assert not run_plan(plan, settings, memo=MEMO).of("k8s-secrets-via-external-secrets")
-    assert run_plan(plan, replace(settings, exemptions=()), memo=MEMO).of("k8s-secrets-via-external-secrets")
+    assert not run_plan(plan, settings, memo=MEMO, only=[VIA_ESO]).of(VIA_ESO)
+    assert run_plan(plan, replace(settings, exemptions=()), memo=MEMO, only=[VIA_ESO]).of(VIA_ESO)
 
 
 def test_cloudflare_pools_resolve_through_the_ingress_when_hostnames_are_unknown() -> None:
@@ -433,9 +435,19 @@ def test_cloudflare_pools_resolve_through_the_ingress_when_hostnames_are_unknown
 
     clean = fresh("prod")
     blank_origins(clean)
-    assert not run_plan(clean, memo=MEMO).of("residency-cloudflare-pools")
+    assert not run_plan(clean, memo=MEMO, only=[POOLS]).of(POOLS)
     bad = fresh("prod")
     lb = m_eu_pool_in_us(bad)
     blank_origins(bad)
-    hits = run_plan(bad, memo=MEMO).of("residency-cloudflare-pools")
+    hits = run_plan(bad, memo=MEMO, only=[POOLS]).of(POOLS)
     assert hits and all(v.urn == lb.urn for v in hits) and "in us-east-1" in hits[0].message
+
+
+def test_only_runs_the_named_policies_and_refuses_an_unknown_name() -> None:
+    plan = fresh("dev")
+    cluster = plan.of_type("aws:rds/cluster:Cluster")[0]
+    _set(cluster, "storageEncrypted", False)
+    _set(cluster, "deletionProtection", False)
+    assert {v.policy for v in run_plan(plan, memo=MEMO, only=[DELETION]).violations} == {DELETION}
+    with pytest.raises(KeyError, match="rds-cluster-deletion-protektion"):
+        run_plan(plan, only=["rds-cluster-deletion-protektion"])

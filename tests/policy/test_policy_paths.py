@@ -28,7 +28,8 @@ def _set_data(r: PlannedResource, key: str, value: Any) -> None:
 
 
 def _path_violations(plan: Plan) -> list[tuple[str, str]]:
-    return [(v.urn, v.message) for v in run_plan(plan, memo=MEMO).violations if v.policy == "path-residency"]
+    return [(v.urn, v.message) for v in run_plan(plan, memo=MEMO, only=["path-residency"]).violations
+            if v.policy == "path-residency"]
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
