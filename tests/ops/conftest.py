@@ -6,9 +6,26 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import moto.kms.models
 import pytest
 from moto import mock_aws
+from moto.kms.utils import generate_private_key
 from ops_world import build_world
+
+_PRIVATE_KEYS: dict[str, Any] = {}
+
+
+def _one_private_key_per_spec(key_spec: str) -> Any:
+    """moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no
+    ops command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""
+    if key_spec not in _PRIVATE_KEYS:
+        _PRIVATE_KEYS[key_spec] = generate_private_key(key_spec)
+    return _PRIVATE_KEYS[key_spec]
+
+
+@pytest.fixture(autouse=True)
+def _fast_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moto.kms.models, "generate_private_key", _one_private_key_per_spec)
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,8 @@ class FakeApi(BaseHTTPRequestHandler):
 def api() -> Iterator[str]:
     FakeApi.behaviour, FakeApi.seen, FakeApi.agents, FakeApi.polls = {}, [], {}, 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: 0.5 s by default, at every test's teardown
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
