@@ -66,3 +66,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for module_name, module in list(sys.modules.items()):
         for name in kept.get(module_name.rsplit(".", 1)[-1], ()):
             getattr(module, name).clear()
+
+
+HEAVY_FIRST = (
+    "test_preview_cli.py", "test_app_stacks.py", "test_chart_images.py", "ops/test_ops_verify.py",
+    "test_event_backbone.py", "test_global_stacks.py", "test_mcp_secrets.py", "policy/test_policy_mutations.py",
+    "test_tenancy_stacks.py", "test_dr_report.py", "test_workflows.py", "ops/test_ops_tenant_purge.py",
+)
+"""Modules that take longest (each 5-13 s of one worker), in that order. `./tasks test` hands whole
+modules to pytest-xdist's two workers (`--dist loadscope`: a module's fixtures, and what they
+derive from the shared plans, are computed once instead of on both workers) in collection order
+(`--no-loadscope-reorder`), so the long ones start first and the short ones fill the end instead
+of one worker finishing a long module alone. A module missing here only runs later; measure with
+`pytest -n 2 --dist loadscope --durations=0` and keep the list to the heaviest."""
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0].removeprefix("tests/")
+        return HEAVY_FIRST.index(path) if path in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)  # stable: within a module, and among the rest, the collected order stays
