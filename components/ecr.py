@@ -62,7 +62,8 @@ def split_image(image: str) -> tuple[str, str]:
 def upstream_rule(image: str) -> str | None:
     """The pull-through cache prefix (`PULL_THROUGH_UPSTREAMS` key) whose upstream serves `image`;
     None for a registry ECR cannot cache from (gcr.io, a private host, ECR itself)."""
-    host = HOST_ALIASES.get(split_image(image)[0], split_image(image)[0])
+    host = split_image(image)[0]
+    host = HOST_ALIASES.get(host, host)
     if host in DOCKER_HUB_HOSTS:
         return "docker-hub"
     return {v: k for k, v in PULL_THROUGH_UPSTREAMS.items()}.get(host)

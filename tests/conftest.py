@@ -37,9 +37,15 @@ def dev() -> Plan:
     return run_stack("dev")
 
 
+@pytest.fixture(scope="module")
+def staging() -> Plan:
+    return run_stack("staging")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The controller (or the only process) makes this session's plan folder; xdist's workers
-    inherit it through the environment and share each stack's unmodified plan (one run per stack)."""
+    inherit it through the environment and share each configuration's plan (one run per stack file,
+    with or without overrides)."""
     if hasattr(config, "workerinput") or os.environ.get(SHARE_ENV):
         return
     folder = tempfile.mkdtemp(prefix="agentic-plans-")

@@ -104,11 +104,6 @@ def everything(stack: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def staging() -> Plan:
-    return run_stack("staging")
-
-
-@pytest.fixture(scope="module")
 def staging_all() -> Plan:
     """Every chart, and Docker Hub / GHCR through secrets given as ARNs instead of config secrets."""
     return run_stack("staging", everything("staging"))

@@ -19,18 +19,13 @@ import yaml
 
 from components.ci_peering import CI_PURPOSE, CiPeer, ci_peer_plan
 from components.peering import peer_pairs
-from stacks.harness import Plan, PlannedResource, run_stack
+from stacks.harness import Plan, PlannedResource
 from stacks.harness.order import waits_for
 from stacks.harness.run import stack_config
 
 NS = "agentic-platform:"
 DEPLOY = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "deploy.yml"
 JOBS = {"staging": "staging", "prod": "prod"}
-
-
-@pytest.fixture(scope="module")
-def staging() -> Plan:
-    return run_stack("staging")
 
 
 def _net(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

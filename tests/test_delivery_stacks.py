@@ -22,11 +22,6 @@ DEPLOY = "kubernetes:apps/v1:Deployment"
 
 
 @pytest.fixture(scope="module")
-def staging() -> Plan:
-    return run_stack("staging")
-
-
-@pytest.fixture(scope="module")
 def gitops_dev() -> Plan:
     return run_stack("dev", gitops_overrides("dev"))
 

@@ -22,11 +22,6 @@ TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 CR = "kubernetes:chaos-mesh.org/v1alpha1:Schedule"
 
 
-@pytest.fixture(scope="module")
-def staging() -> Plan:
-    return run_stack("staging")
-
-
 def _topic(plan: Plan, region: str) -> str:
     return plan.outputs["regional"][region]["alert_topic_arn"]
 

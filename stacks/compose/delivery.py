@@ -26,7 +26,7 @@ from components.network import Network
 from components.pod_identity import PodIdentityFactory
 from stacks.compose.base import CiPathHook, base_names
 from stacks.compose.global_traffic import DomainPeerings
-from stacks.compose.registry import mirror_for, registry_enabled
+from stacks.compose.registry import base_account, base_mirror, registry_enabled
 from stacks.compose.types import RegionBase, RegionContext, RegionData
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
@@ -35,22 +35,17 @@ ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
 ARGO_REPO = "https://argoproj.github.io/argo-helm"
 
 
-def _account(base: RegionBase) -> str | None:
-    account = base.extras.get("account_id")
-    return str(account) if account else None
-
-
 def mirror(cfg: PlatformConfig, region: str, base: RegionBase, image: str) -> str:
     """The one image mapping for charts and the workload: a public image through this region's
     pull-through cache (unchanged when the registry is off or its upstream has no rule)."""
-    return mirror_for(cfg, region, _account(base))(image)
+    return base_mirror(cfg, region, base)(image)
 
 
 def app_image(cfg: PlatformConfig, region: str, base: RegionBase | None) -> str:
     """The app image repository: this region's ECR repository (a replica of the build region's).
     Pods pin `app.digest` on top of it (`repo:tag@sha256:...`, app/pods.py `image_ref`)."""
     image = cfg.app.image
-    account = _account(base) if base is not None else None
+    account = base_account(base) if base is not None else None
     if registry_enabled(cfg) and account is not None:
         image = f"{registry_host(account, region)}/{cfg.delivery.registry.repositories[0]}"
     return image
@@ -87,7 +82,7 @@ def _rollouts_release(ctx: RegionContext, base: RegionBase) -> k8s.helm.v3.Relea
         max_history=5,
         values=with_images("argo-rollouts", {"installCRDs": True, "controller": {"replicas": 2},
                                              "dashboard": {"enabled": False}},
-                           mirror_for(cfg, ctx.name, _account(base))),
+                           base_mirror(cfg, ctx.name, base)),
         opts=pulumi.ResourceOptions(parent=ctx.parent, provider=base.k8s_provider))
 
 
@@ -145,7 +140,7 @@ def build_region_delivery(ctx: RegionContext, base: RegionBase) -> dict[str, Any
     cfg = ctx.cfg
     d = cfg.delivery
     names = base_names(cfg, ctx.name)
-    account = _account(base)
+    account = base_account(base)
     out: dict[str, Any] = {}
     registry = base.extras.get("registry")
     if isinstance(registry, Registry):
@@ -230,7 +225,7 @@ def build_gitops(ctx: RegionContext, base: RegionBase, data: RegionData) -> dict
     ArgoCd(f"{prefix}-gitops", chart_version=argo.argo_cd_chart,
            values=with_images("argo-cd", argocd_values(None, None, ctx.name,
                                                        f"{names.physical_prefix}-argocd-notifications"),
-                              mirror_for(cfg, ctx.name, _account(base))),
+                              base_mirror(cfg, ctx.name, base)),
            app_name=app_name,
            application=application_spec(argo.repo_url, argo.target_revision,
                                         render_path(argo.path_root, cfg.stack, ctx.name)),

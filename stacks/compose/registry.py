@@ -34,9 +34,14 @@ def mirror_for(cfg: PlatformConfig, region: str, account: str | None) -> Mirror:
     return lambda image: mirror_image(image, host, enabled)
 
 
-def base_mirror(cfg: PlatformConfig, region: str, base: RegionBase) -> Mirror:
+def base_account(base: RegionBase) -> str | None:
+    """The AWS account `build_base` resolved for the region (None on `local`)."""
     account = base.extras.get("account_id")
-    return mirror_for(cfg, region, str(account) if account else None)
+    return str(account) if account else None
+
+
+def base_mirror(cfg: PlatformConfig, region: str, base: RegionBase) -> Mirror:
+    return mirror_for(cfg, region, base_account(base))
 
 
 def pull_through_policy(cfg: PlatformConfig, region: str, account: str) -> str | None:

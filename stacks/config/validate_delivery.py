@@ -10,11 +10,15 @@ from stacks.config.models_delivery import CREDENTIALED_UPSTREAMS, PULL_THROUGH_U
 from stacks.config.secret_needs import PULL_THROUGH_SECRETS
 
 
-def _credential_fix(upstream: str) -> str:
+def _config_secrets_fix(upstream: str) -> str:
     user, token = PULL_THROUGH_SECRETS[upstream]
     return (f"`pulumi config set {key_path((user,))} <username>` and `pulumi config set --secret "
             f"{key_path((token,))} <access token>` (the program stores them in an `ecr-pullthroughcache/` "
-            f"secret in every region; docs/delivery.md), or set delivery.registry.upstream_credentials.{upstream} "
+            "secret in every region; docs/delivery.md)")
+
+
+def _credential_fix(upstream: str) -> str:
+    return (f"{_config_secrets_fix(upstream)}, or set delivery.registry.upstream_credentials.{upstream} "
             "to the ARN of such a secret")
 
 
@@ -57,7 +61,7 @@ def check_pull_through_credentials(cfg: PlatformConfig) -> Iterator[ConfigIssue]
             if others:
                 yield ConfigIssue(path, f"'{arn}' is in '{arn_region}' but the rule is also created in "
                                   f"{', '.join(others)}; ECR reads the secret only in the rule's own region: "
-                                  f"remove this ARN and set {_credential_fix(name).split(', or set')[0]}")
+                                  f"remove this ARN and set {_config_secrets_fix(name)}")
 
 
 def check_delivery(cfg: PlatformConfig) -> Iterator[ConfigIssue]:

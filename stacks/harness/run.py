@@ -242,7 +242,8 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
 
     `collect` frees the run's object graph (resources, Outputs, futures: cyclic garbage once the
     plan is built) before returning, for processes that go on to run more; it costs ~0.2 s for
-    prod and walks only the run's own objects. A failed run is always collected (`_close_loop`).
+    prod and walks only the run's own objects. A failed run is always collected (its unretrieved
+    futures, see `_close_loop`).
     """
     values, secret_keys = engine_config(config, root)
     default_region = values.get("aws:region") or (_regions_in(values) or ["us-east-1"])[0]

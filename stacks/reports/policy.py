@@ -22,7 +22,7 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deser
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.agentic_policies.config import Settings, load_stack_settings
-from policy.agentic_policies.registry import POLICIES
+from policy.agentic_policies.registry import BY_NAME, POLICIES
 from policy.agentic_policies.runner import ResourceInput, Result, run_pack
 from stacks.harness.plan import Plan, PlannedResource
 from stacks.reports import Report
@@ -134,9 +134,9 @@ def run_plan(plan: Plan, settings: Settings | None = None, memo: dict[int, tuple
     policies = POLICIES
     if only is not None:
         wanted = set(only)
-        unknown = wanted - {p.name for p in POLICIES}
+        unknown = sorted(wanted - BY_NAME.keys())
         if unknown:
-            raise KeyError(f"no policy named {sorted(unknown)} in the pack")
+            raise KeyError(f"no policy named {unknown} in the pack")
         policies = [p for p in POLICIES if p.name in wanted]
     return run_pack(inputs, resources, settings or load_stack_settings(plan.stack), policies)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,9 @@ from moto import mock_aws
 from moto.kms.utils import generate_private_key
 from ops_world import build_world
 
-_PRIVATE_KEYS: dict[str, Any] = {}
-
-
-def _one_private_key_per_spec(key_spec: str) -> Any:
-    """moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no
-    ops command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""
-    if key_spec not in _PRIVATE_KEYS:
-        _PRIVATE_KEYS[key_spec] = generate_private_key(key_spec)
-    return _PRIVATE_KEYS[key_spec]
+_one_private_key_per_spec = cache(generate_private_key)
+"""moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no ops
+command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""
 
 
 @pytest.fixture(autouse=True)
