@@ -67,9 +67,9 @@ class Clients:
         key = (service, region)
         if key not in self._cache:
             raw = self._overrides.get(key)
-            if raw is None:
-                if self._session is None:
-                    self._session = boto3.Session()
+            if raw is None and self._session is not None:
                 raw = self._session.client(service, region_name=region, config=RETRIES)  # type: ignore[call-overload]
+            elif raw is None:  # boto3's default session: one credential chain and model cache per process
+                raw = boto3.client(service, region_name=region, config=RETRIES)  # type: ignore[call-overload]
             self._cache[key] = Guarded(raw, region)
         return self._cache[key]

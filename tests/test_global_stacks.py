@@ -1,6 +1,6 @@
 """Multi-region prod on the whole program: regions and domains from config, Cloudflare global
 traffic (EU hostname EU-only), failover figures, peering inside domains, the mesh, and removing
-a region removing exactly that region."""
+regions removing exactly those regions."""
 
 from __future__ import annotations
 
@@ -20,33 +20,34 @@ GLOBAL_TYPES = ("aws:iam/", "aws:budgets/", "aws:costexplorer/", "aws:rds/global
 EU = {"eu-west-1", "eu-central-1"}
 
 
-def without_region(config: dict[str, Any], gone: str) -> dict[str, Any]:
-    """The prod config with `gone` removed everywhere it is named (regions, domains, tenants, geo)."""
+GONE = {"ap-southeast-1", "eu-central-1"}
+"""Removed together in one run: a replica region of the global domain and the EU domain's only
+replica (its standby), the two ways a region leaves prod."""
+
+
+def without_regions(config: dict[str, Any], gone: set[str]) -> dict[str, Any]:
+    """The prod config with the `gone` regions removed everywhere they are named (regions,
+    domains, tenants, geo)."""
     out: dict[str, Any] = {}
-    out[f"{NS}regions"] = [r for r in config[f"{NS}regions"] if r["name"] != gone]
+    out[f"{NS}regions"] = [r for r in config[f"{NS}regions"] if r["name"] not in gone]
     domains = copy.deepcopy(config[f"{NS}data_domains"])
     for d in domains:
-        d["replicas"] = [r for r in d["replicas"] if r != gone]
+        d["replicas"] = [r for r in d["replicas"] if r not in gone]
     out[f"{NS}data_domains"] = domains
     tenants = copy.deepcopy(config[f"{NS}tenants"])
     for t in tenants:
         if "allowed_regions" in t:
-            t["allowed_regions"] = [r for r in t["allowed_regions"] if r != gone]
+            t["allowed_regions"] = [r for r in t["allowed_regions"] if r not in gone]
     out[f"{NS}tenants"] = tenants
     gt = copy.deepcopy(config[f"{NS}global_traffic"])
-    gt["geo"] = [{**g, "regions": [r for r in g["regions"] if r != gone]} for g in gt["geo"]]
+    gt["geo"] = [{**g, "regions": [r for r in g["regions"] if r not in gone]} for g in gt["geo"]]
     out[f"{NS}global_traffic"] = gt
     return out
 
 
 @pytest.fixture(scope="module")
-def prod_without_region() -> Plan:
-    return run_stack("prod", overrides=without_region(stack_config("prod"), "eu-central-1"))
-
-
-@pytest.fixture(scope="module")
-def prod_without_asia() -> Plan:
-    return run_stack("prod", overrides=without_region(stack_config("prod"), "ap-southeast-1"))
+def prod_without_two() -> Plan:
+    return run_stack("prod", overrides=without_regions(stack_config("prod"), GONE))
 
 
 def region_token(name: str, region: str) -> bool:
@@ -247,9 +248,9 @@ def test_peering_routes_only_to_the_peer_cidr_in_private_tables(prod: Plan) -> N
 
 # --- removing a region --------------------------------------------------------------------------
 
-def replication_serving_only(plan: Plan, gone: str) -> set[str]:
+def replication_serving_only(plan: Plan, gone: set[str]) -> set[str]:
     """URNs of bucket-replication components (and their children) whose every rule replicates
-    into a bucket in `gone`: S3 allows no empty replication configuration, so losing a domain's
+    into a bucket in a `gone` region: S3 allows no empty replication configuration, so losing a domain's
     last replica region must delete them, in the primary region, and nothing else there."""
     by_urn = plan.by_urn()
     bucket_region = {r.outputs.get("arn"): r.region for r in plan.of_type("aws:s3/bucketV2:BucketV2",
@@ -257,12 +258,12 @@ def replication_serving_only(plan: Plan, gone: str) -> set[str]:
     serving: set[str] = set()
     for cfg in plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig"):
         targets = {bucket_region.get(rule["destination"]["bucket"]) for rule in cfg.get("rules")}
-        if targets == {gone}:
+        if targets <= gone:
             serving.add(by_urn[cfg.parent].urn)
     return serving | {r.urn for r in plan.resources if r.parent in serving}
 
 
-def assert_only_region_removed(before_plan: Plan, after_plan: Plan, gone: str) -> None:
+def assert_only_regions_removed(before_plan: Plan, after_plan: Plan, gone: set[str]) -> None:
     before = {r.urn: r for r in before_plan.resources}
     after = {r.urn: r for r in after_plan.resources}
     assert set(after) <= set(before), sorted(set(after) - set(before))[:5]
@@ -274,31 +275,38 @@ def assert_only_region_removed(before_plan: Plan, after_plan: Plan, gone: str) -
     dr_only = {r.urn for r in removed if "-failover-" in r.name or "-prober-" in r.name or (
         r.type == "aws:rds/globalCluster:GlobalCluster" and r.tags.get("tenant"))}
     stray = [(r.type, r.name) for r in removed
-             if not (region_token(r.urn, gone) or r.region == gone or r.urn in plumbing or r.urn in dr_only)]
+             if not (any(region_token(r.urn, g) for g in gone) or r.region in gone or r.urn in plumbing
+                     or r.urn in dr_only)]
     assert not stray, stray[:10]
-    kept_in_region = [r.name for r in after.values() if r.custom and r.region == gone]
+    kept_in_region = [r.name for r in after.values() if r.custom and r.region in gone]
     assert not kept_in_region, kept_in_region[:5]
-    assert gone not in after_plan.outputs["regions"]
+    assert not gone & set(after_plan.outputs["regions"])
+    for region in gone:  # each region lost something of its own (neither is a no-op)
+        assert any(r.region == region for r in removed), region
 
 
-def test_removing_a_replica_region_removes_exactly_its_resources(prod: Plan, prod_without_asia: Plan) -> None:
-    assert_only_region_removed(prod, prod_without_asia, "ap-southeast-1")
-    api = prod_without_asia.outputs["hostnames"]["api.agentic.example.com"]
-    assert [p["region"] for p in api["pools"]] == ["us-east-1", "eu-west-1"]  # eu-central-1: EU cell only
+def test_removing_regions_removes_exactly_their_resources(prod: Plan, prod_without_two: Plan) -> None:
+    assert_only_regions_removed(prod, prod_without_two, GONE)
 
 
-def test_removing_the_eu_standby_removes_exactly_its_resources(prod: Plan, prod_without_region: Plan) -> None:
-    assert_only_region_removed(prod, prod_without_region, "eu-central-1")
-    before, after = prod.outputs["data_domains"]["eu"], prod_without_region.outputs["data_domains"]["eu"]
+def test_removing_a_replica_region_keeps_the_rest_of_its_domain(prod_without_two: Plan) -> None:
+    api = prod_without_two.outputs["hostnames"]["api.agentic.example.com"]
+    assert [p["region"] for p in api["pools"]] == ["us-east-1", "eu-west-1"]
+    domain = prod_without_two.outputs["data_domains"]["global"]
+    assert domain["replicas"] == ["eu-west-1"] and set(domain["clusters"]) == {"us-east-1", "eu-west-1"}
+
+
+def test_removing_the_eu_standby_keeps_the_eu_primary(prod: Plan, prod_without_two: Plan) -> None:
+    before, after = prod.outputs["data_domains"]["eu"], prod_without_two.outputs["data_domains"]["eu"]
     assert after["replicas"] == [] and after["global_cluster_identifier"] == before["global_cluster_identifier"]
     assert after["clusters"] == {"eu-west-1": before["clusters"]["eu-west-1"]}
 
 
-def test_removing_the_eu_standby_keeps_eu_traffic_in_the_eu(prod_without_region: Plan) -> None:
-    eu_host = prod_without_region.outputs["hostnames"]["api.eu.agentic.example.com"]
+def test_removing_the_eu_standby_keeps_eu_traffic_in_the_eu(prod_without_two: Plan) -> None:
+    eu_host = prod_without_two.outputs["hostnames"]["api.eu.agentic.example.com"]
     assert [p["region"] for p in eu_host["pools"]] == ["eu-west-1"]
-    assert not [r for r in prod_without_region.custom_resources if r.region == "eu-central-1"]
-    assert prod_without_region.outputs["tenants"]["eurobank"]["workload_regions"] == ["eu-west-1"]
+    assert not [r for r in prod_without_two.custom_resources if r.region in GONE]
+    assert prod_without_two.outputs["tenants"]["eurobank"]["workload_regions"] == ["eu-west-1"]
 
 
 def test_prod_refuses_slow_detection_naming_the_setting() -> None:

@@ -13,23 +13,18 @@ from app.config_maps import MCP_SECRETS_DIR, mcp_config
 from stacks.config import ConfigError, parse
 from stacks.harness import Plan, run_stack
 from stacks.harness.run import stack_namespace
+from tests.variants import MCP_SERVERS, prod_opt_ins
 
-SERVERS = ["filesystem", {"name": "github", "secrets": []},
-           {"name": "research", "secrets": ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]},
-           {"name": "queue-tools", "secrets": ["REDIS_QUEUE_URL"]}]
 WANT = {"research": {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}, "queue-tools": {"REDIS_QUEUE_URL"}}
-
-
-def _with_servers(stack: str, servers: list) -> dict:
-    ns, _ = stack_namespace(stack)
-    app = copy.deepcopy(ns["app"])
-    app["mcp_servers"] = servers
-    return {"agentic-platform:app": app}
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def plan(request: pytest.FixtureRequest) -> Plan:
-    return run_stack(request.param, overrides=_with_servers(request.param, SERVERS))
+    """dev with the servers alone; prod's servers ride along every other opt-in (tests/variants.py)."""
+    if request.param == "prod":
+        return run_stack("prod", prod_opt_ins())
+    ns, _ = stack_namespace("dev")
+    return run_stack("dev", overrides={"agentic-platform:app": {**ns["app"], "mcp_servers": MCP_SERVERS}})
 
 
 def test_mcp_config_points_each_server_at_its_own_secrets() -> None:

@@ -22,12 +22,6 @@ def test_preview_prints_summary_and_writes_json(tmp_path: Path, capsys: pytest.C
     assert {"resources", "outputs", "reports", "config"} <= set(data)
 
 
-def test_preview_all_writes_one_plan_per_stack(tmp_path: Path) -> None:
-    assert main(["preview", "--all", "--json", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "plan-dev.json", "plan-local.json", "plan-prod-small.json", "plan-prod.json", "plan-staging.json"]
-
-
 def test_unknown_stack_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["preview", "qa"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -11,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from stacks.__main__ import main
-from stacks.harness.plan import UNKNOWN, Plan
-from stacks.harness.run import ROOT, run_stack
+from stacks.harness.plan import UNKNOWN
+from stacks.harness.run import ROOT, run_stack, stack_names
 from stacks.preview import TYPES_SHOWN, StackResult, all_table, dump, run_preview
 from stacks.reports import cost as cost_report
 from tests.stack_cli import edited_root, preview_cli
@@ -69,26 +71,39 @@ def test_tasks_preview_resolves_json_against_the_callers_folder(tmp_path: Path) 
     assert not (ROOT / "rel").exists()
 
 
-def test_same_config_gives_byte_identical_text_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two runs of prod in one process, the second without the cache: same bytes, unknowns as the
-    documented marker. (The first may come from this process's cache: that plan was itself a
-    separate run of the program, so the comparison is still run against run.)"""
-    cached = iter([True, False])
+@pytest.fixture(scope="module")
+def preview_all(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`preview --all --json <folder>`: the folder and what it printed. It may use this process's
+    cached plans: each was itself a separate run of the program."""
+    folder = tmp_path_factory.mktemp("plans")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["preview", "--all", "--json", str(folder)]) == 0
+    return folder, out.getvalue()
 
-    def run(stack: str) -> Plan:
-        return run_stack(stack, cached=next(cached))
 
-    monkeypatch.setattr("stacks.preview.run_stack", run)
-    runs = []
-    for _ in range(2):
-        lines: list[str] = []
-        result = run_preview("prod", lines.append)
-        assert result.data is not None
-        runs.append(("\n".join(lines), dump(result.data)))
-    assert runs[0][0] == runs[1][0]
-    assert runs[0][1] == runs[1][1]
-    assert " object at 0x" not in runs[0][1]
-    assert f'"{UNKNOWN}"' in runs[0][1]
+def test_all_writes_one_plan_per_stack(preview_all: tuple[Path, str]) -> None:
+    folder, out = preview_all
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "plan-dev.json", "plan-local.json", "plan-prod-small.json", "plan-prod.json", "plan-staging.json"]
+    rows = out.rstrip().splitlines()[-len(stack_names()):]  # the table closing the output
+    assert [row.split()[:2] for row in rows] == [[stack, "OK"] for stack in stack_names()]
+
+
+def test_same_config_gives_byte_identical_text_and_json(preview_all: tuple[Path, str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """prod run again without the cache renders the text `--all` printed for it and the JSON it
+    wrote, byte for byte; unknowns are the documented marker."""
+    folder, out = preview_all
+    monkeypatch.setattr("stacks.preview.run_stack", lambda stack: run_stack(stack, cached=False))
+    lines: list[str] = []
+    result = run_preview("prod", lines.append)
+    assert result.data is not None
+    assert "\n".join(lines) + "\n" in out  # prod's section of `--all`
+    json_text = dump(result.data)
+    assert json_text == (folder / "plan-prod.json").read_text()
+    assert " object at 0x" not in json_text
+    assert f'"{UNKNOWN}"' in json_text
 
 
 def test_status_line_test_secrets_and_collapsed_advisories(capsys: pytest.CaptureFixture[str]) -> None:
