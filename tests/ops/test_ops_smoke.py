@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +29,7 @@ class FakeApi(BaseHTTPRequestHandler):
     """The contract's endpoints; `behaviour` switches one of them to fail or hang."""
 
     behaviour: ClassVar[dict[str, Any]] = {}
+    release: ClassVar[threading.Event] = threading.Event()
     seen: ClassVar[list[tuple[str, str, str | None]]] = []
     agents: ClassVar[dict[str, dict[str, Any]]] = {}
     polls = 0
@@ -47,7 +51,7 @@ class FakeApi(BaseHTTPRequestHandler):
         body: dict[str, Any] = json.loads(self.rfile.read(length)) if length else {}
         cls.seen.append((method, self.path, self.headers.get("Authorization")))
         if self.path == cls.behaviour.get("hang"):
-            threading.Event().wait(2)
+            cls.release.wait(2)  # set at the fixture's teardown: no handler outlives its test
         if self.path == cls.behaviour.get("fail"):
             return self._send(500, {"error": "database unavailable"})
         if self.path.startswith("/health"):
@@ -82,16 +86,51 @@ class FakeApi(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
 
-@pytest.fixture
-def api() -> Iterator[str]:
+class FakeServer(ThreadingHTTPServer):
+    """Handler threads are joined at `server_close`, and a client that gave up on a reply (the
+    hang test's timeout) is not an error: otherwise the hung handler woke later, wrote into the
+    closed socket, and its traceback landed in whatever test the worker was running by then."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@contextlib.contextmanager
+def serve() -> Iterator[str]:
+    """The fake API on a free port; at the end, hung handlers are released and joined."""
     FakeApi.behaviour, FakeApi.seen, FakeApi.agents, FakeApi.polls = {}, [], {}, 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
+    FakeApi.release = threading.Event()
+    server = FakeServer(("127.0.0.1", 0), FakeApi)
     # shutdown() waits for the loop's next poll: 0.5 s by default, at every test's teardown
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        FakeApi.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def api() -> Iterator[str]:
+    with serve() as url:
+        yield url
+
+
+def test_a_hung_request_ends_with_its_server_and_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    before = set(threading.enumerate())
+    with serve() as url:
+        FakeApi.behaviour = {"hang": "/health/live"}
+        with pytest.raises(OSError):  # the client's timeout (TimeoutError or URLError)
+            urllib.request.urlopen(f"{url}/health/live", timeout=0.2)
+    assert set(threading.enumerate()) <= before, "a handler thread outlived its server"
+    assert capfd.readouterr().err == ""
 
 
 @pytest.fixture
