@@ -92,9 +92,9 @@ def test_replay_floor_registers_the_same_graph_with_the_same_inputs(stack: str, 
     """Same URNs (type, name, parent chain), providers, dependencies and inputs: what is left
     between the program and its replay is the program's own work."""
     from stacks.bench.worker import REPLAY_FLOOR_PROGRAM, replay_entries
-    from stacks.harness.run import run_program, stack_config
+    from stacks.harness.run import run_program, run_stack
 
-    plan = run_program(stack, stack_config(stack))
+    plan = run_stack(stack)  # the session's shared plan: the replay is the run under test
     replay_file = tmp_path / "replay.json"
     replay_file.write_text(replay_entries(plan))
     replayed = run_program(stack, {"agentic-platform:floor_replay_file": str(replay_file)},
@@ -191,7 +191,7 @@ def test_worker_paths_exist() -> None:
 
 def test_a_case_times_the_program_and_both_floors_in_one_process() -> None:
     from stacks.bench.worker import measure_case
-    from stacks.harness.run import run_program, stack_config
+    from stacks.harness.run import run_stack
 
     gc.freeze()  # the worker's collections then walk this case's objects, not every plan of this process
     try:
@@ -200,6 +200,6 @@ def test_a_case_times_the_program_and_both_floors_in_one_process() -> None:
         gc.unfreeze()
     assert set(case["seconds"]) == {"program", "floor", "replay"}
     assert all(0 < s < 60 for s in case["seconds"].values())
-    plan = run_program("local", stack_config("local"))
+    plan = run_stack("local")
     assert (case["registrations"], case["resources"]) == (len(plan.resources), len(plan.custom_resources))
     assert case["rounds"] == 1 and case["peak_mb"] > 0

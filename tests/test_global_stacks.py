@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import pytest
 
 from stacks.config.regions import short_region
 from stacks.harness import Plan, PlannedResource, run_stack
 from stacks.harness.run import stack_config
+from tests.variants import GONE, prod_without_two_regions
 
 NS = "agentic-platform:"
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-1", "eu-central-1"]
@@ -20,34 +20,9 @@ GLOBAL_TYPES = ("aws:iam/", "aws:budgets/", "aws:costexplorer/", "aws:rds/global
 EU = {"eu-west-1", "eu-central-1"}
 
 
-GONE = {"ap-southeast-1", "eu-central-1"}
-"""Removed together in one run: a replica region of the global domain and the EU domain's only
-replica (its standby), the two ways a region leaves prod."""
-
-
-def without_regions(config: dict[str, Any], gone: set[str]) -> dict[str, Any]:
-    """The prod config with the `gone` regions removed everywhere they are named (regions,
-    domains, tenants, geo)."""
-    out: dict[str, Any] = {}
-    out[f"{NS}regions"] = [r for r in config[f"{NS}regions"] if r["name"] not in gone]
-    domains = copy.deepcopy(config[f"{NS}data_domains"])
-    for d in domains:
-        d["replicas"] = [r for r in d["replicas"] if r not in gone]
-    out[f"{NS}data_domains"] = domains
-    tenants = copy.deepcopy(config[f"{NS}tenants"])
-    for t in tenants:
-        if "allowed_regions" in t:
-            t["allowed_regions"] = [r for r in t["allowed_regions"] if r not in gone]
-    out[f"{NS}tenants"] = tenants
-    gt = copy.deepcopy(config[f"{NS}global_traffic"])
-    gt["geo"] = [{**g, "regions": [r for r in g["regions"] if r not in gone]} for g in gt["geo"]]
-    out[f"{NS}global_traffic"] = gt
-    return out
-
-
 @pytest.fixture(scope="module")
 def prod_without_two() -> Plan:
-    return run_stack("prod", overrides=without_regions(stack_config("prod"), GONE))
+    return run_stack("prod", overrides=prod_without_two_regions())
 
 
 def region_token(name: str, region: str) -> bool:

@@ -7,13 +7,20 @@ started by a person (`failover.automatic: false`) and MCP servers with secrets o
 prod run is the suite's most expensive step; one run with them all (shared by every xdist worker
 through the plan folder, tests/conftest.py) replaces seven, and shows the options build side by
 side with unique URNs. Tests that compare against plain prod keep using it.
+
+`prod_without_two_regions()` is prod without ap-southeast-1 and eu-central-1: the region-removal
+tests compare it with prod, and the tenant-onboarding test adds a tenant to it (a two-region
+estate runs in half the time of prod's four).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from stacks.harness.run import stack_namespace
+from stacks.harness.run import stack_config, stack_namespace
+
+NS = "agentic-platform:"
 
 PAGING_KEY = "pd-routing-key-for-tests"
 PRACTICE = {"enabled": True, "accept_data_loss": True}
@@ -35,3 +42,33 @@ def prod_opt_ins() -> dict[str, Any]:
         "agentic-platform:failover": {**ns.get("failover", {}), "automatic": False},
         "agentic-platform:app": {**ns["app"], "mcp_servers": MCP_SERVERS},
     }
+
+
+GONE = {"ap-southeast-1", "eu-central-1"}
+"""Removed together in one run: a replica region of the global domain and the EU domain's only
+replica (its standby), the two ways a region leaves prod."""
+
+
+def without_regions(config: dict[str, Any], gone: set[str]) -> dict[str, Any]:
+    """The prod config with the `gone` regions removed everywhere they are named (regions,
+    domains, tenants, geo)."""
+    out: dict[str, Any] = {}
+    out[f"{NS}regions"] = [r for r in config[f"{NS}regions"] if r["name"] not in gone]
+    domains = copy.deepcopy(config[f"{NS}data_domains"])
+    for d in domains:
+        d["replicas"] = [r for r in d["replicas"] if r not in gone]
+    out[f"{NS}data_domains"] = domains
+    tenants = copy.deepcopy(config[f"{NS}tenants"])
+    for t in tenants:
+        if "allowed_regions" in t:
+            t["allowed_regions"] = [r for r in t["allowed_regions"] if r not in gone]
+    out[f"{NS}tenants"] = tenants
+    gt = copy.deepcopy(config[f"{NS}global_traffic"])
+    gt["geo"] = [{**g, "regions": [r for r in g["regions"] if r not in gone]} for g in gt["geo"]]
+    out[f"{NS}global_traffic"] = gt
+    return out
+
+
+def prod_without_two_regions() -> dict[str, Any]:
+    """prod as two regions, us-east-1 (global domain) and eu-west-1 (EU domain, no standby)."""
+    return without_regions(stack_config("prod"), GONE)
