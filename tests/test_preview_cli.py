@@ -99,7 +99,7 @@ def test_same_config_gives_byte_identical_text_and_json(preview_all: tuple[Path,
     lines: list[str] = []
     result = run_preview("prod", lines.append)
     assert result.data is not None
-    assert "\n".join(lines) + "\n" in out  # prod's section of `--all`
+    assert "\n".join(lines) + f"\n  plan written to {folder / 'plan-prod.json'}\n" in out  # prod's whole section
     json_text = dump(result.data)
     assert json_text == (folder / "plan-prod.json").read_text()
     assert " object at 0x" not in json_text

@@ -3,6 +3,7 @@ the EU, isolation objects and quotas are what the catalog says, budgets follow t
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from stacks.cells import cell_plan
 from stacks.dr.report import platform_config
 from stacks.harness import Plan, PlannedResource, run_stack
-from tests.variants import prod_without_two_regions
+from stacks.harness.run import stack_config
 
 NS = "agentic-platform:"
 GLOBAL_SERVICES = ("iam", "budgets", "costexplorer")
@@ -19,23 +20,16 @@ GLOBAL_SERVICES = ("iam", "budgets", "costexplorer")
 
 NEW_TENANT = {
     "id": "zeta-eu", "display_name": "Zeta EU", "tier": "dedicated", "data_residency": "eu",
-    "primary_region": "eu-west-1", "allowed_regions": ["eu-west-1"], "cost_center": "cc-zeta",
+    "primary_region": "eu-west-1", "allowed_regions": ["eu-west-1", "eu-central-1"], "cost_center": "cc-zeta",
     "compliance_requirements": ["gdpr"], "operators": ["arn:aws:iam::777788889999:role/zeta-operators"],
     "quotas": {"cpu": "6", "memory": "12Gi", "pods": 30, "storage": "100Gi"}, "monthly_budget_usd": 700,
 }
 
 
 @pytest.fixture(scope="module")
-def two_regions() -> Plan:
-    """prod without two regions (tests/variants.py): onboarding onto it is the same program path
-    as onto all four, in half the time."""
-    return run_stack("prod", prod_without_two_regions())
-
-
-@pytest.fixture(scope="module")
 def prod_plus_tenant() -> Plan:
-    overrides = prod_without_two_regions()
-    return run_stack("prod", {**overrides, f"{NS}tenants": [*overrides[f"{NS}tenants"], NEW_TENANT]})
+    tenants = copy.deepcopy(stack_config("prod")[f"{NS}tenants"])
+    return run_stack("prod", overrides={f"{NS}tenants": [*tenants, NEW_TENANT]})
 
 
 def of_tenant(plan: Plan, tenant_id: str) -> list[PlannedResource]:
@@ -49,8 +43,8 @@ def regional(r: PlannedResource) -> bool:
         r.type.startswith("aws:") and r.type.split(":")[1].split("/")[0] not in GLOBAL_SERVICES)
 
 
-def test_adding_a_tenant_adds_exactly_its_resources(two_regions: Plan, prod_plus_tenant: Plan) -> None:
-    before = {r.urn for r in two_regions.resources}
+def test_adding_a_tenant_adds_exactly_its_resources(prod: Plan, prod_plus_tenant: Plan) -> None:
+    before = {r.urn for r in prod.resources}
     after = {r.urn for r in prod_plus_tenant.resources}
     assert before <= after, f"URNs disappeared: {sorted(before - after)[:5]}"
     added = after - before
@@ -67,7 +61,7 @@ def test_adding_a_tenant_adds_exactly_its_resources(two_regions: Plan, prod_plus
 
 def test_new_tenant_is_exported_with_its_placement(prod_plus_tenant: Plan) -> None:
     t = prod_plus_tenant.outputs["tenants"]["zeta-eu"]
-    assert t["domain"] == "eu" and t["workload_regions"] == ["eu-west-1"]
+    assert t["domain"] == "eu" and t["workload_regions"] == ["eu-west-1", "eu-central-1"]
     assert t["stores"]["namespace"] == "tenant-zeta-eu"
     assert t["stores"]["bucket"]["prefix"] == "tenants/zeta-eu/"
     assert t["stores"]["secrets_region"] == "eu-west-1"

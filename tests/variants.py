@@ -9,8 +9,7 @@ through the plan folder, tests/conftest.py) replaces seven, and shows the option
 side with unique URNs. Tests that compare against plain prod keep using it.
 
 `prod_without_two_regions()` is prod without ap-southeast-1 and eu-central-1: the region-removal
-tests compare it with prod, and the tenant-onboarding test adds a tenant to it (a two-region
-estate runs in half the time of prod's four).
+tests compare it with prod.
 """
 
 from __future__ import annotations
@@ -46,7 +45,8 @@ def prod_opt_ins() -> dict[str, Any]:
 
 GONE = {"ap-southeast-1", "eu-central-1"}
 """Removed together in one run: a replica region of the global domain and the EU domain's only
-replica (its standby), the two ways a region leaves prod."""
+replica (its standby), the two ways a region leaves prod. One run for both: a resource removed
+in the wrong one of the two regions would pass (each removal alone was a run of its own)."""
 
 
 def without_regions(config: dict[str, Any], gone: set[str]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class FakeApi(BaseHTTPRequestHandler):
 
     behaviour: ClassVar[dict[str, Any]] = {}
     release: ClassVar[threading.Event] = threading.Event()
+    timeout = 5  # a client that connects and never sends cannot hold server_close (threads are joined)
     seen: ClassVar[list[tuple[str, str, str | None]]] = []
     agents: ClassVar[dict[str, dict[str, Any]]] = {}
     polls = 0
