@@ -13,7 +13,7 @@ from app.config_maps import MCP_SECRETS_DIR, mcp_config
 from stacks.config import ConfigError, parse
 from stacks.harness import Plan, run_stack
 from stacks.harness.run import stack_namespace
-from tests.variants import MCP_SERVERS, prod_opt_ins
+from tests.variants import prod_opt_ins, with_mcp_servers
 
 WANT = {"research": {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}, "queue-tools": {"REDIS_QUEUE_URL"}}
 
@@ -23,8 +23,7 @@ def plan(request: pytest.FixtureRequest) -> Plan:
     """dev with the servers alone; prod's servers ride along every other opt-in (tests/variants.py)."""
     if request.param == "prod":
         return run_stack("prod", prod_opt_ins())
-    ns, _ = stack_namespace("dev")
-    return run_stack("dev", overrides={"agentic-platform:app": {**ns["app"], "mcp_servers": MCP_SERVERS}})
+    return run_stack("dev", overrides=with_mcp_servers("dev"))
 
 
 def test_mcp_config_points_each_server_at_its_own_secrets() -> None:

@@ -29,6 +29,12 @@ MCP_SERVERS = ["filesystem", {"name": "github", "secrets": []},
                {"name": "queue-tools", "secrets": ["REDIS_QUEUE_URL"]}]
 
 
+def with_mcp_servers(stack: str) -> dict[str, Any]:
+    """The stack's app config with `MCP_SERVERS` (each server mounts only its own secrets)."""
+    ns, _ = stack_namespace(stack)
+    return {f"{NS}app": {**ns["app"], "mcp_servers": MCP_SERVERS}}
+
+
 def prod_opt_ins() -> dict[str, Any]:
     ns, _ = stack_namespace("prod")
     return {
@@ -39,7 +45,7 @@ def prod_opt_ins() -> dict[str, Any]:
         "agentic-platform:threat_detection": {"runtime_monitoring": True, "malware_protection": True},
         "agentic-platform:database": {**ns.get("database", {}), "credentials_version": CREDENTIALS_VERSION},
         "agentic-platform:failover": {**ns.get("failover", {}), "automatic": False},
-        "agentic-platform:app": {**ns["app"], "mcp_servers": MCP_SERVERS},
+        **with_mcp_servers("prod"),
     }
 
 
