@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -72,6 +73,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for module_name, module in list(sys.modules.items()):
         for name in kept.get(module_name.rsplit(".", 1)[-1], ()):
             getattr(module, name).clear()
+    # pytest then collects twice more (closing its unraisable-exception check); one collection here
+    # finalises the session's garbage while that check still reports what a finaliser raises, and
+    # freezing what is left makes pytest's two walk nothing: ~1.5 s per worker.
+    gc.collect()
+    gc.freeze()
 
 
 HEAVY_FIRST = (

@@ -8,6 +8,7 @@ the offline preview does the same for `plan.stack`.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import json
 import os
@@ -244,12 +245,23 @@ def load_stack_settings(stack: str, config_dir: Path = CONFIG_DIR) -> Settings:
 def settings_from(config: Mapping[str, Any] | None) -> Settings:
     """Settings from a policy's config; without one, from the current stack's file (PULUMI_STACK)."""
     if config:
-        return _cached_from_json(json.dumps(dict(config), sort_keys=True, default=str))
+        seen, settings = _LAST
+        if seen is not None and config == seen:  # every policy on every resource gets equal configs
+            return settings
+        settings = _cached_from_json(json.dumps(dict(config), sort_keys=True, default=str))
+        _LAST[:] = [copy.deepcopy(dict(config)), settings]
+        return settings
     stack = stack_name(os.environ.get("PULUMI_STACK"))
     if not stack:
         raise SettingsError("no policy config given and PULUMI_STACK is not set: "
                             "cannot choose policy/config/<stack>.json")
     return load_stack_settings(stack)
+
+
+_LAST: list[Any] = [None, None]
+"""The last config seen (a private deep copy) and its settings: comparing a config with it is a
+fraction of the canonical JSON text `_cached_from_json` is keyed on, which was ~3 s of CPU per test
+session (one text per policy per resource)."""
 
 
 @cache

@@ -6,27 +6,19 @@ tenant's requests never terminate outside the EU); the components only create wh
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_cloudflare as cloudflare
 
-from components.cloudflare_edge import ZoneEdge, ZoneEdgeArgs
-from components.cloudflare_lb import (
-    ApiRateLimit,
-    ApiRateLimitArgs,
-    GlobalLoadBalancer,
-    GlobalLoadBalancerArgs,
-    MonitorSpec,
-    OriginPoolSpec,
-    slug,
-)
 from components.network import Network
 from components.peering import PeerSide, VpcPeering, VpcPeeringArgs, peer_pairs
 from stacks.cells import hostname_cells
 from stacks.compose.types import RegionContext, RegionWorkload
 from stacks.config import PlatformConfig
 from stacks.config.regions import short_region
+
+if TYPE_CHECKING:
+    import pulumi_cloudflare as cloudflare
 
 EU = "eu"
 
@@ -94,6 +86,8 @@ def cloudflare_provider(cfg: PlatformConfig) -> cloudflare.Provider:
     + Zone Settings + SSL and Certificates + Cache Settings Write on the zone). Unset, the
     provider falls back to CLOUDFLARE_API_TOKEN.
     """
+    import pulumi_cloudflare as cloudflare
+
     token = pulumi.Config("cloudflare").get_secret("apiToken")
     return cloudflare.Provider(f"cloudflare-{cfg.environment}", api_token=token)
 
@@ -180,6 +174,21 @@ def build_global_traffic(cfg: PlatformConfig, workloads: dict[str, RegionWorkloa
     gt = cfg.global_traffic
     if not gt.enabled:
         return {}
+    # The Cloudflare SDK only when it is used: importing it loads all of its ~840 modules (its
+    # package star-imports every resource), 2 s of every local, dev and staging run otherwise.
+    import pulumi_cloudflare as cloudflare
+
+    from components.cloudflare_edge import ZoneEdge, ZoneEdgeArgs
+    from components.cloudflare_lb import (
+        ApiRateLimit,
+        ApiRateLimitArgs,
+        GlobalLoadBalancer,
+        GlobalLoadBalancerArgs,
+        MonitorSpec,
+        OriginPoolSpec,
+        slug,
+    )
+
     origins = cell_origins(workloads)
     plan = hostname_plan(cfg, {r for by_region in origins.values() for r in by_region})
     plan = {h: {**spec, "regions": [r for r in spec["regions"] if r in origins.get(h, {})]}

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from stacks.cost.estimate import Estimate
+from stacks.yaml_load import safe_load
 
 TABLE = Path(__file__).with_name("commitments.yaml")
 
@@ -31,7 +30,7 @@ class CommitmentSaving:
 
 
 def commitment_savings(est: Estimate, path: Path = TABLE) -> list[CommitmentSaving]:
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = safe_load(path.read_text()) or {}
     out: list[CommitmentSaving] = []
     for c in doc.get("commitments") or []:
         prefixes, excludes = tuple(c["sku_prefixes"]), tuple(c.get("excludes") or ())

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from stacks.yaml_load import safe_load
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 GLOBAL = "global"
@@ -138,4 +138,4 @@ def parse_table(doc: dict[str, Any]) -> PriceTable:
 
 @cache
 def load_prices(path: Path = PRICES_FILE) -> PriceTable:
-    return parse_table(yaml.safe_load(path.read_text()))
+    return parse_table(safe_load(path.read_text()))

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
+from stacks.yaml_load import safe_load
 
 USAGE_DIR = Path(__file__).with_name("usage")
 
@@ -78,7 +78,7 @@ class UsageProfile:
 def _read(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = safe_load(path.read_text()) or {}
     if not isinstance(doc, dict):
         raise UsageError(f"{path.name}: must be a mapping with defaults/regions/resources")
     unknown = set(doc) - {"defaults", "regions", "resources"}

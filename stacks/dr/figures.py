@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
+from stacks.yaml_load import safe_load
 
 TABLE = Path(__file__).with_name("durations.yaml")
 TARGET_LABELS = {"rpo": "RPO", "rto": "RTO", "detection": "detection", "failover": "failover",
@@ -53,7 +53,7 @@ def _seconds(entry: Any, where: str) -> float:
 def load_table(path: Path = TABLE, overrides: dict[str, float] | None = None
                ) -> tuple[dict[str, float], DrFigures]:
     """(targets, figures) from the table; `overrides` replaces durations by name (tests, what-ifs)."""
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = safe_load(path.read_text()) or {}
     targets_doc, durations_doc = doc.get("targets") or {}, doc.get("durations") or {}
     targets = {k: _seconds(targets_doc.get(k), f"{path.name} targets.{k}") for k in TARGET_LABELS}
     names = [f.name for f in fields(DrFigures) if f.name != "sources"]

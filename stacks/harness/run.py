@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import settings as pulumi_settings
@@ -36,6 +35,7 @@ from stacks.harness.mocks import PlatformMocks, RecordingMonitor, Registration
 from stacks.harness.order import stable_order
 from stacks.harness.plan import Plan, PlannedResource
 from stacks.harness.stack_file import StackFileError, load_yaml
+from stacks.yaml_load import safe_load
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "agentic-platform"
@@ -43,7 +43,7 @@ TEST_SECRET_PREFIX = "offline-test-secret-"
 
 
 def project_file(root: Path = ROOT) -> dict[str, Any]:
-    return yaml.safe_load((root / "Pulumi.yaml").read_text())
+    return safe_load((root / "Pulumi.yaml").read_text())
 
 
 def stack_names(root: Path = ROOT) -> list[str]:
@@ -293,12 +293,9 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
                 secret_outputs=sorted(secret_outputs))
 
 
-_CACHE: dict[tuple[str, Path, str], Plan] = {}
-
-
-def _copy(plan: Plan) -> Plan:
-    """A deep copy of plain data: a pickle round trip is several times faster than `copy.deepcopy`."""
-    return pickle.loads(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+_CACHE: dict[tuple[str, Path, str], bytes] = {}
+"""Plans by (stack, root, overrides), pickled: a hit is one `pickle.loads` (a fresh copy the caller
+may mutate, several times faster than `copy.deepcopy`), and a plan is pickled once, not per hit."""
 
 
 def _overrides_key(overrides: Mapping[str, Any] | None) -> str | None:
@@ -321,14 +318,12 @@ def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path
     if text is None:
         return _run(stack, overrides, root)
     key = (stack, root, text)
-    if key in _CACHE:
-        return _copy(_CACHE[key])
-    if os.environ.get(SHARE_ENV):
-        plan = _shared_run(stack, overrides, root, Path(os.environ[SHARE_ENV]), text)
-    else:
-        plan = _run(stack, overrides, root)
-    _CACHE[key] = _copy(plan)
-    return plan
+    if key not in _CACHE:
+        if os.environ.get(SHARE_ENV):
+            _CACHE[key] = _shared_run(stack, overrides, root, Path(os.environ[SHARE_ENV]), text)
+        else:
+            _CACHE[key] = pickle.dumps(_run(stack, overrides, root), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.loads(_CACHE[key])
 
 
 def _run(stack: str, overrides: Mapping[str, Any] | None, root: Path) -> Plan:
@@ -345,16 +340,17 @@ of it (a module's fixture runs on every worker its tests are spread over). One s
 never reused by another, so a plan never outlives the code that made it."""
 
 
-def _shared_run(stack: str, overrides: Mapping[str, Any] | None, root: Path, folder: Path, text: str) -> Plan:
+def _shared_run(stack: str, overrides: Mapping[str, Any] | None, root: Path, folder: Path, text: str) -> bytes:
+    """The pickled plan, from the session's folder or from running the program (then left there)."""
     folder.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(f"{stack}\0{root}\0{text}".encode()).hexdigest()[:16]
     target = folder / f"{tag}.pickle"
     with open(folder / f"{tag}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the one running the program
         if target.exists():
-            return pickle.loads(target.read_bytes())
-        plan = _run(stack, overrides, root)
+            return target.read_bytes()
+        data = pickle.dumps(_run(stack, overrides, root), protocol=pickle.HIGHEST_PROTOCOL)
         partial = target.with_suffix(".partial")
-        partial.write_bytes(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.write_bytes(data)
         partial.replace(target)
-        return plan
+        return data

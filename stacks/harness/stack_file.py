@@ -13,12 +13,14 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode
 
+from stacks.yaml_load import SafeLoader
+
 
 class StackFileError(ValueError):
     """A stack file that is not valid YAML or repeats a key."""
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(SafeLoader):  # libyaml when installed (stacks/yaml_load.py)
     file = "the stack file"
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from stacks.yaml_load import safe_load
 
 CALENDAR_FILE = Path(__file__).with_name("calendar.yaml")
 TODAY_ENV = "AGENTIC_TODAY"
@@ -109,7 +109,7 @@ def parse_calendar(data: dict[str, Any]) -> dict[tuple[str, str], SupportWindow]
 @cache
 def load_calendar(path: Path = CALENDAR_FILE) -> dict[tuple[str, str], SupportWindow]:
     with path.open(encoding="utf-8") as fh:
-        return parse_calendar(yaml.safe_load(fh) or {})
+        return parse_calendar(safe_load(fh) or {})
 
 
 def window(product: str, version: str) -> SupportWindow | None:

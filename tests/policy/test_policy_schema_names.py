@@ -7,20 +7,27 @@ the camelCase properties each policy reads are looked up in that resource's gene
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import cache
 from pathlib import Path
 
-import pulumi_aws
-import pulumi_cloudflare
-import pulumi_kubernetes
 import pytest
 
 from policy.agentic_policies.registry import POLICIES
 from policy.agentic_policies.spec import PackResourcePolicy
 
-PACKAGES = {"aws": Path(pulumi_aws.__file__).parent, "kubernetes": Path(pulumi_kubernetes.__file__).parent,
-            "cloudflare": Path(pulumi_cloudflare.__file__).parent}
+
+def _package_dir(name: str) -> Path:
+    """The installed package's folder, found without importing it (pulumi_cloudflare's import alone
+    takes 2 s: its package loads every resource module)."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, f"{name} is not installed"
+    return Path(spec.origin).parent
+
+
+PACKAGES = {"aws": _package_dir("pulumi_aws"), "kubernetes": _package_dir("pulumi_kubernetes"),
+            "cloudflare": _package_dir("pulumi_cloudflare")}
 CRDS = {"kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",  # custom resources: no SDK class
         "kubernetes:external-secrets.io/v1:ExternalSecret", "kubernetes:external-secrets.io/v1:SecretStore",
         "kubernetes:external-secrets.io/v1:ClusterSecretStore"}
