@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_cloudflare as cloudflare
 
 # https://developers.cloudflare.com/waf/managed-rules/ (Ruleset IDs)
 CLOUDFLARE_MANAGED_RULESET = "efb7b8c949ac4650a09736fc376e9aee"
@@ -95,6 +94,8 @@ class ZoneEdge(pulumi.ComponentResource):
     cache_ruleset_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: ZoneEdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        import pulumi_cloudflare as cloudflare  # here, not at the top: components/cloudflare_lb.py says why
+
         check_args(args)
         super().__init__("agentic:cloudflare:ZoneEdge", name, {"zone_id": args.zone_id}, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_cloudflare as cloudflare
 
 # Cloudflare health-check regions closest to each AWS region: probes from far away would add
 # latency noise and multiply probe traffic for nothing (C43).
@@ -87,6 +86,11 @@ class GlobalLoadBalancer(pulumi.ComponentResource):
     detection_seconds: int
 
     def __init__(self, name: str, args: GlobalLoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
+        # The Cloudflare SDK is imported where its resources are made, not at the top: its package
+        # imports all of its ~840 modules (2-3 s), and this module's pure helpers serve stacks and
+        # tests that never make a Cloudflare resource (local, dev, staging; the edge's unit tests).
+        import pulumi_cloudflare as cloudflare
+
         super().__init__("agentic:cloudflare:GlobalLoadBalancer", name, {"hostname": args.hostname}, opts)
         regions = [p.region for p in args.pools]
         if not regions:
@@ -187,6 +191,8 @@ class ApiRateLimit(pulumi.ComponentResource):
     ruleset_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: ApiRateLimitArgs, opts: pulumi.ResourceOptions | None = None):
+        import pulumi_cloudflare as cloudflare  # here, not at the top: see GlobalLoadBalancer
+
         super().__init__("agentic:cloudflare:ApiRateLimit", name, {}, opts)
         ruleset = cloudflare.Ruleset(
             f"{name}-ruleset",

@@ -10,6 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from components.cloudflare_edge import ZoneEdge, ZoneEdgeArgs
+from components.cloudflare_lb import (
+    ApiRateLimit,
+    ApiRateLimitArgs,
+    GlobalLoadBalancer,
+    GlobalLoadBalancerArgs,
+    MonitorSpec,
+    OriginPoolSpec,
+    slug,
+)
 from components.network import Network
 from components.peering import PeerSide, VpcPeering, VpcPeeringArgs, peer_pairs
 from stacks.cells import hostname_cells
@@ -86,7 +96,7 @@ def cloudflare_provider(cfg: PlatformConfig) -> cloudflare.Provider:
     + Zone Settings + SSL and Certificates + Cache Settings Write on the zone). Unset, the
     provider falls back to CLOUDFLARE_API_TOKEN.
     """
-    import pulumi_cloudflare as cloudflare
+    import pulumi_cloudflare as cloudflare  # only when used: components/cloudflare_lb.py says why
 
     token = pulumi.Config("cloudflare").get_secret("apiToken")
     return cloudflare.Provider(f"cloudflare-{cfg.environment}", api_token=token)
@@ -174,20 +184,7 @@ def build_global_traffic(cfg: PlatformConfig, workloads: dict[str, RegionWorkloa
     gt = cfg.global_traffic
     if not gt.enabled:
         return {}
-    # The Cloudflare SDK only when it is used: importing it loads all of its ~840 modules (its
-    # package star-imports every resource), 2 s of every local, dev and staging run otherwise.
-    import pulumi_cloudflare as cloudflare
-
-    from components.cloudflare_edge import ZoneEdge, ZoneEdgeArgs
-    from components.cloudflare_lb import (
-        ApiRateLimit,
-        ApiRateLimitArgs,
-        GlobalLoadBalancer,
-        GlobalLoadBalancerArgs,
-        MonitorSpec,
-        OriginPoolSpec,
-        slug,
-    )
+    import pulumi_cloudflare as cloudflare  # only when used: components/cloudflare_lb.py says why
 
     origins = cell_origins(workloads)
     plan = hostname_plan(cfg, {r for by_region in origins.values() for r in by_region})

@@ -255,6 +255,13 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
     froze = gc.get_freeze_count() == 0
     if froze:
         gc.freeze()
+    # No automatic collections during the run either: nearly everything a run allocates (its
+    # resources, Outputs and their futures) lives until the run ends, so every young collection
+    # walked survivors and freed next to nothing: a quarter of a prod run. Its short-lived cycles
+    # wait for the end instead (prod peaks ~16 MB higher); `collect` or the next automatic
+    # collection after the run frees them. A caller's own disabled collector stays disabled.
+    paused = gc.isenabled()
+    gc.disable()
     mocks = PlatformMocks(default_region)
     monitor = RecordingMonitor(mocks)
     asyncio.set_event_loop(InlineMonitorLoop())
@@ -280,6 +287,8 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
             gc.collect()
         if froze:
             gc.unfreeze()
+        if paused:
+            gc.enable()
     regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
     components = _components(monitor.registrations)
     resources = [
