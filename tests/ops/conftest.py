@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import moto.kms.models
 import pytest
 from moto import mock_aws
-from moto.kms.utils import generate_private_key
-from ops_world import build_world
-
-_one_private_key_per_spec = cache(generate_private_key)
-"""moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no ops
-command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""
+from ops_world import build_world, fast_private_keys
 
 
 @pytest.fixture(autouse=True)
 def _fast_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(moto.kms.models, "generate_private_key", _one_private_key_per_spec)
+    monkeypatch.setattr(moto.kms.models, "generate_private_key", fast_private_keys)
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.kms.utils import generate_private_key
 
 from ops.__main__ import main
 from ops.aws import Clients
@@ -85,6 +86,16 @@ def make_deps(clients: Clients | None = None, **overrides: Any) -> Deps:
     }
     base.update(overrides)
     return Deps(**base)
+
+
+fast_private_keys = cache(generate_private_key)
+"""moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no ops
+command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""
+
+
+def rows_with(out: str, result: str) -> list[str]:
+    """The rows of a `verify` table with this result (PASS, FAIL, ...)."""
+    return [line for line in out.splitlines() if f"  {result}  " in line]
 
 
 @dataclass
