@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stacks.harness.mocks import DuplicateUrnError, UnknownInvokeError
-from stacks.harness.run import TEST_SECRET_PREFIX, engine_config, run_program
+from stacks.harness.run import ROOT, TEST_SECRET_PREFIX, engine_config, run_program
 
 PROGRAMS = Path(__file__).parent / "programs"
 WIRING_CONFIG = {"agentic-platform:token": {"secure": "v1:abcdef"}, "aws:region": "us-east-1"}
@@ -72,3 +72,18 @@ def test_engine_config_encodes_structures_as_json() -> None:
     assert values["agentic-platform:environment"] == "dev"
     assert values["agentic-platform:cost_center"] == "platform"  # Pulumi.yaml default
     assert "agentic-platform:anthropic_api_key" in secrets  # declared secret gets a test value
+
+
+def test_yaml_files_are_read_with_libyaml_and_read_the_same() -> None:
+    """The fast loader is the C one whenever PyYAML has it (its wheels do), and it reads every
+    stack file exactly as `yaml.safe_load` does."""
+    import yaml
+
+    from stacks.harness.stack_file import load_yaml
+    from stacks.yaml_load import SafeLoader, safe_load
+
+    assert yaml.__with_libyaml__ and SafeLoader is yaml.CSafeLoader
+    for path in sorted(ROOT.glob("Pulumi*.yaml")):
+        assert safe_load(path.read_text()) == yaml.safe_load(path.read_text()), path.name
+        if path.name != "Pulumi.yaml":
+            assert load_yaml(path) == yaml.safe_load(path.read_text()), path.name

@@ -234,3 +234,19 @@ def test_docs_list_every_policy_with_its_levels() -> None:
         row = next((line for line in text.splitlines() if line.startswith(f"| `{p.name}` |")), None)
         assert row, f"docs/policy.md does not list {p.name}"
         assert row.rstrip().endswith("/".join(short[level_name(p, stacks[s])] for s in STACKS) + " |"), p.name
+
+
+def test_settings_follow_each_config_even_when_the_caller_changes_it_in_place() -> None:
+    """`settings_from` answers a repeated config from its last-seen copy: a different config, or the
+    same dict changed in place after the call, must still give that config's settings."""
+    from policy.agentic_policies.config import CONFIG_DIR, settings_from
+
+    prod = json.loads((CONFIG_DIR / "prod.json").read_text())
+    dev = json.loads((CONFIG_DIR / "dev.json").read_text())
+    assert settings_from(prod).stack == "prod"
+    assert settings_from(dev).stack == "dev"
+    assert settings_from(prod).stack == "prod"
+    prod["minBackupRetentionDays"] += 5
+    assert settings_from(prod).min_backup_retention_days == prod["minBackupRetentionDays"]
+    prod["regions"].append("sa-east-1")  # nested, in place
+    assert "sa-east-1" in settings_from(prod).regions
