@@ -75,15 +75,41 @@ def test_engine_config_encodes_structures_as_json() -> None:
 
 
 def test_yaml_files_are_read_with_libyaml_and_read_the_same() -> None:
-    """The fast loader is the C one whenever PyYAML has it (its wheels do), and it reads every
-    stack file exactly as `yaml.safe_load` does."""
+    """The fast loader is the C one whenever PyYAML has it (its wheels do), and it reads every YAML
+    file of the repository (stack, price, usage, calendar, figures, charts' values, workflows)
+    exactly as the pure-Python parser does; the stack files also through the strict loader."""
     import yaml
 
     from stacks.harness.stack_file import load_yaml
-    from stacks.yaml_load import SafeLoader, safe_load
+    from stacks.yaml_load import SafeLoader
 
     assert yaml.__with_libyaml__ and SafeLoader is yaml.CSafeLoader
-    for path in sorted(ROOT.glob("Pulumi*.yaml")):
-        assert safe_load(path.read_text()) == yaml.safe_load(path.read_text()), path.name
-        if path.name != "Pulumi.yaml":
-            assert load_yaml(path) == yaml.safe_load(path.read_text()), path.name
+    skip = {".venv", ".tools", ".git", "node_modules", "__pycache__"}
+    files = [p for p in sorted(ROOT.rglob("*.y*ml")) if not skip & set(p.relative_to(ROOT).parts)]
+    assert len(files) > 10 and any(p.name == "Pulumi.prod.yaml" for p in files)
+    for path in files:
+        text = path.read_text()
+        assert list(yaml.load_all(text, Loader=SafeLoader)) == list(yaml.safe_load_all(text)), path.name
+        if path.name.startswith("Pulumi.") and path.name != "Pulumi.yaml":
+            assert load_yaml(path) == yaml.safe_load(text), path.name
+
+
+def test_the_collector_is_restored_however_a_run_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run pauses and freezes the garbage collector (stacks/harness/run.py says why); a failed
+    program and a failure while the run is being set up both leave it as it was."""
+    import gc
+
+    from stacks.harness import run as harness_run
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with pytest.raises(DuplicateUrnError):
+        run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+    def refuse(*_: object) -> None:
+        raise RuntimeError("config refused")
+
+    monkeypatch.setattr(harness_run, "set_all_config", refuse)
+    with pytest.raises(RuntimeError, match="config refused"):
+        run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py")
+    assert gc.isenabled() and gc.get_freeze_count() == 0

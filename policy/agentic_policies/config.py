@@ -261,7 +261,10 @@ def settings_from(config: Mapping[str, Any] | None) -> Settings:
 _LAST: list[Any] = [None, None]
 """The last config seen (a private deep copy) and its settings: comparing a config with it is a
 fraction of the canonical JSON text `_cached_from_json` is keyed on, which was ~3 s of CPU per test
-session (one text per policy per resource)."""
+session (one text per policy per resource). The comparison is Python's `==`, so `1`, `1.0` and
+`True` match each other: a config differing from the last only so would reuse its settings instead
+of being refused. No config reaching a policy differs so: the engine validates policy config
+against `SCHEMA` before any policy runs, and offline every config is `Settings.to_config()`."""
 
 
 @cache

@@ -17,7 +17,8 @@ import json
 import os
 import pickle
 import runpy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -236,6 +237,35 @@ class InlineMonitorLoop(asyncio.SelectorEventLoop):
         return future
 
 
+@contextmanager
+def _collector_on_the_run_only() -> Iterator[None]:
+    """The garbage collector's state for one run, restored however the run ends.
+
+    Everything alive before the run (in a test process: every plan kept so far) is moved out of
+    the collector's reach for the run's duration, so the collection at its end walks only the
+    run's own objects: in a test worker holding a dozen plans a full collection took ~0.8 s, and
+    they were a sixth of the suite's time. Unfrozen when it ends, unless a caller had frozen
+    objects (then they stay as that caller left them). Automatic collections are paused too:
+    nearly everything a run allocates (its resources, Outputs and their futures) lives until the
+    run ends, so every young collection walked survivors and freed next to nothing, a quarter of a
+    prod run. Its short-lived cycles wait for the end instead (prod peaks ~16 MB higher), freed by
+    `run_program(collect=True)` or the next automatic collection. A collector the caller had
+    disabled stays disabled.
+    """
+    froze = gc.get_freeze_count() == 0
+    if froze:
+        gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if froze:
+            gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
 def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
                 program: Path | None = None, collect: bool = False) -> Plan:
     """Run `program` (default: the project's `__main__.py`) with `config` (a stack file's map).
@@ -247,48 +277,31 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
     """
     values, secret_keys = engine_config(config, root)
     default_region = values.get("aws:region") or (_regions_in(values) or ["us-east-1"])[0]
-    # Everything alive before the run (in a test process: every plan kept so far) is moved out of
-    # the collector's reach for the run's duration, so the run's collections, and the one at its
-    # end, walk only the run's own objects: in a test worker holding a dozen plans a full
-    # collection took ~0.8 s, and they were a sixth of the suite's time. Unfrozen when it ends
-    # (unless a caller had frozen them: then they stay as that caller left them).
-    froze = gc.get_freeze_count() == 0
-    if froze:
-        gc.freeze()
-    # No automatic collections during the run either: nearly everything a run allocates (its
-    # resources, Outputs and their futures) lives until the run ends, so every young collection
-    # walked survivors and freed next to nothing: a quarter of a prod run. Its short-lived cycles
-    # wait for the end instead (prod peaks ~16 MB higher); `collect` or the next automatic
-    # collection after the run frees them. A caller's own disabled collector stays disabled.
-    paused = gc.isenabled()
-    gc.disable()
-    mocks = PlatformMocks(default_region)
-    monitor = RecordingMonitor(mocks)
-    asyncio.set_event_loop(InlineMonitorLoop())
-    stack_trace = sdk_resource._get_stack_trace  # pyright: ignore[reportPrivateUsage]
-    sdk_resource._get_stack_trace = _no_stack_trace  # pyright: ignore[reportPrivateUsage]
-    pulumi_settings.reset_options(project=PROJECT, stack=stack)
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
-    set_all_config(values, secret_keys)
-    entry = program or root / "__main__.py"
-    failed = True
-    try:
-        def program_main() -> None:
-            runpy.run_path(str(entry), run_name="__main__")
+    with _collector_on_the_run_only():
+        mocks = PlatformMocks(default_region)
+        monitor = RecordingMonitor(mocks)
+        entry = program or root / "__main__.py"
+        stack_trace = sdk_resource._get_stack_trace  # pyright: ignore[reportPrivateUsage]
+        asyncio.set_event_loop(InlineMonitorLoop())
+        failed = True
+        try:  # the setup too: whatever fails, the SDK's state and the loop are put back below
+            sdk_resource._get_stack_trace = _no_stack_trace  # pyright: ignore[reportPrivateUsage]
+            pulumi_settings.reset_options(project=PROJECT, stack=stack)
+            pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+            set_all_config(values, secret_keys)
 
-        _sync_await(run_pulumi_func(program_main))
-        outputs, secret_outputs = _stack_outputs()
-        failed = False
-    finally:
-        sdk_resource._get_stack_trace = stack_trace  # pyright: ignore[reportPrivateUsage]
-        _close_loop(asyncio.get_event_loop())
-        pulumi_settings.reset_options(project=PROJECT, stack=stack)  # drops the root resource: the graph
-        if failed or collect:
-            gc.collect()
-        if froze:
-            gc.unfreeze()
-        if paused:
-            gc.enable()
+            def program_main() -> None:
+                runpy.run_path(str(entry), run_name="__main__")
+
+            _sync_await(run_pulumi_func(program_main))
+            outputs, secret_outputs = _stack_outputs()
+            failed = False
+        finally:
+            sdk_resource._get_stack_trace = stack_trace  # pyright: ignore[reportPrivateUsage]
+            _close_loop(asyncio.get_event_loop())
+            pulumi_settings.reset_options(project=PROJECT, stack=stack)  # drops the root resource: the graph
+            if failed or collect:
+                gc.collect()
     regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
     components = _components(monitor.registrations)
     resources = [

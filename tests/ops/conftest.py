@@ -9,7 +9,7 @@ from typing import Any
 import moto.kms.models
 import pytest
 from moto import mock_aws
-from ops_world import build_world, fast_private_keys
+from ops_world import build_world, fast_private_keys, use_fake_credentials
 
 
 @pytest.fixture(autouse=True)
@@ -19,10 +19,7 @@ def _fast_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_fake_credentials(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

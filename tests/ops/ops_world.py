@@ -88,6 +88,18 @@ def make_deps(clients: Clients | None = None, **overrides: Any) -> Deps:
     return Deps(**base)
 
 
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def use_fake_credentials(mp: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no profile: a profile from the caller's shell would make boto3 look
+    for it (ProfileNotFound) before moto is asked anything."""
+    for key, value in FAKE_CREDENTIALS.items():
+        mp.setenv(key, value)
+    mp.delenv("AWS_PROFILE", raising=False)
+
+
 fast_private_keys = cache(generate_private_key)
 """moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no ops
 command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""

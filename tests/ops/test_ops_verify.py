@@ -1,8 +1,8 @@
 """`ops verify` against a moto account: a healthy estate passes, each broken promise fails.
 
 The account is built once for this module (`estate`) and only read by `verify`; each test gets its
-own copy of the outputs to break. Tests that break the account itself are in
-test_ops_verify_broken.py, each on a fresh account.
+own copy of the outputs to break. A test that writes to the account would leak into the others:
+those belong in test_ops_verify_broken.py, where each gets a fresh account.
 """
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ from typing import Any
 import moto.kms.models
 import pytest
 from moto import mock_aws
-from ops_world import build_world, fast_private_keys, make_deps, rows_with, run_cli, stdin_deps, write_outputs
+from ops_world import (
+    build_world,
+    fast_private_keys,
+    make_deps,
+    rows_with,
+    run_cli,
+    stdin_deps,
+    use_fake_credentials,
+    write_outputs,
+)
 
 from ops.verify import configured_retention
 
@@ -24,9 +33,7 @@ from ops.verify import configured_retention
 def estate() -> Iterator[dict[str, Any]]:
     """One moto account for the module (a build is ~0.2 s; `verify` never writes to it)."""
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            mp.setenv(key, value)
+        use_fake_credentials(mp)
         mp.setattr(moto.kms.models, "generate_private_key", fast_private_keys)
         with mock_aws():
             yield build_world()
