@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import moto.kms.models
 import pytest
+from moto import mock_aws
 from moto.kms.utils import generate_private_key
 
 from ops.__main__ import main
@@ -108,6 +112,18 @@ command calls): 50 ms per key, 8 keys per world, most of a world's build. One pe
 def rows_with(out: str, result: str) -> list[str]:
     """The rows of a `verify` table with this result (PASS, FAIL, ...)."""
     return [line for line in out.splitlines() if f"  {result}  " in line]
+
+
+@contextmanager
+def estate_account() -> Iterator[dict[str, Any]]:
+    """A prod-shaped moto account for a whole module, and its outputs: the per-test fixtures
+    (fake credentials, one KMS key pair per spec) are not active while a module's fixture is set
+    up, so they are applied here for the account's lifetime."""
+    with pytest.MonkeyPatch.context() as mp:
+        use_fake_credentials(mp)
+        mp.setattr(moto.kms.models, "generate_private_key", fast_private_keys)
+        with mock_aws():
+            yield build_world()
 
 
 @dataclass

@@ -12,19 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import moto.kms.models
 import pytest
-from moto import mock_aws
-from ops_world import (
-    build_world,
-    fast_private_keys,
-    make_deps,
-    rows_with,
-    run_cli,
-    stdin_deps,
-    use_fake_credentials,
-    write_outputs,
-)
+from ops_world import estate_account, make_deps, rows_with, run_cli, stdin_deps, write_outputs
 
 from ops.verify import configured_retention
 
@@ -32,11 +21,8 @@ from ops.verify import configured_retention
 @pytest.fixture(scope="module")
 def estate() -> Iterator[dict[str, Any]]:
     """One moto account for the module (a build is ~0.2 s; `verify` never writes to it)."""
-    with pytest.MonkeyPatch.context() as mp:
-        use_fake_credentials(mp)
-        mp.setattr(moto.kms.models, "generate_private_key", fast_private_keys)
-        with mock_aws():
-            yield build_world()
+    with estate_account() as outputs:
+        yield outputs
 
 
 @pytest.fixture
