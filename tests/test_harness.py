@@ -76,7 +76,7 @@ def test_engine_config_encodes_structures_as_json() -> None:
 
 def test_yaml_files_are_read_with_libyaml_and_read_the_same() -> None:
     """The fast loader is the C one whenever PyYAML has it (its wheels do), and it reads every YAML
-    file of the repository (stack, price, usage, calendar, figures, charts' values, workflows)
+    file of the repository (stack, price, usage, commitment, calendar, DR durations, compose, workflows)
     exactly as the pure-Python parser does; the stack files also through the strict loader."""
     import yaml
 

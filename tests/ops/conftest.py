@@ -6,20 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import moto.kms.models
 import pytest
 from moto import mock_aws
-from ops_world import build_world, fast_private_keys, use_fake_credentials
+from ops_world import build_world, offline_aws
 
 
 @pytest.fixture(autouse=True)
-def _fast_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(moto.kms.models, "generate_private_key", fast_private_keys)
-
-
-@pytest.fixture(autouse=True)
-def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fake_credentials(monkeypatch)
+def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    offline_aws(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

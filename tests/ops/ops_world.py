@@ -92,21 +92,21 @@ def make_deps(clients: Clients | None = None, **overrides: Any) -> Deps:
     return Deps(**base)
 
 
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+_FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+_one_private_key_per_spec = cache(generate_private_key)
 
 
-def use_fake_credentials(mp: pytest.MonkeyPatch) -> None:
-    """Fake credentials and no profile: a profile from the caller's shell would make boto3 look
-    for it (ProfileNotFound) before moto is asked anything."""
-    for key, value in FAKE_CREDENTIALS.items():
+def offline_aws(mp: pytest.MonkeyPatch) -> None:
+    """What every ops test runs under: fake credentials and no profile (a profile from the caller's
+    shell would make boto3 look for it, ProfileNotFound, before moto is asked anything), and one
+    KMS key pair per key spec (moto generates a fresh RSA pair for every key, for Sign/Verify, which
+    no ops command calls: 50 ms per key, 8 keys per world, most of a world's build)."""
+    for key, value in _FAKE_CREDENTIALS.items():
         mp.setenv(key, value)
     mp.delenv("AWS_PROFILE", raising=False)
-
-
-fast_private_keys = cache(generate_private_key)
-"""moto gives every KMS key its own freshly generated RSA key pair (for Sign/Verify, which no ops
-command calls): 50 ms per key, 8 keys per world, most of a world's build. One per spec."""
+    mp.setattr(moto.kms.models, "generate_private_key", _one_private_key_per_spec)
 
 
 def rows_with(out: str, result: str) -> list[str]:
@@ -116,12 +116,11 @@ def rows_with(out: str, result: str) -> list[str]:
 
 @contextmanager
 def estate_account() -> Iterator[dict[str, Any]]:
-    """A prod-shaped moto account for a whole module, and its outputs: the per-test fixtures
-    (fake credentials, one KMS key pair per spec) are not active while a module's fixture is set
-    up, so they are applied here for the account's lifetime."""
+    """A prod-shaped moto account for a whole module, and its outputs: the per-test `offline_aws`
+    fixture is not active while a module's fixture is set up, so it is applied here for the
+    account's lifetime."""
     with pytest.MonkeyPatch.context() as mp:
-        use_fake_credentials(mp)
-        mp.setattr(moto.kms.models, "generate_private_key", fast_private_keys)
+        offline_aws(mp)
         with mock_aws():
             yield build_world()
 
