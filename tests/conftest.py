@@ -44,9 +44,11 @@ def staging() -> Plan:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The controller (or the only process) makes this session's plan folder; xdist's workers
-    inherit it through the environment and share each configuration's plan (one run per stack file,
-    with or without overrides)."""
+    """Cached runs keep their garbage (a session's processes are short-lived). The controller (or
+    the only process) makes this session's plan folder; xdist's workers inherit it through the
+    environment and share each configuration's plan (one run per stack file, with or without
+    overrides)."""
+    harness_run.KEEP_GARBAGE = True  # every process of a session exits at its end: see AFTER_RUN
     if hasattr(config, "workerinput") or os.environ.get(SHARE_ENV):
         return
     folder = tempfile.mkdtemp(prefix="agentic-plans-")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,22 +96,88 @@ def test_yaml_files_are_read_with_libyaml_and_read_the_same() -> None:
             assert load_yaml(path) == yaml.safe_load(text), path.name
 
 
-def test_the_collector_is_restored_however_a_run_ends(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run pauses and freezes the garbage collector (stacks/harness/run.py says why); a failed
-    program and a failure while the run is being set up both leave it as it was."""
-    import gc
+class _Collector:
+    """Stands in for the `gc` module inside the harness: records what a run asks of the collector
+    (the real one's frozen set is process-wide, and counting it in a test process that kept
+    garbage walks millions of objects)."""
 
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.frozen = 0
+        self.enabled = True
+
+    def get_freeze_count(self) -> int:
+        return self.frozen
+
+    def freeze(self) -> None:
+        self.calls.append("freeze")
+        self.frozen += 1
+
+    def unfreeze(self) -> None:
+        self.calls.append("unfreeze")
+        self.frozen = 0
+
+    def collect(self, *_: object) -> int:
+        self.calls.append("collect")
+        return 0
+
+    def isenabled(self) -> bool:
+        return self.enabled
+
+    def disable(self) -> None:
+        self.enabled = False
+
+    def enable(self) -> None:
+        self.enabled = True
+
+
+@pytest.fixture
+def collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Collector]:
     from stacks.harness import run as harness_run
 
-    assert gc.isenabled() and gc.get_freeze_count() == 0
+    fake = _Collector()
+    monkeypatch.setattr(harness_run, "gc", fake)
+    monkeypatch.setattr(harness_run, "_KEPT", False)
+    yield fake
+    gc.collect()  # the failed runs' futures, which the stand-in did not collect (run.py's _close_loop)
+
+
+def test_the_collector_is_restored_however_a_run_ends(collector: _Collector,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run pauses and freezes the garbage collector (stacks/harness/run.py says why); a failed
+    program and a failure while the run is being set up are collected and leave it as it was,
+    even when the run was asked to keep its garbage."""
+    from stacks.harness import run as harness_run
+
     with pytest.raises(DuplicateUrnError):
-        run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py")
-    assert gc.isenabled() and gc.get_freeze_count() == 0
+        run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py", after="keep")
+    assert collector.calls == ["freeze", "collect", "unfreeze"] and collector.enabled and collector.frozen == 0
 
     def refuse(*_: object) -> None:
         raise RuntimeError("config refused")
 
+    collector.calls.clear()
     monkeypatch.setattr(harness_run, "set_all_config", refuse)
     with pytest.raises(RuntimeError, match="config refused"):
         run_program("dev", {}, program=PROGRAMS / "duplicate_urn.py")
-    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert collector.calls == ["freeze", "collect", "unfreeze"] and collector.enabled and collector.frozen == 0
+
+
+def test_after_a_run_its_garbage_is_left_collected_or_kept_frozen(collector: _Collector) -> None:
+    """`collect` frees the run's graph before returning; `keep` freezes it without collecting, and
+    from then on nothing is unfrozen (CPython cannot unfreeze part of the frozen set); a typo is
+    refused by name."""
+    run_program("wiring", WIRING_CONFIG, program=PROGRAMS / "wiring.py")
+    assert collector.calls == ["freeze", "unfreeze"]
+    collector.calls.clear()
+    run_program("wiring", WIRING_CONFIG, program=PROGRAMS / "wiring.py", after="collect")
+    assert collector.calls == ["freeze", "collect", "unfreeze"]
+    collector.calls.clear()
+    run_program("wiring", WIRING_CONFIG, program=PROGRAMS / "wiring.py", after="keep")
+    assert collector.calls == ["freeze", "freeze"] and collector.frozen == 2 and collector.enabled
+    collector.calls.clear()
+    run_program("wiring", WIRING_CONFIG, program=PROGRAMS / "wiring.py", after="collect")
+    assert collector.calls == ["freeze", "collect"] and collector.frozen == 3
+    with pytest.raises(ValueError, match=r"after='kept': expected one of leave, collect, keep"):
+        run_program("wiring", WIRING_CONFIG, program=PROGRAMS / "wiring.py", after="kept")
+    assert collector.calls == ["freeze", "collect"]  # refused before anything ran

@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import runpy
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -202,7 +203,8 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     "AST constructor recursion depth mismatch". Their loop now ignores what they report, and
     `run_program` collects them before it returns: the error itself was already raised.
     """
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    own = loop.tasks if isinstance(loop, InlineMonitorLoop) else asyncio.all_tasks(loop)
+    pending = [t for t in own if not t.done()]
     for task in pending:
         task.cancel()
     if pending:
@@ -228,6 +230,17 @@ class InlineMonitorLoop(asyncio.SelectorEventLoop):
     running it inline cannot re-enter the loop.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+        """This loop's tasks: `asyncio.all_tasks(loop)` walks every task of the process, and the
+        test session's runs keep theirs (`AFTER_RUN`): ~30,000 more per prod run, ~40 ms a call."""
+
+    def create_task(self, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = super().create_task(coro, **kwargs)
+        self.tasks.add(task)
+        return task
+
     def run_in_executor(self, executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
         future = self.create_future()
         try:
@@ -237,53 +250,83 @@ class InlineMonitorLoop(asyncio.SelectorEventLoop):
         return future
 
 
+AFTER_RUN = ("leave", "collect", "keep")
+"""What `run_program` does with a run's object graph (resources, Outputs, tasks, futures: ~730,000
+objects for prod, nearly all cyclic garbage once the plan is built): `leave` it to the next
+automatic collection, `collect` it before returning (~1.4 s for prod: freeing that many objects,
+finalisers included, is most of it), or `keep` it: frozen with everything else alive, out of every
+later collection's reach for the rest of the process (~100 MB per prod-sized run, released when
+the process exits). `keep` is for short-lived processes that run many configurations and never
+need the memory back: the test session's workers (tests/conftest.py). A failed run is always
+collected (its unretrieved futures, see `_close_loop`)."""
+
+KEEP_GARBAGE = False
+"""Whether `run_stack`'s cached runs keep their garbage instead of collecting it (`AFTER_RUN`).
+Off by default; a test session turns it on in each of its processes, where it saved ~11 s of
+CPU (two workers, ~45 runs); uncached runs (`cached=False`) still collect, so a never-awaited
+coroutine or a finaliser's error in the program still surfaces in the suite."""
+
+
+_KEPT = False
+"""Whether a run of this process kept its garbage frozen (then nothing is ever unfrozen again)."""
+
+
 @contextmanager
-def _collector_on_the_run_only() -> Iterator[None]:
+def _collector_on_the_run_only(after: str) -> Iterator[None]:
     """The garbage collector's state for one run, restored however the run ends.
 
     Everything alive before the run (in a test process: every plan kept so far) is moved out of
     the collector's reach for the run's duration, so the collection at its end walks only the
     run's own objects: in a test worker holding a dozen plans a full collection took ~0.8 s, and
-    they were a sixth of the suite's time. Unfrozen when it ends, unless a caller had frozen
-    objects (then they stay as that caller left them). Automatic collections are paused too:
-    nearly everything a run allocates (its resources, Outputs and their futures) lives until the
-    run ends, so every young collection walked survivors and freed next to nothing, a quarter of a
-    prod run. Its short-lived cycles wait for the end instead (prod peaks ~16 MB higher), freed by
-    `run_program(collect=True)` or the next automatic collection. A collector the caller had
-    disabled stays disabled.
+    they were a sixth of the suite's time. Unfrozen when it ends, unless objects were frozen
+    before the run (by a caller, or by an earlier run that kept its garbage: CPython cannot
+    unfreeze part of what is frozen, so what was alive at the run's start stays frozen with them)
+    or this run keeps its garbage (`AFTER_RUN`). Automatic collections are paused too: nearly everything a run allocates
+    (its resources, Outputs and their futures) lives until the run ends, so every young
+    collection walked survivors and freed next to nothing, a quarter of a prod run. Its
+    short-lived cycles wait for the end instead (prod peaks ~16 MB higher). A collector the
+    caller had disabled stays disabled.
     """
-    froze = gc.get_freeze_count() == 0
-    if froze:
-        gc.freeze()
+    global _KEPT  # noqa: PLW0603 - a process-wide fact: the collector's frozen set is process-wide too
+    froze = not _KEPT and gc.get_freeze_count() == 0  # counting walks the frozen set: ~70 ms once kept
+    gc.freeze()
     was_enabled = gc.isenabled()
     gc.disable()
+    kept = False
     try:
         yield
+        if after == "keep":
+            gc.freeze()
+            kept = _KEPT = True
+        elif after == "collect":
+            gc.collect()
+    except BaseException:
+        gc.collect()  # a failed run is always collected, `keep` or not
+        raise
     finally:
-        if froze:
+        if froze and not kept:
             gc.unfreeze()
         if was_enabled:
             gc.enable()
 
 
 def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
-                program: Path | None = None, collect: bool = False) -> Plan:
+                program: Path | None = None, after: str = "leave") -> Plan:
     """Run `program` (default: the project's `__main__.py`) with `config` (a stack file's map).
 
-    `collect` frees the run's object graph (resources, Outputs, futures: cyclic garbage once the
-    plan is built) before returning, for processes that go on to run more; it costs ~0.2 s for
-    prod and walks only the run's own objects. A failed run is always collected (its unretrieved
-    futures, see `_close_loop`).
+    `after` says what becomes of the run's object graph (`AFTER_RUN`): processes that go on to
+    run more `collect` it, or `keep` it when they are short-lived.
     """
+    if after not in AFTER_RUN:
+        raise ValueError(f"after={after!r}: expected one of {', '.join(AFTER_RUN)}")
     values, secret_keys = engine_config(config, root)
     default_region = values.get("aws:region") or (_regions_in(values) or ["us-east-1"])[0]
-    with _collector_on_the_run_only():
+    with _collector_on_the_run_only(after):
         mocks = PlatformMocks(default_region)
         monitor = RecordingMonitor(mocks)
         entry = program or root / "__main__.py"
         stack_trace = sdk_resource._get_stack_trace  # pyright: ignore[reportPrivateUsage]
         asyncio.set_event_loop(InlineMonitorLoop())
-        failed = True
         try:  # the setup too: whatever fails, the SDK's state and the loop are put back below
             sdk_resource._get_stack_trace = _no_stack_trace  # pyright: ignore[reportPrivateUsage]
             pulumi_settings.reset_options(project=PROJECT, stack=stack)
@@ -295,13 +338,10 @@ def run_program(stack: str, config: Mapping[str, Any], root: Path = ROOT,
 
             _sync_await(run_pulumi_func(program_main))
             outputs, secret_outputs = _stack_outputs()
-            failed = False
         finally:
             sdk_resource._get_stack_trace = stack_trace  # pyright: ignore[reportPrivateUsage]
             _close_loop(asyncio.get_event_loop())
             pulumi_settings.reset_options(project=PROJECT, stack=stack)  # drops the root resource: the graph
-            if failed or collect:
-                gc.collect()
     regions = _resolve_regions(monitor.registrations, default_region, _regions_in(values))
     components = _components(monitor.registrations)
     resources = [
@@ -338,7 +378,7 @@ def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path
     """
     text = _overrides_key(overrides) if cached else None
     if text is None:
-        return _run(stack, overrides, root)
+        return _run(stack, overrides, root, "collect")
     key = (stack, root, text)
     if key not in _CACHE:
         if os.environ.get(SHARE_ENV):
@@ -348,10 +388,10 @@ def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, root: Path
     return pickle.loads(_CACHE[key])
 
 
-def _run(stack: str, overrides: Mapping[str, Any] | None, root: Path) -> Plan:
+def _run(stack: str, overrides: Mapping[str, Any] | None, root: Path, after: str | None = None) -> Plan:
     config = stack_config(stack, root)
     config.update(overrides or {})
-    return run_program(stack, config, root, collect=True)
+    return run_program(stack, config, root, after=after or ("keep" if KEEP_GARBAGE else "collect"))
 
 
 SHARE_ENV = "AGENTIC_PLAN_SHARE"
