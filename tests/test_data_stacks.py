@@ -45,8 +45,7 @@ def region_of_arn(arn: str) -> str:
     return arn.split(":")[3]
 
 
-def ancestors(plan: Plan, r: PlannedResource) -> list[PlannedResource]:
-    by_urn = plan.by_urn()
+def ancestors(by_urn: dict[str, PlannedResource], r: PlannedResource) -> list[PlannedResource]:
     out: list[PlannedResource] = []
     cur = by_urn.get(r.parent)
     while cur is not None:
@@ -55,12 +54,13 @@ def ancestors(plan: Plan, r: PlannedResource) -> list[PlannedResource]:
     return out
 
 
-def in_data_component(plan: Plan, r: PlannedResource) -> bool:
-    return any(a.type.startswith(DATA_COMPONENTS) for a in ancestors(plan, r))
+def in_data_component(by_urn: dict[str, PlannedResource], r: PlannedResource) -> bool:
+    return any(a.type.startswith(DATA_COMPONENTS) for a in ancestors(by_urn, r))
 
 
 def data_resources(plan: Plan, *types: str) -> list[PlannedResource]:
-    return [r for r in plan.of_type(*types) if in_data_component(plan, r)]
+    by_urn = plan.by_urn()  # once per call: per resource it made the prod tests quadratic
+    return [r for r in plan.of_type(*types) if in_data_component(by_urn, r)]
 
 
 def walk(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -443,9 +443,10 @@ def test_backups_daily_and_copied_only_inside_the_domain(plans: dict[str, Plan],
 def test_eu_domain_resources_carry_residency_and_stay_in_the_eu(plans: dict[str, Plan]) -> None:
     plan = plans["prod"]
     eu = RESIDENCY_REGIONS["eu"]
+    by_urn = plan.by_urn()
 
     def of_eu_domain(r: PlannedResource) -> bool:
-        names = [r.name, *(a.name for a in ancestors(plan, r))]
+        names = [r.name, *(a.name for a in ancestors(by_urn, r))]
         return any(n.startswith("prod-eu-") and not n.startswith(("prod-eu-west-", "prod-eu-central-"))
                    for n in names)
 
@@ -480,8 +481,9 @@ def taggable(typ: str) -> bool:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_regional_resource_names_its_region(plans: dict[str, Plan], stack: str) -> None:
     plan = plans[stack]
+    by_urn = plan.by_urn()
     for r in plan.custom_resources:
-        if r.type.startswith("aws:") and not r.type.startswith("aws:iam/") and in_data_component(plan, r):
+        if r.type.startswith("aws:") and not r.type.startswith("aws:iam/") and in_data_component(by_urn, r):
             assert r.inputs.get("region"), r.name
 
 
