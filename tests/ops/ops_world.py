@@ -77,8 +77,20 @@ def _session() -> boto3.Session:
     return session
 
 
+@cache
 def moto_clients() -> Clients:
+    """One set of clients for every test's commands, as `client` below is for building worlds:
+    making a client after its model is loaded still costs ~10-30 ms (its class, endpoint resolver
+    and event hooks), a command makes up to 32 (4 regions x 8 services), and client creation was a
+    third of the ops tests' time. Sharing is safe: `Clients` and `Guarded` keep nothing but the
+    clients, moto intercepts every botocore client while a mock is active, and every test's fake
+    credentials are the same; a test of other credentials or of stubbed clients makes its own."""
     return Clients(session=_session())
+
+
+def moto_clients_with(overrides: dict[tuple[str, str], Any]) -> Clients:
+    """Clients of their own for a test that swaps some for stubbed ones (never the shared set)."""
+    return Clients(session=_session(), overrides=overrides)
 
 
 def make_deps(clients: Clients | None = None, **overrides: Any) -> Deps:

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from ops_world import PASSWORD, make_deps, run_cli, stdin_deps
+from ops_world import client as moto_client
 
 from ops import restore_drill
 from ops.errors import OperationFailed
@@ -21,9 +22,9 @@ SOURCE = "staging-global-use1"
 def single_region() -> Iterator[dict[str, Any]]:
     """A staging-shaped account: one region, no global cluster, a standalone cluster with two snapshots."""
     with mock_aws():
-        kms = boto3.client("kms", region_name="us-east-1")
+        kms = moto_client("kms", "us-east-1")
         key = kms.create_key()["KeyMetadata"]["Arn"]
-        rds = boto3.client("rds", region_name="us-east-1")
+        rds = moto_client("rds", "us-east-1")
         rds.create_db_cluster(DBClusterIdentifier=SOURCE, Engine="aurora-postgresql", EngineVersion="16.6",
                               MasterUsername="platform", MasterUserPassword=PASSWORD, StorageEncrypted=True,
                               KmsKeyId=key, DeletionProtection=True, BackupRetentionPeriod=30)
@@ -44,12 +45,12 @@ def single_region() -> Iterator[dict[str, Any]]:
 
 def clusters() -> set[str]:
     return {c["DBClusterIdentifier"] for c in
-            boto3.client("rds", region_name="us-east-1").describe_db_clusters()["DBClusters"]}
+            moto_client("rds", "us-east-1").describe_db_clusters()["DBClusters"]}
 
 
 def snapshots() -> set[str]:
     return {s["DBClusterSnapshotIdentifier"] for s in
-            boto3.client("rds", region_name="us-east-1").describe_db_cluster_snapshots()["DBClusterSnapshots"]}
+            moto_client("rds", "us-east-1").describe_db_cluster_snapshots()["DBClusterSnapshots"]}
 
 
 class Hook:
@@ -85,7 +86,7 @@ def test_apply_restores_runs_the_hook_and_removes_only_the_drill(single_region, 
     assert clusters() == {SOURCE}  # drill gone, source kept
     assert {s for s in snapshots() if "drill-" not in s} == before  # the source's snapshots are untouched
     instances = {i["DBInstanceIdentifier"] for i in
-                 boto3.client("rds", region_name="us-east-1").describe_db_instances()["DBInstances"]}
+                 moto_client("rds", "us-east-1").describe_db_instances()["DBInstances"]}
     assert instances == {f"{SOURCE}-1"}
     for step in ("restore cluster", "create instance", "check hook", "delete drill resources", "total"):
         assert step in res.out

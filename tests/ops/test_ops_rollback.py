@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 from ops_world import REGIONS, FakeClock, estate_account, make_deps, run_cli, write_outputs
+from ops_world import client as moto_client
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.
 def push(regions: list[str], tag: str = "2026.11.20-3f9c1e2") -> str:
     digest = ""
     for region in regions:
-        ecr = boto3.client("ecr", region_name=region)
+        ecr = moto_client("ecr", region)
         if not ecr.describe_repositories()["repositories"]:
             ecr.create_repository(repositoryName="agentic-platform")
         digest = ecr.put_image(repositoryName="agentic-platform", imageManifest=MANIFEST,
@@ -108,7 +108,7 @@ def test_failed_pulumi_stops_the_rollback(world: dict[str, Any], tmp_path: Path,
 
 
 def _alarm(region: str, name: str, state: str) -> None:
-    cw = boto3.client("cloudwatch", region_name=region)
+    cw = moto_client("cloudwatch", region)
     cw.put_metric_alarm(AlarmName=name, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
                         Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=50,
                         ComparisonOperator="GreaterThanThreshold")

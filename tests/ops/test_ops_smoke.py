@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
-import boto3
 import pytest
 import yaml
 from moto import mock_aws
+from ops_world import client as moto_client
 
 from ops.__main__ import main
 from ops.context import Deps
@@ -137,7 +137,7 @@ def test_a_hung_request_ends_with_its_server_and_prints_nothing(capfd: pytest.Ca
 @pytest.fixture
 def secret() -> Iterator[str]:
     with mock_aws():
-        boto3.client("secretsmanager", region_name="eu-west-1").create_secret(
+        moto_client("secretsmanager", "eu-west-1").create_secret(
             Name="agentic-platform/staging/smoke/api-key", SecretString=json.dumps({"api_key": KEY}))
         yield "agentic-platform/staging/smoke/api-key"
 

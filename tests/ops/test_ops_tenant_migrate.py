@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import boto3
 from botocore.stub import Stubber
-from ops_world import moto_clients, run_cli, stdin_deps
+from ops_world import client as moto_client
+from ops_world import moto_clients_with, run_cli, stdin_deps
 
 
 def put_objects(bucket: str, region: str, prefix: str, count: int) -> None:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = moto_client("s3", region)
     for i in range(count):
         s3.put_object(Bucket=bucket, Key=f"{prefix}doc-{i}.txt", Body=f"document {i}".encode())
 
 
 def keys(bucket: str, region: str, prefix: str) -> dict[str, int]:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = moto_client("s3", region)
     return {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])}
 
 
 def cluster_ids(region: str) -> set[str]:
-    rds = boto3.client("rds", region_name=region)
+    rds = moto_client("rds", region)
     return {c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]}
 
 
@@ -46,7 +47,7 @@ def test_enterprise_tenant_moves_with_the_target_key_and_keeps_the_source(world,
     res = run_cli(capsys, ["tenant-migrate", "--outputs", "-", "--tenant", "initech", "--to", "eu-west-1", "--apply"],
                   stdin_deps(world))
     assert res.code == 0, res.err
-    rds_eu = boto3.client("rds", region_name="eu-west-1")
+    rds_eu = moto_client("rds", "eu-west-1")
     restored = rds_eu.describe_db_clusters(DBClusterIdentifier="prod-tenant-initech-euw1")["DBClusters"][0]
     eu_key = world["data_domains"]["global"]["kms_keys"]["eu-west-1"]["database"]
     assert restored["StorageEncrypted"] and restored["KmsKeyId"] == eu_key
@@ -69,7 +70,7 @@ def test_shared_tenant_copies_its_prefix_only_and_skips_what_is_there(world, cap
     assert "shared tier rows live in the domain's Aurora Global cluster" in res.out
     assert "objects: copied 3, skipped 1 already present, 4/4 verified" in res.out
     assert len(keys("prod-eu-data-euc1", "eu-central-1", "tenants/muller-eu/")) == 4
-    head = boto3.client("s3", region_name="eu-central-1").head_object(Bucket="prod-eu-data-euc1",
+    head = moto_client("s3", "eu-central-1").head_object(Bucket="prod-eu-data-euc1",
                                                                       Key="tenants/muller-eu/doc-3.txt")
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"] == world["data_domains"]["eu"]["kms_keys"]["eu-central-1"]["storage"]
@@ -107,8 +108,7 @@ def test_access_denied_on_the_source_prefix(world, capsys):
     s3 = boto3.client("s3", region_name="us-east-1")
     stub = Stubber(s3)
     stub.add_client_error("list_objects_v2", service_error_code="AccessDenied", http_status_code=403)
-    clients = moto_clients()
-    clients._overrides[("s3", "us-east-1")] = s3
+    clients = moto_clients_with({("s3", "us-east-1"): s3})
     with stub:
         res = run_cli(capsys, ["tenant-migrate", "--outputs", "-", "--tenant", "initech", "--to", "eu-west-1"],
                       stdin_deps(world, clients=clients))

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 from botocore.stub import Stubber
+from ops_world import client as moto_client
 from ops_world import make_deps, run_cli, stdin_deps
 
 from ops.aws import Clients
@@ -20,7 +21,7 @@ EU = {"eu-west-1": "prod-eu-data-euw1", "eu-central-1": "prod-eu-data-euc1"}
 
 
 def s3(region: str) -> Any:
-    return boto3.client("s3", region_name=region)
+    return moto_client("s3", region)
 
 
 def seed(buckets: dict[str, str]) -> None:

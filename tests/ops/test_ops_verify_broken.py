@@ -4,7 +4,7 @@ protection), so each gets a fresh one from the `world` fixture (tests/ops/confte
 
 from __future__ import annotations
 
-import boto3
+from ops_world import client as moto_client
 from ops_world import make_bucket, rows_with, run_cli, write_outputs
 
 
@@ -13,7 +13,7 @@ def test_replica_outside_the_domain_fails(world, tmp_path, capsys):
     eu = world["data_domains"]["eu"]
     us_key = world["regional"]["us-east-1"]["kms_keys"]["storage"]
     make_bucket("us-east-1", "leaky-replica", us_key)
-    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3 = moto_client("s3", "eu-west-1")
     config = s3.get_bucket_replication(Bucket=eu["buckets"]["eu-west-1"])["ReplicationConfiguration"]
     config["Rules"].append({
         "ID": "leak", "Priority": 9, "Status": "Enabled", "Filter": {"Prefix": ""},
@@ -32,7 +32,7 @@ def test_replica_outside_the_domain_fails(world, tmp_path, capsys):
 
 def test_unencrypted_bucket_and_suspended_versioning_fail(world, tmp_path, capsys):
     bucket = world["regional"]["ap-southeast-1"]["uploads_bucket"]
-    s3 = boto3.client("s3", region_name="ap-southeast-1")
+    s3 = moto_client("s3", "ap-southeast-1")
     s3.delete_bucket_encryption(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world)])
@@ -45,7 +45,7 @@ def test_unencrypted_bucket_and_suspended_versioning_fail(world, tmp_path, capsy
 def test_key_from_another_region_fails(world, tmp_path, capsys):
     """KMS keys are regional (C4): a cluster whose key ARN names another region is flagged."""
     foreign = world["regional"]["us-east-1"]["kms_keys"]["database"]
-    rds = boto3.client("rds", region_name="eu-west-1")
+    rds = moto_client("rds", "eu-west-1")
     rds.create_db_cluster(DBClusterIdentifier="prod-tenant-odd-euw1", Engine="aurora-postgresql",
                           MasterUsername="u", MasterUserPassword="long-enough-pw", StorageEncrypted=True,
                           KmsKeyId=foreign, DeletionProtection=True, BackupRetentionPeriod=30)
@@ -57,7 +57,7 @@ def test_key_from_another_region_fails(world, tmp_path, capsys):
 
 
 def test_low_backup_retention_and_no_deletion_protection_fail(world, tmp_path, capsys):
-    rds = boto3.client("rds", region_name="us-east-1")
+    rds = moto_client("rds", "us-east-1")
     rds.modify_db_cluster(DBClusterIdentifier="prod-tenant-initech-use1", BackupRetentionPeriod=7,
                           DeletionProtection=False)
     res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world)])
@@ -71,7 +71,7 @@ def test_low_backup_retention_and_no_deletion_protection_fail(world, tmp_path, c
 
 def test_deletion_protection_is_not_required_in_dev(world, tmp_path, capsys):
     world["environment"] = "dev"
-    boto3.client("rds", region_name="us-east-1").modify_db_cluster(
+    moto_client("rds", "us-east-1").modify_db_cluster(
         DBClusterIdentifier="prod-tenant-initech-use1", DeletionProtection=False)
     res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world)])
     assert res.code == 0

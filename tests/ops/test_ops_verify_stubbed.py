@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from ops_world import make_deps, moto_clients, run_cli, write_outputs
+from ops_world import make_deps, moto_clients_with, run_cli, write_outputs
 
 from ops.aws import Clients
 from ops.outputs import parse_outputs
@@ -34,8 +34,7 @@ def test_access_denied_on_s3_uses_the_iam_action_name(world, tmp_path, capsys):
     stub = Stubber(s3)
     stub.add_response("get_bucket_location", {"LocationConstraint": "ap-southeast-1"}, {"Bucket": ANY})
     stub.add_client_error("get_bucket_encryption", service_error_code="AccessDenied", http_status_code=403)
-    clients = moto_clients()
-    clients._overrides[("s3", "ap-southeast-1")] = s3
+    clients = moto_clients_with({("s3", "ap-southeast-1"): s3})
     with stub:
         res = run_cli(capsys, ["verify", "--outputs", write_outputs(tmp_path, world)], make_deps(clients))
     assert res.code == 3
