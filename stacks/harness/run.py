@@ -281,11 +281,11 @@ def _collector_on_the_run_only(after: str) -> Iterator[None]:
     they were a sixth of the suite's time. Unfrozen when it ends, unless objects were frozen
     before the run (by a caller, or by an earlier run that kept its garbage: CPython cannot
     unfreeze part of what is frozen, so what was alive at the run's start stays frozen with them)
-    or this run keeps its garbage (`AFTER_RUN`). Automatic collections are paused too: nearly everything a run allocates
-    (its resources, Outputs and their futures) lives until the run ends, so every young
-    collection walked survivors and freed next to nothing, a quarter of a prod run. Its
-    short-lived cycles wait for the end instead (prod peaks ~16 MB higher). A collector the
-    caller had disabled stays disabled.
+    or this run keeps its garbage (`AFTER_RUN`). Automatic collections are paused too: nearly
+    everything a run allocates (its resources, Outputs and their futures) lives until the run
+    ends, so every young collection walked survivors and freed next to nothing, a quarter of a
+    prod run. Its short-lived cycles wait for the end instead (prod peaks ~16 MB higher). A
+    collector the caller had disabled stays disabled.
     """
     global _KEPT  # noqa: PLW0603 - a process-wide fact: the collector's frozen set is process-wide too
     froze = not _KEPT and gc.get_freeze_count() == 0  # counting walks the frozen set: ~70 ms once kept
