@@ -164,16 +164,12 @@ def stdin_deps(outputs: dict[str, Any], **overrides: Any) -> Deps:
     return deps
 
 
-_CLIENTS: dict[tuple[str, str], Any] = {}
-
-
+@cache
 def client(service: str, region: str) -> Any:
     """One boto3 client per (service, region) for the whole process (client creation dominated a
     world's build). Reusing one across worlds is safe: moto intercepts every botocore client while
     a mock is active and each `mock_aws()` starts from empty backends."""
-    if (service, region) not in _CLIENTS:
-        _CLIENTS[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
-    return _CLIENTS[(service, region)]
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
 
 
 def _key(region: str, purpose: str) -> str:
