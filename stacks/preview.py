@@ -1,7 +1,8 @@
 """The offline preview: run a stack's real program under mocks and summarise the plan.
 
 Works with no cloud credentials and no Pulumi CLI. Prints resources by region, component and
-type, the stack outputs, then each report (config, policies, cost, DR) and one status line.
+type, the stack outputs, then each report (config, policies, cost, DR, request paths, versions,
+images), the stack's architecture diagram (Mermaid, drawn from the plan) and one status line.
 Exit status: 0 clean, 1 when the config is refused, the program fails or a report fails (a
 mandatory policy violation, an incomplete cost estimate), 2 on bad usage. The same config
 always gives byte-identical text and JSON (the plan's order is fixed in the harness; values
@@ -18,10 +19,10 @@ from typing import Any
 from stacks.config import ConfigError
 from stacks.harness import Plan, run_stack
 from stacks.harness.stack_file import StackFileError
-from stacks.reports import Report, config, cost, dr, images, paths, policy, versions
+from stacks.reports import Report, config, cost, diagram, dr, images, paths, policy, versions
 
 REPORTS: tuple[Callable[[Plan], Report], ...] = (config.report, policy.report, cost.report, dr.report, paths.report,
-                                                 versions.report, images.report)
+                                                 versions.report, images.report, diagram.report)
 TYPES_SHOWN = 15
 """Resource types listed without --verbose (the biggest counts); --verbose lists every type."""
 
@@ -100,7 +101,7 @@ def run_preview(stack: str, echo: Callable[[str], None] = print, verbose: bool =
     data = plan.to_dict()
     data["reports"] = {rep.name: rep.data for rep in reports}
     failed = [rep.name for rep in reports if rep.failed]
-    cells = {rep.name: rep.summary or ("FAILED" if rep.failed else "ok") for rep in reports}
+    cells = {rep.name: rep.summary or ("FAILED" if rep.failed else "ok") for rep in reports if rep.in_status}
     verdict = f"FAILED ({', '.join(failed)})" if failed else "OK"
     return StackResult(stack, 1 if failed else 0, verdict, len(plan.custom_resources), cells, data)
 

@@ -4,6 +4,7 @@ against the Compose Specification's JSON schema; the local Pulumi stack gets the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import jsonschema
@@ -12,7 +13,7 @@ import yaml
 
 from stacks.harness import Plan, run_stack
 from stacks.harness.run import ROOT
-from stacks.local_compose import compose_document, generated_files, local_config
+from stacks.local_compose import compose_document, generated_files, local_config, required
 
 SCHEMA = json.loads((ROOT / "stacks" / "local_compose" / "compose-spec.json").read_text())
 
@@ -58,8 +59,12 @@ def test_health_checks_are_the_guides(doc: dict[str, Any]) -> None:
     s = doc["services"]
     assert "pg_isready" in s["postgres"]["healthcheck"]["test"][1]
     assert "ping" in s["redis"]["healthcheck"]["test"][1]
-    assert any("/health/ready" in part for part in s["api"]["healthcheck"]["test"])
+    for app in ("api", "worker"):  # both serve the health endpoints their Kubernetes probes use
+        assert any("/health/ready" in part for part in s[app]["healthcheck"]["test"]), app
+    assert "/health" in s["nginx"]["healthcheck"]["test"][1]
     assert s["api"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    one_shot = {"migrate", "create-admin", "seed"}
+    assert {name for name, svc in s.items() if "healthcheck" not in svc} == one_shot
 
 
 def test_pgvector_is_enabled_on_first_start(doc: dict[str, Any]) -> None:
@@ -74,12 +79,14 @@ def test_guide_environment_and_no_secret_in_the_files(doc: dict[str, Any]) -> No
                  "API_VERSION", "LOG_LEVEL", "MCP_SERVER_PATH"):
         assert name in env, name
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SECRET_KEY", "JWT_SECRET"):
-        assert env[name] == f"${{{name}}}"  # from .env, never a literal
-    assert "${POSTGRES_PASSWORD}" in env["DATABASE_URL"]
+        assert env[name] == f"${{{name}:?set {name} in .env (cp .env.example .env)}}"  # from .env, never a literal
+    assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]
     example = (ROOT / ".env.example").read_text()
     referenced = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
     text = (ROOT / "docker-compose.yml").read_text()
-    assert all(f"${{{name}" in text for name in referenced)
+    assert all(f"${{{name}:?" in text for name in referenced)
+    # Compose refuses to start with any of them unset: no bare `${NAME}` that would run as empty.
+    assert not re.findall(r"\$\{[A-Z_]+\}", text)
     assert ".env" in (ROOT / ".gitignore").read_text().split()
 
 
@@ -87,7 +94,7 @@ def test_pinecone_adds_its_keys_only_when_chosen() -> None:
     cfg = local_config()
     assert "PINECONE_API_KEY" not in compose_document(cfg)["services"]["api"]["environment"]
     pine = cfg.model_copy(update={"app": cfg.app.model_copy(update={"vector_store": "pinecone"})})
-    assert compose_document(pine)["services"]["api"]["environment"]["PINECONE_API_KEY"] == "${PINECONE_API_KEY}"
+    assert compose_document(pine)["services"]["api"]["environment"]["PINECONE_API_KEY"] == required("PINECONE_API_KEY")
 
 
 def test_seed_carries_the_sample_tenants_and_agents(doc: dict[str, Any]) -> None:

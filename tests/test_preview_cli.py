@@ -17,6 +17,7 @@ from stacks.harness.plan import UNKNOWN
 from stacks.harness.run import ROOT, run_stack, stack_names
 from stacks.preview import TYPES_SHOWN, StackResult, all_table, dump, run_preview
 from stacks.reports import cost as cost_report
+from stacks.reports.diagram import mermaid
 from tests.stack_cli import edited_root, preview_cli
 
 
@@ -88,6 +89,16 @@ def test_all_writes_one_plan_per_stack(preview_all: tuple[Path, str]) -> None:
         "plan-dev.json", "plan-local.json", "plan-prod-small.json", "plan-prod.json", "plan-staging.json"]
     rows = out.rstrip().splitlines()[-len(stack_names()):]  # the table closing the output
     assert [row.split()[:2] for row in rows] == [[stack, "OK"] for stack in stack_names()]
+    assert "diagram" not in out.rstrip().splitlines()[-len(stack_names()) - 2]  # the table's header: no verdict
+
+
+def test_preview_draws_each_stacks_diagram_from_its_plan(preview_all: tuple[Path, str]) -> None:
+    """The diagram is the preview's last section, in the text and the JSON, drawn from the plan."""
+    folder, out = preview_all
+    local = json.loads((folder / "plan-local.json").read_text())
+    assert local["reports"]["diagram"]["mermaid"] == mermaid(run_stack("local"))
+    assert "\n".join(f"    {line}" for line in ["```mermaid", *mermaid(run_stack("local")).splitlines(), "```"]) in out
+    assert out.count("  diagram:\n    ```mermaid\n    flowchart LR") == len(stack_names())
 
 
 def test_same_config_gives_byte_identical_text_and_json(preview_all: tuple[Path, str],
@@ -112,6 +123,7 @@ def test_status_line_test_secrets_and_collapsed_advisories(capsys: pytest.Captur
     last = out.rstrip().splitlines()[-1]
     head = r"stack dev: OK \| [\d,]+ resources \| config: 2 secret\(s\) unset \| policy: 0 mandatory, "
     assert re.match(head, last), last
+    assert "diagram" not in last and "  diagram:\n    ```mermaid\n" in out  # drawn, but no verdict to show
     assert "| cost: $" in last and "| dr: " in last
     assert ("secrets: test values stood in for agentic-platform:anthropic_api_key, agentic-platform:openai_api_key "
             "(not set in Pulumi.dev.yaml; a real `pulumi preview` stops there") in out

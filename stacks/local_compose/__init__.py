@@ -8,7 +8,11 @@ git-ignored). Services: postgres (pgvector image, `CREATE EXTENSION vector` on f
 redis (password, AOF), one-shot `migrate` (`alembic upgrade head`), `create-admin`
 (`scripts/create_admin.py`) and `seed` (sample tenants from the config and sample agents), then
 api and worker, and nginx under the `nginx` profile (`docker compose --profile nginx up -d`).
-Health checks: `pg_isready`, `redis-cli ping`, the api's `/health/ready` (database and Redis).
+Health checks: `pg_isready`, `redis-cli ping`, `/health/ready` (database and Redis) on the api and
+the worker (both serve the guide's health endpoints, as their Kubernetes probes use), and nginx's
+`/health` through its proxy. Every secret is `${NAME:?...}`: Compose refuses to start with one unset
+instead of running with an empty value. Inline `configs.content` needs Docker Compose 2.23.1 or
+later (https://docs.docker.com/reference/compose-file/configs/).
 """
 
 from __future__ import annotations
@@ -44,15 +48,21 @@ def _secret_names(cfg: PlatformConfig) -> dict[str, str]:
     return {**SECRET_ENV, **(PINECONE_ENV if cfg.app.vector_store == "pinecone" else {})}
 
 
+def required(name: str) -> str:
+    """A variable from `.env` that Compose refuses to run without (an empty key or password
+    would otherwise start the services half-configured)."""
+    return f"${{{name}:?set {name} in .env (cp .env.example .env)}}"
+
+
 def app_environment(cfg: PlatformConfig) -> dict[str, str]:
     """The guide's environment variables for api, worker and the one-shot jobs (secrets by reference)."""
     settings = {k: str(v) for k, v in app_settings(cfg, "local").items()}
     urls = {
-        "DATABASE_URL": f"postgresql://{DB_USER}:${{POSTGRES_PASSWORD}}@postgres:5432/{DB_NAME}",
-        "REDIS_URL": "redis://:${REDIS_PASSWORD}@redis:6379/0",
-        "REDIS_QUEUE_URL": "redis://:${REDIS_PASSWORD}@redis:6379/0",
+        "DATABASE_URL": f"postgresql://{DB_USER}:{required('POSTGRES_PASSWORD')}@postgres:5432/{DB_NAME}",
+        "REDIS_URL": f"redis://:{required('REDIS_PASSWORD')}@redis:6379/0",
+        "REDIS_QUEUE_URL": f"redis://:{required('REDIS_PASSWORD')}@redis:6379/0",
     }
-    secrets = {name: f"${{{name}}}" for name in _secret_names(cfg)
+    secrets = {name: required(name) for name in _secret_names(cfg)
                if name not in {"POSTGRES_PASSWORD", "REDIS_PASSWORD", "ADMIN_EMAIL", "ADMIN_PASSWORD"}}
     return dict(sorted({**settings, **urls, **secrets}.items()))
 
@@ -67,12 +77,14 @@ def compose_document(cfg: PlatformConfig) -> dict[str, Any]:
                 "depends_on": after, "restart": "no"}
 
     migrated = {**after_db, "migrate": {"condition": "service_completed_successfully"}}
-    ready = f"http://localhost:{HTTP_PORT}/health/ready"
+    ready = {"test": ["CMD", "python", "-c",
+                      f"import urllib.request; urllib.request.urlopen('http://localhost:{HTTP_PORT}/health/ready')"],
+             "interval": "10s", "timeout": "5s", "retries": 5, "start_period": "20s"}
     services: dict[str, Any] = {
         "postgres": {
             "image": cfg.local.postgres_image,
             "environment": {"POSTGRES_USER": DB_USER, "POSTGRES_DB": DB_NAME,
-                            "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set it in .env}"},
+                            "POSTGRES_PASSWORD": required("POSTGRES_PASSWORD")},
             "configs": [{"source": "pgvector-init", "target": "/docker-entrypoint-initdb.d/01-vector.sql"}],
             "volumes": ["postgres-data:/var/lib/postgresql/data"],
             "ports": ["127.0.0.1:5432:5432"],
@@ -82,26 +94,24 @@ def compose_document(cfg: PlatformConfig) -> dict[str, Any]:
         },
         "redis": {
             "image": cfg.local.redis_image,
-            "command": ["redis-server", "--requirepass", "${REDIS_PASSWORD:?set it in .env}", "--appendonly", "yes"],
+            "command": ["redis-server", "--requirepass", required("REDIS_PASSWORD"), "--appendonly", "yes"],
             "volumes": ["redis-data:/data"],
             "ports": ["127.0.0.1:6379:6379"],
             "healthcheck": {"test": ["CMD-SHELL", 'redis-cli -a "$$REDIS_PASSWORD" --no-auth-warning ping | grep PONG'],
                             "interval": "5s", "timeout": "5s", "retries": 10},
-            "environment": {"REDIS_PASSWORD": "${REDIS_PASSWORD}"},
+            "environment": {"REDIS_PASSWORD": required("REDIS_PASSWORD")},
             "restart": "unless-stopped",
         },
         "migrate": job(list(MIGRATE_COMMAND), after_db),
         "create-admin": job(list(ADMIN_COMMAND), migrated,
-                            {"ADMIN_EMAIL": "${ADMIN_EMAIL}", "ADMIN_PASSWORD": "${ADMIN_PASSWORD}"}),
+                            {"ADMIN_EMAIL": required("ADMIN_EMAIL"), "ADMIN_PASSWORD": required("ADMIN_PASSWORD")}),
         "seed": job(list(seed_command(seed_tenants(cfg))), migrated),
         "api": {
             "image": image,
             "environment": env,
             "ports": [f"127.0.0.1:{HTTP_PORT}:{HTTP_PORT}"],
             "depends_on": migrated,
-            "healthcheck": {"test": ["CMD", "python", "-c",
-                                     f"import urllib.request; urllib.request.urlopen('{ready}')"],
-                            "interval": "10s", "timeout": "5s", "retries": 5, "start_period": "20s"},
+            "healthcheck": ready,
             "restart": "unless-stopped",
         },
         "worker": {
@@ -109,6 +119,7 @@ def compose_document(cfg: PlatformConfig) -> dict[str, Any]:
             "command": list(cfg.app.worker.command),
             "environment": env,
             "depends_on": migrated,
+            "healthcheck": ready,
             "restart": "unless-stopped",
         },
         "nginx": {
@@ -117,6 +128,8 @@ def compose_document(cfg: PlatformConfig) -> dict[str, Any]:
             "configs": [{"source": "nginx-conf", "target": "/etc/nginx/conf.d/default.conf"}],
             "ports": ["127.0.0.1:8080:80"],
             "depends_on": {"api": {"condition": "service_healthy"}},
+            "healthcheck": {"test": ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1/health || exit 1"],
+                            "interval": "10s", "timeout": "5s", "retries": 3},
             "restart": "unless-stopped",
         },
     }

@@ -19,3 +19,5 @@ class Report:
     failed: bool = False
     summary: str = ""
     """A few words for the status line, e.g. "0 mandatory, 12 advisory"; empty: ok/FAILED."""
+    in_status: bool = True
+    """False for a section that judges nothing (the diagram): no cell in the status line or table."""

@@ -162,4 +162,8 @@ def update_readme(path: Path, diagrams: Mapping[str, str]) -> list[str]:
 
 def report(plan: Plan) -> Report:
     source = mermaid(plan)
-    return Report(name="diagram", lines=["```mermaid", *source.splitlines(), "```"], data={"mermaid": source})
+    """The preview's last section: the diagram as Markdown (paste it into a page that renders
+    Mermaid) and, in the JSON, as `reports.diagram.mermaid`. It judges nothing, so it has no cell
+    in the status line."""
+    return Report(name="diagram", lines=["```mermaid", *source.splitlines(), "```"], data={"mermaid": source},
+                  in_status=False)
