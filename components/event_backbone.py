@@ -11,7 +11,8 @@ and reaches another Region's bus with a rule target
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html). What it lacks
 is Kafka's replay and ordering; consumers here are idempotent evictions.
 
-Residency: a bus belongs to one data domain (name and `data-residency` tag), and its rules
+Residency: a bus belongs to one data domain (its name and `data-domain` tag; `data-residency` too
+for a resident domain), and its rules
 forward only events that originated on it (`detail.origin_region`) and only to buses of the same
 domain, so an EU event never leaves the EU domain and nothing loops. Cache invalidation across
 regions rides on it: the app publishes `cache.invalidate` on its region's bus; every region's
@@ -158,7 +159,9 @@ class EventBackbone(pulumi.ComponentResource):
         if not args.regions:
             raise ValueError(f"EventBackboneArgs.regions is empty for domain {args.domain}: no bus to create")
         child = pulumi.ResourceOptions(parent=self)
-        tags = {**args.tags, **({"data-residency": args.residency} if args.residency != "none" else {})}
+        # `data-domain` on everything: the residency-event-forwarding policy joins only buses of one domain.
+        tags = {**args.tags, "data-domain": args.domain,
+                **({"data-residency": args.residency} if args.residency != "none" else {})}
         bname = bus_name(args.name_prefix, args.domain)
         self.bus_name, self.queue_name = bname, f"{bname}-cache-invalidation"
         account = pulumi.Output.from_input(args.account_id)

@@ -327,3 +327,27 @@ def test_policies_pass_and_catch_a_bus_outside_the_domain(prod: Plan) -> None:
     forwarding = "residency-event-forwarding"
     hits = [v for v in run_plan(prod, memo={}, only=[forwarding]).of(forwarding) if v.urn == target.urn]
     assert hits and "us-east-1" in hits[0].message
+
+
+def test_forwarding_across_domains_fails_even_where_no_residency_is_crossed(prod: Plan) -> None:
+    """A `global` bus forwarding to the EU domain's bus in eu-west-1 crosses no residency (global
+    data may sit in the EU) but mixes two domains' events: refused, as is a bus without its domain."""
+    forwarding = "residency-event-forwarding"
+    glob = next(t for t in _forwarding(prod) if "-events-global-" in t.name and t.region == "us-east-1"
+                and t.get("targetId") == "bus-eu-west-1")
+    eu_bus = next(b for b in prod.of_type(BUS) if b.region == "eu-west-1" and "-eu-events" in str(b.get("name")))
+    assert eu_bus.get("tags")["data-domain"] == "eu"
+    glob.inputs = {**glob.inputs, "arn": eu_bus.outputs["arn"]}
+    glob.outputs = {**glob.outputs, "arn": eu_bus.outputs["arn"]}
+    untagged = next(b for b in prod.of_type(BUS) if b.region == "eu-central-1")
+    untagged.inputs = {**untagged.inputs, "tags": {k: v for k, v in untagged.get("tags").items() if k != "data-domain"}}
+    untagged.outputs = {**untagged.outputs, "tags": untagged.inputs["tags"], "tagsAll": untagged.inputs["tags"]}
+    found = {(v.urn, v.message) for v in run_plan(prod, memo={}, only=[forwarding]).of(forwarding)}
+    assert (glob.urn, f"event target {glob.name} forwards events of data domain global to bus {eu_bus.name} of "
+                      "data domain eu") in found
+    into, out_of = (next(t for t in _forwarding(prod) if "-events-eu-" in t.name and t.region == region)
+                    for region in ("eu-west-1", "eu-central-1"))  # the untagged bus's two forwarding rules
+    for t in (into, out_of):
+        assert (t.urn, f"event target {t.name}: bus {untagged.name} has no data-domain tag, so forwarding inside "
+                       "one data domain cannot be proven (fail closed)") in found
+    assert {u for u, _ in found} == {glob.urn, into.urn, out_of.urn}, "no other target is named"

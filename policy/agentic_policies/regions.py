@@ -14,6 +14,8 @@ from .config import Settings
 from .props import UNKNOWN, get, mapping
 
 RESIDENCY_TAG = "data-residency"
+DOMAIN_TAG = "data-domain"
+"""The data domain (a set of regions replicating to each other) an AWS resource belongs to."""
 
 # Services whose resources are global (no region): IAM and friends.
 GLOBAL_PREFIXES = (
@@ -71,6 +73,15 @@ def effective_region(resource_type: str, props: Any, provider: Any, settings: Se
     return settings.default_region
 
 
+def tag_of(props: Any, key: str) -> str | None:
+    """An AWS resource's tag: its own `tags`, else the provider's default tags merged in `tagsAll`."""
+    for field in ("tags", "tagsAll"):
+        value = mapping(props, field).get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def residency_of(resource_type: str, props: Any) -> str | None:
     """The residency class a resource declares: its `data-residency` tag (AWS) or label (Kubernetes)."""
     if resource_type.startswith("kubernetes:"):
@@ -79,10 +90,4 @@ def residency_of(resource_type: str, props: Any) -> str | None:
             if (key == RESIDENCY_TAG or key.endswith("/" + RESIDENCY_TAG)) and isinstance(value, str):
                 return value
         return None
-    tags = mapping(props, "tags")
-    value = tags.get(RESIDENCY_TAG)
-    if isinstance(value, str):
-        return value
-    tags_all = mapping(props, "tagsAll")
-    value = tags_all.get(RESIDENCY_TAG)
-    return value if isinstance(value, str) else None
+    return tag_of(props, RESIDENCY_TAG)

@@ -16,7 +16,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs
 
 from .config import Settings
 from .props import UNKNOWN, arn_region, get, items
-from .regions import effective_region, is_regional_aws, residency_of
+from .regions import DOMAIN_TAG, effective_region, is_regional_aws, residency_of, tag_of
 from .spec import Meta, resource_policy, stack_policy
 from .stack import StackView
 
@@ -340,8 +340,26 @@ EVENT_BUS = ("aws:cloudwatch/eventBus:EventBus",)
 EVENT_RULE = ("aws:cloudwatch/eventRule:EventRule",)
 
 
+def _same_domain(target: PolicyResource, sources: list[PolicyResource],
+                 dests: list[PolicyResource]) -> Iterator[tuple[str, str | None]]:
+    """Forwarding joins two buses of one data domain (their `data-domain` tags), or it mixes two
+    domains' events even where no residency is crossed (a `global` bus feeding an EU bus would
+    make EU consumers act on global events). A bus without the tag cannot prove it: fail closed."""
+    for bus in [*sources, *dests]:
+        if tag_of(bus.props, DOMAIN_TAG) is None:
+            yield (f"event target {target.name}: bus {bus.name} has no {DOMAIN_TAG} tag, so forwarding inside one "
+                   "data domain cannot be proven (fail closed)"), target.urn
+            return
+    domains = {tag_of(b.props, DOMAIN_TAG) for b in sources}
+    for d in dests:
+        if tag_of(d.props, DOMAIN_TAG) not in domains or len(domains) > 1:
+            yield (f"event target {target.name} forwards events of data domain {'/'.join(sorted(map(str, domains)))} "
+                   f"to bus {d.name} of data domain {tag_of(d.props, DOMAIN_TAG)}"), target.urn
+
+
 def _event_forwarding(view: StackView) -> Iterator[tuple[str, str | None]]:
-    """An event target that is an event bus (cross-region forwarding) stays in the source bus's residency."""
+    """An event target that is an event bus (cross-region forwarding) stays in the source bus's data
+    domain and residency."""
     for target in view.of_type("aws:cloudwatch/eventTarget:EventTarget"):
         dests = view.refs(target, "arn", EVENT_BUS)
         if not dests:
@@ -352,6 +370,7 @@ def _event_forwarding(view: StackView) -> Iterator[tuple[str, str | None]]:
             yield (f"event target {target.name} forwards to an event bus but its rule's source bus is not a bus of "
                    "this stack, so its residency cannot be proven (fail closed)"), target.urn
             continue
+        yield from _same_domain(target, sources, dests)
         classes = _classes(view, *sources, *rules)
         allowed, unknown = _allowed(view, classes)
         for u in unknown:
@@ -366,7 +385,8 @@ def _event_forwarding(view: StackView) -> Iterator[tuple[str, str | None]]:
 
 event_forwarding = stack_policy(
     Meta("residency-event-forwarding", "residency",
-         "EventBridge rules forward events only to event buses inside the residency of the source bus."),
+         "EventBridge rules forward events only to event buses of the source bus's data domain (`data-domain` "
+         "tag) and inside its residency."),
     _event_forwarding)
 
 

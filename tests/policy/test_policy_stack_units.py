@@ -107,9 +107,10 @@ def event_forwarding(dest_region: str) -> list[PolicyResource]:
     src_arn = f"arn:aws:events:{EU}:1:event-bus/eu-events-src"
     dst_arn = f"arn:aws:events:{dest_region}:1:event-bus/eu-events-dst"
     src = sres("aws:cloudwatch/eventBus:EventBus", {"name": "eu-events-src", "id": "eu-events-src", "arn": src_arn,
-                                                    "region": EU, "tags": EU_TAG}, "eu-bus-src", region=EU)
+                                                    "region": EU, "tags": {**EU_TAG, "data-domain": "eu"}},
+               "eu-bus-src", region=EU)
     dst = sres("aws:cloudwatch/eventBus:EventBus", {"name": "eu-events-dst", "id": "eu-events-dst", "arn": dst_arn,
-                                                    "region": dest_region, "tags": {}}, "eu-bus-dst",
+                                                    "region": dest_region, "tags": {"data-domain": "eu"}}, "eu-bus-dst",
                region=dest_region)
     rule = sres("aws:cloudwatch/eventRule:EventRule", {"name": "eu-fwd", "id": "eu-fwd", "region": EU,
                                                         "eventBusName": "eu-events-src", "tags": EU_TAG},
