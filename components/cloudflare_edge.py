@@ -3,7 +3,8 @@
 Without these the zone keeps whatever someone clicked in the dashboard: an `ssl` mode of
 `flexible` would send requests to the origin in plaintext, and nothing would stop a request that
 reaches the ALB without passing the WAF. Each setting is one `ZoneSetting` resource so a drift
-shows up in `pulumi preview`, and the `cloudflare-zone-tls` policy checks every one of them.
+shows up in `pulumi preview`; the `cloudflare-zone-tls` policy judges each value and
+`cloudflare-zone-settings-in-code` notices one left to the dashboard.
 
 Authenticated origin pulls (https://developers.cloudflare.com/ssl/origin-configuration/authenticated-origin-pull/):
 Cloudflare presents a client certificate on every request to the origin. The origin side is the
@@ -16,7 +17,8 @@ only "some Cloudflare zone"; to accept this zone only, upload a certificate of y
 Managed WAF rulesets are executed by ID from the zone's `http_request_firewall_managed` entry
 point; the IDs are Cloudflare's published ones (https://developers.cloudflare.com/waf/managed-rules/).
 Cache rules (`http_request_cache_settings`) cache static assets only and leave their TTLs to
-the origin's Cache-Control headers; API responses are never cached at the edge.
+the origin's Cache-Control headers (what the app must send: docs/multi-region.md); API responses
+are never cached at the edge.
 """
 
 from __future__ import annotations

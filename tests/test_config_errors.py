@@ -136,6 +136,8 @@ CASES: list[tuple[str, Mutator, str, str]] = [
      "agentic-platform:global_traffic.geo[0].regions[0]", "not one of the stack's regions"),
     ("prod", setter("global_traffic.zone_id", ""),
      "agentic-platform:global_traffic.zone_id", "required when global_traffic.enabled"),
+    ("prod", setter("ingress.ssl_policy", "ELBSecurityPolicy-TLS13-1-0-2021-06"),
+     "agentic-platform:ingress.ssl_policy", "does not offer TLS 1.3 with TLS 1.2 as the floor"),
     ("prod", setter("network.nat_gateways", "none"),
      "agentic-platform:network.nat_gateways", "'single' or 'per_az'"),
     ("prod", setter("clustr", {}),

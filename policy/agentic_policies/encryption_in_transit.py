@@ -14,7 +14,12 @@ from .spec import Meta, resource_policy, stack_policy
 from .stack import StackView
 
 CAT = "encryption-in-transit"
-TLS_POLICY_PREFIXES = ("ELBSecurityPolicy-TLS13-", "ELBSecurityPolicy-FS-1-2", "ELBSecurityPolicy-TLS-1-2")
+TLS13_POLICY_PREFIXES = ("ELBSecurityPolicy-TLS13-1-2-", "ELBSecurityPolicy-TLS13-1-3-")
+"""ELB security policies that offer TLS 1.3 with 1.2 (or 1.3) as the floor. Not the bare
+`ELBSecurityPolicy-TLS13-` prefix: ELBSecurityPolicy-TLS13-1-0-2021-06 and -1-1- offer TLS 1.3
+but still accept TLS 1.0/1.1 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html)."""
+TLS_POLICY_PREFIXES = (*TLS13_POLICY_PREFIXES, "ELBSecurityPolicy-FS-1-2", "ELBSecurityPolicy-TLS-1-2")
+"""TLS 1.2 as the floor, TLS 1.3 offered or not."""
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 ALB = "alb.ingress.kubernetes.io/"
 
@@ -102,8 +107,9 @@ def _ingress_tls(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
         return
     ann = mapping(args.props, "metadata.annotations")
     policy = ann.get(ALB + "ssl-policy")
-    if not isinstance(policy, str) or not policy.startswith(TLS_POLICY_PREFIXES):
-        yield f"annotation {ALB}ssl-policy is {policy!r}; use a TLS 1.2+ policy ({', '.join(TLS_POLICY_PREFIXES)}*)"
+    if not isinstance(policy, str) or not policy.startswith(TLS13_POLICY_PREFIXES):
+        yield (f"annotation {ALB}ssl-policy is {policy!r}; use a policy offering TLS 1.3 with 1.2 as the floor "
+               f"({', '.join(TLS13_POLICY_PREFIXES)}*)")
     ports = parse_json(ann.get(ALB + "listen-ports")) if ann.get(ALB + "listen-ports") else None
     protocols = {k for entry in (ports or []) if isinstance(entry, dict) for k in entry}
     if not ports or "HTTPS" not in protocols:
@@ -116,7 +122,7 @@ def _ingress_tls(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
 
 ingress_tls = resource_policy(
     Meta("ingress-alb-tls-policy", CAT,
-         "ALB Ingresses listen on HTTPS with a TLS 1.2+ security policy and redirect HTTP.",
+         "ALB Ingresses listen on HTTPS with a security policy offering TLS 1.3 (TLS 1.2 the floor) and redirect HTTP.",
          ("CKV_AWS_2", "CKV_AWS_103"), ("ELB.1", "ELB.17")),
     [INGRESS], _ingress_tls)
 
@@ -178,6 +184,9 @@ s3_tls = stack_policy(
     _s3_tls)
 
 
+ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+
+
 def _cf_setting(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
     setting = get(args.props, "settingId")
     value = get(args.props, "value")
@@ -185,14 +194,40 @@ def _cf_setting(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
         yield f"min_tls_version {value} < 1.2"
     if setting == "ssl" and isinstance(value, str) and value not in ("strict", "full_strict", "origin_pull"):
         yield f"ssl mode {value!r}: use 'strict' so Cloudflare verifies the origin certificate"
-    if setting == "always_use_https" and value == "off":
-        yield "always_use_https is off"
+    for switch in ("always_use_https", "tls_1_3", "automatic_https_rewrites"):
+        if setting == switch and value == "off":
+            yield f"{switch} is off"
 
 
 cloudflare_tls = resource_policy(
     Meta("cloudflare-zone-tls", CAT,
-         "Cloudflare zone settings keep TLS 1.2+ at the edge, strict origin TLS and HTTPS only."),
-    ["cloudflare:index/zoneSetting:ZoneSetting"], _cf_setting)
+         "Cloudflare zone settings keep TLS 1.2+ at the edge, TLS 1.3 offered, strict origin TLS and HTTPS only."),
+    [ZONE_SETTING], _cf_setting)
+
+ZONE_SETTINGS_REQUIRED = ("ssl", "min_tls_version", "tls_1_3", "always_use_https")
+"""What a zone serving this stack's hostnames must set in code: left to the dashboard, `ssl` could
+be `flexible` (plaintext to the origin) and nothing would show it in `pulumi preview`."""
+
+
+def _cf_zone_complete(view: StackView) -> Iterator[tuple[str, str | None]]:
+    """Every zone carrying a load balancer of this stack sets each required setting in code
+    (`cloudflare-zone-tls` judges their values; this one notices a missing one)."""
+    present: dict[Any, set[Any]] = {}
+    for z in view.of_type(ZONE_SETTING):
+        present.setdefault(get(z.props, "zoneId"), set()).add(get(z.props, "settingId"))
+    for lb in view.of_type(CLOUDFLARE_LB):
+        zone = get(lb.props, "zoneId")
+        missing = [k for k in ZONE_SETTINGS_REQUIRED if k not in present.get(zone, set())]
+        if missing:
+            yield (f"load balancer {get(lb.props, 'name')} serves zone {zone}, which sets no "
+                   f"{', '.join(missing)} in code (a ZoneSetting each: components/cloudflare_edge.py)"), lb.urn
+
+
+cloudflare_zone_complete = stack_policy(
+    Meta("cloudflare-zone-settings-in-code", CAT,
+         "Every Cloudflare zone carrying a load balancer of this stack sets ssl, min_tls_version, tls_1_3 and "
+         "always_use_https in code."),
+    _cf_zone_complete)
 
 TRUST_STORE = "aws:lb/trustStore:TrustStore"
 CLOUDFLARE_ORIGIN_PULLS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings"
@@ -257,4 +292,4 @@ alb_origin_mtls = stack_policy(
     _origin_mtls)
 
 POLICIES = [elasticache_transit, elasticache_auth, aurora_force_ssl, rds_proxy_tls, ingress_tls, lb_listener, s3_tls,
-            cloudflare_tls, alb_origin_mtls]
+            cloudflare_tls, cloudflare_zone_complete, alb_origin_mtls]

@@ -128,10 +128,27 @@ class AppConfig(Frozen):
     rollout: RolloutConfig = RolloutConfig()
 
 
+ALB_TLS13_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-", "ELBSecurityPolicy-TLS13-1-3-")
+"""ELB security policies offering TLS 1.3 with TLS 1.2 (or 1.3) as the floor; the
+ELBSecurityPolicy-TLS13-1-0/-1-1 ones also accept TLS 1.0/1.1
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+The policy pack's `ingress-alb-tls-policy` holds the same line on the plan."""
+
+
 class IngressConfig(Frozen):
     allowed_cidrs: tuple[str, ...] = CLOUDFLARE_IPV4
     """Only the edge may reach the ALB; defaults to Cloudflare's published ranges."""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """The ALB listener's security policy: TLS 1.3 where the client offers it, TLS 1.2 the floor."""
+
+    @field_validator("ssl_policy")
+    @classmethod
+    def _offers_tls13(cls, v: str) -> str:
+        if not v.startswith(ALB_TLS13_POLICIES):
+            raise ValueError(f"'{v}' does not offer TLS 1.3 with TLS 1.2 as the floor; use "
+                             "ELBSecurityPolicy-TLS13-1-2-2021-06 (or another ELBSecurityPolicy-TLS13-1-2-* / "
+                             "-TLS13-1-3-* policy)")
+        return v
     certificate_arn: str | None = None
     """Existing ACM certificate; when unset one is requested and validated through Cloudflare DNS."""
     deletion_protection: bool | None = None

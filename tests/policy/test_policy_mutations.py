@@ -284,6 +284,13 @@ def m_edge_tls_1_0(plan: Plan) -> PlannedResource:
     return r
 
 
+def m_edge_setting_left_to_the_dashboard(plan: Plan) -> PlannedResource:
+    """The zone's tls_1_3 ZoneSetting removed from the code: the zone's load balancer is reported."""
+    setting = _one(plan, "cloudflare:index/zoneSetting:ZoneSetting", lambda r: r.inputs.get("settingId") == "tls_1_3")
+    plan.resources.remove(setting)
+    return _one(plan, "cloudflare:index/loadBalancer:LoadBalancer", lambda r: r.inputs.get("zoneId") == setting.inputs["zoneId"])
+
+
 def m_secret_store_without_role(plan: Plan) -> PlannedResource:
     r = _one(plan, "kubernetes:external-secrets.io/v1:SecretStore",
              lambda r: str(r.inputs.get("metadata", {}).get("namespace")).startswith("tenant-"))
@@ -322,6 +329,7 @@ MUTATIONS: list[tuple[str, Callable[[Plan], PlannedResource], str]] = [
     ("edge SSL mode flexible", m_edge_ssl_flexible, "cloudflare-zone-tls"),
     ("edge minimum TLS 1.0", m_edge_tls_1_0, "cloudflare-zone-tls"),
     ("origin without mutual TLS", m_origin_mtls_off, "alb-origin-mtls"),
+    ("edge tls_1_3 left to the dashboard", m_edge_setting_left_to_the_dashboard, "cloudflare-zone-settings-in-code"),
 ]
 
 

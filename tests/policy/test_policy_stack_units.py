@@ -102,6 +102,14 @@ def cloudflare(extra_pool_region: str) -> list[PolicyResource]:
     return [*pools, lb]
 
 
+def zone_edge(*settings: str) -> list[PolicyResource]:
+    """A zone's load balancer and the zone settings set in code (components/cloudflare_edge.py)."""
+    lb = sres("cloudflare:index/loadBalancer:LoadBalancer", {"name": "api.example.com", "zoneId": "zone-1"}, "lb",
+              region=None)
+    return [lb, *(sres("cloudflare:index/zoneSetting:ZoneSetting", {"zoneId": "zone-1", "settingId": k, "value": "on"},
+                       f"zone-{k}", region=None) for k in settings)]
+
+
 def event_forwarding(dest_region: str) -> list[PolicyResource]:
     """An EU bus's rule forwarding to a bus in `dest_region` (as the event backbone does in-domain)."""
     src_arn = f"arn:aws:events:{EU}:1:event-bus/eu-events-src"
@@ -313,6 +321,8 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
     ("residency-kms-replicas", lambda: kms_replica(EU2), lambda: kms_replica(US), "is in us-east-1"),
     ("residency-elasticache-global-datastore", lambda: datastore(EU2), lambda: datastore(US), "eu-cache-2"),
     ("residency-cloudflare-pools", lambda: cloudflare(EU2), lambda: cloudflare(US), "pool-us-east-1 in us-east-1"),
+    ("cloudflare-zone-settings-in-code", lambda: zone_edge("ssl", "min_tls_version", "tls_1_3", "always_use_https"),
+     lambda: zone_edge("ssl", "min_tls_version", "always_use_https"), "sets no tls_1_3 in code"),
     ("residency-event-forwarding", lambda: event_forwarding(EU2), lambda: event_forwarding(US),
      "eu-bus-dst in us-east-1"),
     ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.144.0/24"),
