@@ -1,4 +1,4 @@
-"""Issue 19: the deploy runner reaches every cluster's private API endpoint, and nothing else.
+"""The deploy runner reaches every cluster's private API endpoint, and nothing else.
 
 Over the staging and prod plans: the runner is the CodeBuild project deploy.yml's job names; for
 every EKS cluster either it is in the runner's region, or a peering joins the two VPCs, the

@@ -1,5 +1,5 @@
 """The prober that feeds the trigger alarm: its code, its resources, and the path prober -> metric
--> alarm -> plan trigger (issue 18: automatic failover needs a metric that can turn red)."""
+-> alarm -> plan trigger (automatic failover needs a metric that can turn red)."""
 
 from __future__ import annotations
 

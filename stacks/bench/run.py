@@ -3,7 +3,7 @@
 Each case runs in its own process (stacks/bench/worker.py): the program and two floors under the
 same mocks, after an untimed warm-up of each (lazy provider imports excluded), interleaved in up to
 three rounds, each counting its fastest:
-- the **trivial floor** registers as many one-input resources (`ratio`, the issue's target <= 1.3);
+- the **trivial floor** registers as many one-input resources (`ratio`, target <= 1.3);
 - the **replay floor** (stacks/bench/replay_floor.py) registers the run's own resource graph again
   as data: the same URNs, parents, providers, dependencies and the very inputs the engine received,
   and no program at all. Its time is what the Pulumi SDK costs for this graph whatever program

@@ -5,8 +5,9 @@ resources, registrations, the best seconds of the program, the trivial floor and
 floor, the number of rounds, and the program's peak RSS in MB (with `--profile`: the program's
 time split by layer instead).
 
-The three run in this one process, as the issue asks, and in rounds (program, floor, replay, then
-again), so a slow spell of the machine hits all three alike; each counts its fastest round. Imports
+The three run in this one process (the same interpreter state for all three) and in rounds
+(program, floor, replay, then again), so a slow spell of the machine hits all three alike; each
+counts its fastest round. Imports
 are excluded by an untimed warm-up of each: the provider SDKs load their service modules lazily
 on first use (`aws.rds`, `cloudflare.*`), which would otherwise put ~2 s of Python imports into the
 first run and none into the floors; the program's warm-up runs the stack's own config (a synthetic

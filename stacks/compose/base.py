@@ -1,4 +1,4 @@
-"""Layer 1 of a region: network, EKS cluster, core add-ons, cluster charts (issue: regional base).
+"""Layer 1 of a region: network, EKS cluster, core add-ons, cluster charts (the regional base).
 
 Order inside a region (each arrow is a dependency the engine sees):
 Network -> EksCluster -> BootstrapAddons (vpc-cni, pod-identity-agent) -> NodeGroups ->

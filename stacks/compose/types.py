@@ -37,7 +37,7 @@ class RegionContext:
 
 @dataclass
 class RegionBase:
-    """Network and cluster of one region (issue: regional base)."""
+    """Network and cluster of one region (layer 1)."""
 
     vpc_id: pulumi.Output[str]
     vpc_cidr: str
@@ -110,7 +110,7 @@ class DomainStores:
 
 @dataclass
 class RegionData:
-    """Stores and keys of one region (issue: data tier)."""
+    """Stores and keys of one region (layer 2, the data tier)."""
 
     kms_keys: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     """purpose (database, cache, storage, logs, secrets) -> key ARN in this region."""
@@ -142,7 +142,7 @@ class RegionData:
 
 @dataclass
 class RegionWorkload:
-    """The app on one region's cluster (issue: workload)."""
+    """The app on one region's cluster (layer 3, the workload)."""
 
     ingress_hostname: pulumi.Output[str] | None = None
     """The ALB hostname the Cloudflare pool of this region points at."""
