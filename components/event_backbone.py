@@ -17,8 +17,9 @@ forward only events that originated on it (`detail.origin_region`) and only to b
 domain, so an EU event never leaves the EU domain and nothing loops. Cache invalidation across
 regions rides on it: the app publishes `cache.invalidate` on its region's bus; every region's
 queue receives it (its own and the forwarded copies) and that region's worker evicts the keys
-in its own Redis. Private: the app reaches EventBridge and SQS through the VPC's interface
-endpoints (`events`, `sqs`) or NAT; nothing here is public.
+in its own Redis. Private: no bus has a resource policy (only this account's IAM principals may
+call it) and each queue admits only EventBridge for its own rule; the app reaches both through NAT,
+or through `events`/`sqs` interface endpoints when `network.interface_endpoints` lists them.
 
 What the application may do on the backbone (`publish_statement`, `consume_statements`; wired to
 the cells' Pod Identity roles by stacks/compose/workload.py): a cell of domain D in region R

@@ -312,6 +312,23 @@ def test_path_residency_catches_a_cross_domain_grant_or_setting(prod: Plan) -> N
     assert {u for u, _ in found} == {euw1, euc1, glob_euw1.urn}, "no other cell is named"
 
 
+def test_nothing_on_the_backbone_admits_another_account(prod: Plan) -> None:
+    """Private: the buses carry no resource policy (only this account's IAM principals may call
+    them) and each queue admits only EventBridge, for its own region's invalidation rule."""
+    assert not prod.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")
+    rules = {r.outputs["arn"]: r for r in prod.of_type("aws:cloudwatch/eventRule:EventRule")
+             if str(r.get("name")).endswith("-cache-invalidate")}
+    queues = {q.outputs["arn"]: q for q in prod.of_type(QUEUE) if str(q.get("name")).endswith("-cache-invalidation")}
+    policies = [p for p in prod.of_type("aws:sqs/queuePolicy:QueuePolicy") if p.region and "-events-" in p.name]
+    assert len(policies) == len(queues) == len(rules) == 5
+    for p in policies:
+        (st,) = json.loads(p.get("policy"))["Statement"]
+        assert (st["Effect"], st["Principal"], st["Action"]) == ("Allow", {"Service": "events.amazonaws.com"},
+                                                                 "sqs:SendMessage")
+        queue, rule = queues[st["Resource"]], rules[st["Condition"]["ArnEquals"]["aws:SourceArn"]]
+        assert queue.region == rule.region == p.region
+
+
 def test_the_backbone_is_priced(prod: Plan) -> None:
     rep = cost.report(prod)
     assert not any("no pricing rule" in line for line in rep.lines), rep.lines[:5]
