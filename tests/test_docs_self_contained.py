@@ -13,8 +13,10 @@ from stacks.harness.run import ROOT
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 OUTSIDE = {
-    # `../` but not the `.../` of an elided path
-    "a file outside the repository": re.compile(r"(?<!\.)\.\./|DESIGN\.md|deployment-guide\.md"),
+    # a sibling folder of the clone (`../shared/...`), not `../README.md` from docs/ (the link test
+    # resolves those) nor the `.../` of an elided path
+    "a file outside the repository": re.compile(r"(?<!\.)\.\./(?:\.\./)*(?:shared|reference|seed)/|DESIGN\.md|"
+                                                r"deployment-guide\.md"),
     "a tracker issue number": re.compile(r"\bissue #?\d+\b|\bthis issue\b", re.IGNORECASE),
     "a cited reference number (state the fact and its source)": re.compile(r"\(G\d{1,2}\)|\bG\d{1,2}\b:"),
     "a machine path": re.compile(r"(?<![\w.])/(?:work|root|home)/"),
@@ -44,7 +46,7 @@ def test_relative_links_resolve_inside_the_repository(doc: Path) -> None:
 
 
 def test_nothing_points_outside_the_repository() -> None:
-    files = tracked("*.md", "*.py", "*.yaml", "*.yml", "tasks", ".ci/*")
+    files = tracked("*.md", "*.py", "*.yaml", "*.yml", "*.js", "*.mjs", "*.json", "*.toml", "*.txt", "tasks", ".ci/*")
     found = []
     for path in files:
         if path.name == Path(__file__).name:

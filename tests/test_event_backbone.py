@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -312,9 +313,10 @@ def test_path_residency_catches_a_cross_domain_grant_or_setting(prod: Plan) -> N
     assert {u for u, _ in found} == {euw1, euc1, glob_euw1.urn}, "no other cell is named"
 
 
-def test_nothing_on_the_backbone_admits_another_account(prod: Plan) -> None:
+def test_no_bus_or_queue_policy_admits_another_account(prod: Plan) -> None:
     """Private: the buses carry no resource policy (only this account's IAM principals may call
-    them) and each queue admits only EventBridge, for its own region's invalidation rule."""
+    them), each queue admits only EventBridge, for its own region's invalidation rule, and the keys
+    and the forwarding role trust only this account and EventBridge acting for it."""
     assert not prod.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")
     rules = {r.outputs["arn"]: r for r in prod.of_type("aws:cloudwatch/eventRule:EventRule")
              if str(r.get("name")).endswith("-cache-invalidate")}
@@ -327,6 +329,19 @@ def test_nothing_on_the_backbone_admits_another_account(prod: Plan) -> None:
                                                                  "sqs:SendMessage")
         queue, rule = queues[st["Resource"]], rules[st["Condition"]["ArnEquals"]["aws:SourceArn"]]
         assert queue.region == rule.region == p.region
+    keys = [k for k in prod.of_type("aws:kms/key:Key") if "-events-" in k.name]
+    roles = [r for r in prod.of_type("aws:iam/role:Role") if re.fullmatch(r"prod-events-\w+-forward-role", r.name)]
+    assert len(keys) == 5 and len(roles) == 2  # a key per bus; a forwarding role per domain
+    account = {json.loads(k.get("policy"))["Statement"][0]["Principal"]["AWS"] for k in keys}
+    assert len(account) == 1 and re.fullmatch(r"arn:aws:iam::\d{12}:root", account.pop())  # one account: its own
+    for doc in [json.loads(k.get("policy")) for k in keys] + [json.loads(r.get("assumeRolePolicy")) for r in roles]:
+        for st in doc["Statement"]:
+            principal = st["Principal"]
+            if "AWS" in principal:
+                assert principal["AWS"].endswith(":root")
+            else:
+                assert principal == {"Service": "events.amazonaws.com"}
+                assert set(st["Condition"]["StringEquals"]) == {"aws:SourceAccount"}
 
 
 def test_the_backbone_is_priced(prod: Plan) -> None:
@@ -335,20 +350,43 @@ def test_the_backbone_is_priced(prod: Plan) -> None:
     assert "eventbridge.custom_events" in json.dumps(rep.data)
 
 
+def _fresh() -> Plan:
+    """A copy of the opt-in plan this test may change (the module's `prod` stays as built)."""
+    return run_stack("prod", overrides=prod_opt_ins())
+
+
 def test_policies_pass_and_catch_a_bus_outside_the_domain(prod: Plan) -> None:
     assert not [v for v in run_plan(prod, memo={}).mandatory], "the backbone passes the pack"
-    target = next(t for t in _forwarding(prod) if "-events-eu-" in t.name)
-    us_bus = next(b for b in prod.of_type(BUS) if b.region == "us-east-1")
+    plan = _fresh()
+    target = next(t for t in _forwarding(plan) if "-events-eu-" in t.name)
+    us_bus = next(b for b in plan.of_type(BUS) if b.region == "us-east-1")
     target.inputs = {**target.inputs, "arn": us_bus.outputs["arn"]}
     target.outputs = {**target.outputs, "arn": us_bus.outputs["arn"]}
     forwarding = "residency-event-forwarding"
-    hits = [v for v in run_plan(prod, memo={}, only=[forwarding]).of(forwarding) if v.urn == target.urn]
-    assert hits and "us-east-1" in hits[0].message
+    messages = {v.message for v in run_plan(plan, memo={}, only=[forwarding]).of(forwarding) if v.urn == target.urn}
+    assert messages == {  # both promises broken: the EU domain's events reach the global domain, in the US
+        f"event target {target.name} forwards events of data domain eu to bus {us_bus.name} of data domain global",
+        f"event target {target.name} forwards ['eu']-resident events to bus {us_bus.name} in us-east-1; "
+        "allowed ['eu-central-1', 'eu-west-1']"}
 
 
-def test_forwarding_across_domains_fails_even_where_no_residency_is_crossed(prod: Plan) -> None:
+def test_a_bus_of_another_stack_or_account_fails_closed() -> None:
+    plan = _fresh()
+    target = next(t for t in _forwarding(plan) if "-events-eu-" in t.name)
+    foreign = "arn:aws:events:eu-west-1:999999999999:event-bus/someone-elses-bus"
+    target.inputs = {**target.inputs, "arn": foreign}
+    target.outputs = {**target.outputs, "arn": foreign}
+    target.options = {**target.options, "propertyDependencies": {}}
+    forwarding = "residency-event-forwarding"
+    assert [(v.urn, v.message) for v in run_plan(plan, memo={}, only=[forwarding]).of(forwarding)] == [
+        (target.urn, f"event target {target.name} forwards to event bus {foreign}, which is not a bus of this stack, "
+                     "so its data domain and residency cannot be proven (fail closed)")]
+
+
+def test_forwarding_across_domains_fails_even_where_no_residency_is_crossed() -> None:
     """A `global` bus forwarding to the EU domain's bus in eu-west-1 crosses no residency (global
     data may sit in the EU) but mixes two domains' events: refused, as is a bus without its domain."""
+    prod = _fresh()
     forwarding = "residency-event-forwarding"
     glob = next(t for t in _forwarding(prod) if "-events-global-" in t.name and t.region == "us-east-1"
                 and t.get("targetId") == "bus-eu-west-1")

@@ -109,7 +109,7 @@ def _ingress_tls(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
     policy = ann.get(ALB + "ssl-policy")
     if not isinstance(policy, str) or not policy.startswith(TLS13_POLICY_PREFIXES):
         yield (f"annotation {ALB}ssl-policy is {policy!r}; use a policy offering TLS 1.3 with 1.2 as the floor "
-               f"({', '.join(TLS13_POLICY_PREFIXES)}*)")
+               f"({', '.join(p + '*' for p in TLS13_POLICY_PREFIXES)})")
     ports = parse_json(ann.get(ALB + "listen-ports")) if ann.get(ALB + "listen-ports") else None
     protocols = {k for entry in (ports or []) if isinstance(entry, dict) for k in entry}
     if not ports or "HTTPS" not in protocols:
@@ -217,6 +217,8 @@ def _cf_zone_complete(view: StackView) -> Iterator[tuple[str, str | None]]:
         present.setdefault(get(z.props, "zoneId"), set()).add(get(z.props, "settingId"))
     for lb in view.of_type(CLOUDFLARE_LB):
         zone = get(lb.props, "zoneId")
+        if zone is UNKNOWN:
+            continue  # computed zone: judged at the update
         missing = [k for k in ZONE_SETTINGS_REQUIRED if k not in present.get(zone, set())]
         if missing:
             yield (f"load balancer {get(lb.props, 'name')} serves zone {zone}, which sets no "

@@ -340,32 +340,55 @@ EVENT_BUS = ("aws:cloudwatch/eventBus:EventBus",)
 EVENT_RULE = ("aws:cloudwatch/eventRule:EventRule",)
 
 
+def _domain(bus: PolicyResource) -> Any:
+    """A bus's `data-domain` tag; UNKNOWN while its tags are computed (a first preview), None when absent."""
+    if any(get(bus.props, field) is UNKNOWN for field in ("tags", "tagsAll")) and tag_of(bus.props, DOMAIN_TAG) is None:
+        return UNKNOWN
+    return tag_of(bus.props, DOMAIN_TAG)
+
+
 def _same_domain(target: PolicyResource, sources: list[PolicyResource],
                  dests: list[PolicyResource]) -> Iterator[tuple[str, str | None]]:
     """Forwarding joins two buses of one data domain (their `data-domain` tags), or it mixes two
     domains' events even where no residency is crossed (a `global` bus feeding an EU bus would
-    make EU consumers act on global events). A bus without the tag cannot prove it: fail closed."""
-    for bus in [*sources, *dests]:
-        if tag_of(bus.props, DOMAIN_TAG) is None:
+    make EU consumers act on global events). A bus without the tag cannot prove it: fail closed.
+    Tags not known yet (computed at a first preview) are judged at the update."""
+    buses = [*sources, *dests]
+    if any(_domain(b) is UNKNOWN for b in buses):
+        return
+    for bus in buses:
+        if _domain(bus) is None:
             yield (f"event target {target.name}: bus {bus.name} has no {DOMAIN_TAG} tag, so forwarding inside one "
                    "data domain cannot be proven (fail closed)"), target.urn
             return
-    domains = {tag_of(b.props, DOMAIN_TAG) for b in sources}
+    domains = {_domain(b) for b in sources}
     for d in dests:
-        if tag_of(d.props, DOMAIN_TAG) not in domains or len(domains) > 1:
+        if _domain(d) not in domains or len(domains) > 1:
             yield (f"event target {target.name} forwards events of data domain {'/'.join(sorted(map(str, domains)))} "
-                   f"to bus {d.name} of data domain {tag_of(d.props, DOMAIN_TAG)}"), target.urn
+                   f"to bus {d.name} of data domain {_domain(d)}"), target.urn
+
+
+BUS_ARN = re.compile(r"^arn:aws[\w-]*:events:[^:]*:[^:]*:event-bus/")
 
 
 def _event_forwarding(view: StackView) -> Iterator[tuple[str, str | None]]:
     """An event target that is an event bus (cross-region forwarding) stays in the source bus's data
-    domain and residency."""
+    domain and residency. From a data bus of this stack (one with a `data-domain` or
+    `data-residency` tag), a target bus that is not one of this stack's (another stack's or
+    account's) shows neither its domain nor its residency: fail closed. Rules on the account's
+    default bus (AWS's own events, such as alarm state changes forwarded to the paging region)
+    carry no platform data and are judged only when they target a bus of this stack."""
     for target in view.of_type("aws:cloudwatch/eventTarget:EventTarget"):
         dests = view.refs(target, "arn", EVENT_BUS)
-        if not dests:
-            continue
         rules = view.refs(target, "rule", EVENT_RULE)
         sources = [b for r in rules for b in view.refs(r, "eventBusName", EVENT_BUS)]
+        if not dests:
+            arn = get(target.props, "arn")
+            data_bus = any(_domain(b) is not None or view.residency(b) for b in sources)
+            if data_bus and isinstance(arn, str) and BUS_ARN.match(arn):
+                yield (f"event target {target.name} forwards to event bus {arn}, which is not a bus of this stack, so "
+                       "its data domain and residency cannot be proven (fail closed)"), target.urn
+            continue
         if not sources:
             yield (f"event target {target.name} forwards to an event bus but its rule's source bus is not a bus of "
                    "this stack, so its residency cannot be proven (fail closed)"), target.urn

@@ -161,9 +161,9 @@ def update_readme(path: Path, diagrams: Mapping[str, str]) -> list[str]:
 
 
 def report(plan: Plan) -> Report:
-    source = mermaid(plan)
     """The preview's last section: the diagram as Markdown (paste it into a page that renders
     Mermaid) and, in the JSON, as `reports.diagram.mermaid`. It judges nothing, so it has no cell
     in the status line."""
+    source = mermaid(plan)
     return Report(name="diagram", lines=["```mermaid", *source.splitlines(), "```"], data={"mermaid": source},
                   in_status=False)

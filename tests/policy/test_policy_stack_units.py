@@ -110,22 +110,24 @@ def zone_edge(*settings: str) -> list[PolicyResource]:
                        f"zone-{k}", region=None) for k in settings)]
 
 
-def event_forwarding(dest_region: str) -> list[PolicyResource]:
-    """An EU bus's rule forwarding to a bus in `dest_region` (as the event backbone does in-domain)."""
+def event_forwarding(dest_region: str, dest_domain: str = "eu", foreign: bool = False) -> list[PolicyResource]:
+    """An EU bus's rule forwarding to a bus in `dest_region` of `dest_domain` (as the event backbone
+    does in-domain); `foreign`: the destination bus is not one of the stack's resources."""
     src_arn = f"arn:aws:events:{EU}:1:event-bus/eu-events-src"
     dst_arn = f"arn:aws:events:{dest_region}:1:event-bus/eu-events-dst"
     src = sres("aws:cloudwatch/eventBus:EventBus", {"name": "eu-events-src", "id": "eu-events-src", "arn": src_arn,
                                                     "region": EU, "tags": {**EU_TAG, "data-domain": "eu"}},
                "eu-bus-src", region=EU)
     dst = sres("aws:cloudwatch/eventBus:EventBus", {"name": "eu-events-dst", "id": "eu-events-dst", "arn": dst_arn,
-                                                    "region": dest_region, "tags": {"data-domain": "eu"}}, "eu-bus-dst",
+                                                    "region": dest_region, "tags": {"data-domain": dest_domain}},
+               "eu-bus-dst",
                region=dest_region)
     rule = sres("aws:cloudwatch/eventRule:EventRule", {"name": "eu-fwd", "id": "eu-fwd", "region": EU,
                                                         "eventBusName": "eu-events-src", "tags": EU_TAG},
                 "eu-fwd-rule", region=EU)
     target = sres("aws:cloudwatch/eventTarget:EventTarget", {"rule": "eu-fwd", "eventBusName": "eu-events-src",
                                                               "arn": dst_arn, "region": EU}, "eu-fwd-target", region=EU)
-    return [src, dst, rule, target]
+    return [src, rule, target] if foreign else [src, dst, rule, target]
 
 
 def s3_stack(sse: dict[str, Any] | None = None, pab: dict[str, Any] | None = None, acl: str | None = None,
@@ -325,6 +327,10 @@ STACK_CASES: list[tuple[str, Build, Build, str]] = [
      lambda: zone_edge("ssl", "min_tls_version", "always_use_https"), "sets no tls_1_3 in code"),
     ("residency-event-forwarding", lambda: event_forwarding(EU2), lambda: event_forwarding(US),
      "eu-bus-dst in us-east-1"),
+    ("residency-event-forwarding", lambda: event_forwarding(EU2), lambda: event_forwarding(EU2, "global"),
+     "forwards events of data domain eu to bus eu-bus-dst of data domain global"),
+    ("residency-event-forwarding", lambda: event_forwarding(EU2), lambda: event_forwarding(EU2, foreign=True),
+     "which is not a bus of this stack"),
     ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.144.0/24"),
      "not a cluster (tier=private) subnet"),
     ("residency-ci-peering-scope", lambda: ci_peering("10.43.0.0/19"), lambda: ci_peering("10.43.0.0/16"),
