@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -247,8 +248,13 @@ def assert_only_regions_removed(before_plan: Plan, after_plan: Plan, gone: set[s
     plumbing = replication_serving_only(before_plan, gone)
     # A domain left without a replica also loses what only a replica makes useful: its failover
     # plan and the global-database wrappers of its enterprise tenants' (now single-region) clusters.
-    dr_only = {r.urn for r in removed if "-failover-" in r.name or "-prober-" in r.name or (
-        r.type == "aws:rds/globalCluster:GlobalCluster" and r.tags.get("tenant"))}
+    # Only for those domains, named by the domain, and only the tenants of those domains.
+    orphaned = {d for d, dom in before_plan.outputs["data_domains"].items()
+                if dom["replicas"] and not after_plan.outputs["data_domains"][d]["replicas"]}
+    dr_names = re.compile(rf"^{before_plan.stack}-({'|'.join(map(re.escape, sorted(orphaned)))})-(failover|prober)-")
+    tenant_domain = {t: v["domain"] for t, v in before_plan.outputs["tenants"].items()}
+    dr_only = {r.urn for r in removed if (orphaned and dr_names.match(r.name)) or (
+        r.type == "aws:rds/globalCluster:GlobalCluster" and tenant_domain.get(r.tags.get("tenant", "")) in orphaned)}
     stray = [(r.type, r.name) for r in removed
              if not (any(region_token(r.urn, g) for g in gone) or r.region in gone or r.urn in plumbing
                      or r.urn in dr_only)]
