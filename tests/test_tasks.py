@@ -78,3 +78,15 @@ def test_runtime_requirements_hold_no_test_tools() -> None:
         assert f"\n{package}" in runtime
     assert "-r requirements.txt" in dev
     assert "./tasks test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_policy_packs_venv_is_neither_committed_nor_linted_nor_type_checked() -> None:
+    """Deploying for real makes policy/venv (the pack's own interpreter): git must not offer to
+    commit it, and neither linter may walk its packages (pyright by name, not only by its default
+    of skipping folders with a pyvenv.cfg; ruff by its default, which `extend-exclude` keeps)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "policy/venv" in project["tool"]["pyright"]["exclude"]
+    assert "policy/venv/" in (ROOT / ".gitignore").read_text().split()
+    assert ".venv" in project["tool"]["ruff"]["extend-exclude"]  # extend: ruff's own default skips venv/
