@@ -185,6 +185,8 @@ s3_tls = stack_policy(
 
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+CLOUDFLARE_LB = "cloudflare:index/loadBalancer:LoadBalancer"
+OFF_SWITCHES = ("always_use_https", "tls_1_3", "automatic_https_rewrites")
 
 
 def _cf_setting(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
@@ -194,9 +196,8 @@ def _cf_setting(args: ResourceValidationArgs, s: Settings) -> Iterator[str]:
         yield f"min_tls_version {value} < 1.2"
     if setting == "ssl" and isinstance(value, str) and value not in ("strict", "full_strict", "origin_pull"):
         yield f"ssl mode {value!r}: use 'strict' so Cloudflare verifies the origin certificate"
-    for switch in ("always_use_https", "tls_1_3", "automatic_https_rewrites"):
-        if setting == switch and value == "off":
-            yield f"{switch} is off"
+    if setting in OFF_SWITCHES and value == "off":
+        yield f"{setting} is off"
 
 
 cloudflare_tls = resource_policy(
@@ -233,7 +234,6 @@ cloudflare_zone_complete = stack_policy(
 
 TRUST_STORE = "aws:lb/trustStore:TrustStore"
 CLOUDFLARE_ORIGIN_PULLS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings"
-CLOUDFLARE_LB = "cloudflare:index/loadBalancer:LoadBalancer"
 
 
 def _verify_trust_store(ann: dict[str, Any]) -> Any:

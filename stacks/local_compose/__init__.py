@@ -23,7 +23,7 @@ import yaml
 
 from app.jobs import ADMIN_COMMAND, MIGRATE_COMMAND, seed_command
 from app.local_stores import DB_NAME, DB_USER, VECTOR_EXTENSION_SQL
-from app.names import HTTP_PORT
+from app.names import HTTP_PORT, READY_PATH
 from stacks.compose.workload import app_settings, seed_tenants
 from stacks.config import PlatformConfig
 
@@ -78,7 +78,7 @@ def compose_document(cfg: PlatformConfig) -> dict[str, Any]:
 
     migrated = {**after_db, "migrate": {"condition": "service_completed_successfully"}}
     ready = {"test": ["CMD", "python", "-c",
-                      f"import urllib.request; urllib.request.urlopen('http://localhost:{HTTP_PORT}/health/ready')"],
+                      f"import urllib.request; urllib.request.urlopen('http://localhost:{HTTP_PORT}{READY_PATH}')"],
              "interval": "10s", "timeout": "5s", "retries": 5, "start_period": "20s"}
     services: dict[str, Any] = {
         "postgres": {
